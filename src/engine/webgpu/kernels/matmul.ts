@@ -1,0 +1,156 @@
+/**
+ * C[M, N] (+)= A·B (+ bias) in numbered variants, as llm.c's dev/cuda: CPU-emulated adapters
+ * (SwiftShader, lavapipe) run workgroups as loops over lanes and gain from many outputs per
+ * thread held in registers, while workgroup memory and barriers cost them dearly; real GPUs
+ * want the opposite, a shared-memory tile. Transposes are compile-time (straight-line indexing
+ * in the inner loop); bias and accumulate are runtime flags, to keep the pipeline count — and
+ * SwiftShader's seconds-long compiles — down.
+ *
+ * Out-of-range rows and columns are clamped on load (register variants: no branch in the inner
+ * loop) or zero-filled (tiled), and masked on store, so any M, N, K ≥ 0 works.
+ */
+import { type KernelSpec, memoSpec } from '../kernel.ts';
+
+export type MatmulVariantName = 'register8x8' | 'register4x4' | 'tiled64';
+
+export interface MatmulVariant {
+  readonly name: MatmulVariantName;
+  readonly description: string;
+  /** The default on CPU-emulated adapters (true) or on real GPUs (false). */
+  readonly forCpuAdapters: boolean;
+  spec(transA: boolean, transB: boolean): KernelSpec;
+  groups(M: number, N: number): [number, number, number];
+}
+
+const PARAMS: KernelSpec['params'] = [['M', 'u32'], ['N', 'u32'], ['K', 'u32'], ['hasBias', 'u32'], ['accumulate', 'u32']];
+const BUFFERS: KernelSpec['buffers'] = [['a', 'read', 'f32'], ['b', 'read', 'f32'], ['bias', 'read', 'f32'], ['c', 'read_write', 'f32']];
+
+const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+const VEC = ['x', 'y', 'z', 'w'];
+
+/** Masked store of output (m, n) from expression `v`: c = (c +) acc + bias, as the CPU orders it. */
+function storeOne(m: string, n: string, v: string): string {
+  return `  if (${m} < P.M && ${n} < P.N) {
+    let idx = ${m} * P.N + ${n};
+    var v = ${v};
+    if (P.hasBias != 0u) { v = v + bias[${n}]; }
+    if (P.accumulate != 0u) { v = c[idx] + v; }
+    c[idx] = v;
+  }`;
+}
+
+function registerSpec(rm: number, rn: number, wx: number, wy: number, transA: boolean, transB: boolean): KernelSpec {
+  const rows = range(rm), quads = range(rn / 4), cols = range(rn);
+  const lines: string[] = [];
+  lines.push(`@compute @workgroup_size(${wx}, ${wy})`);
+  lines.push('fn main(@builtin(global_invocation_id) gid: vec3<u32>) {');
+  lines.push(`  let n0 = gid.x * ${rn}u;`, `  let m0 = gid.y * ${rm}u;`);
+  lines.push('  if (n0 >= P.N || m0 >= P.M) { return; }');
+  lines.push('  let mLast = P.M - 1u;', '  let nLast = P.N - 1u;');
+  for (const i of rows) lines.push(`  let m${i} = min(m0 + ${i}u, mLast);`);
+  for (const j of cols) lines.push(`  let n${j} = min(n0 + ${j}u, nLast);`);
+  if (!transA) for (const i of rows) lines.push(`  let ar${i} = m${i} * P.K;`);
+  if (transB) for (const j of cols) lines.push(`  let br${j} = n${j} * P.K;`);
+  for (const i of rows) for (const q of quads) lines.push(`  var c${i}_${q} = vec4<f32>(0.0);`);
+  lines.push('  for (var k = 0u; k < P.K; k = k + 1u) {');
+  if (transA) lines.push('    let ak = k * P.M;');
+  if (!transB) lines.push('    let bk = k * P.N;');
+  for (const i of rows) lines.push(`    let a${i} = a[${transA ? `ak + m${i}` : `ar${i} + k`}];`);
+  for (const q of quads) {
+    const elems = range(4).map((e) => {
+      const j = q * 4 + e;
+      return `b[${transB ? `br${j} + k` : `bk + n${j}`}]`;
+    });
+    lines.push(`    let b${q} = vec4<f32>(${elems.join(', ')});`);
+  }
+  for (const i of rows) for (const q of quads) lines.push(`    c${i}_${q} = c${i}_${q} + a${i} * b${q};`);
+  lines.push('  }');
+  for (const i of rows) {
+    for (const j of cols) lines.push(storeOne(`(m0 + ${i}u)`, `(n0 + ${j}u)`, `c${i}_${j >> 2}.${VEC[j & 3]}`));
+  }
+  lines.push('}');
+  return { label: `matmul register${rm}x${rn}${transA ? ' Aᵀ' : ''}${transB ? ' Bᵀ' : ''}`, params: PARAMS, buffers: BUFFERS, body: lines.join('\n') };
+}
+
+/** 64×64 output tile per workgroup of 16×16 threads, 4×4 outputs each, K in slices of 16. */
+function tiledSpec(transA: boolean, transB: boolean): KernelSpec {
+  // Load mappings follow the memory order of each operand so neighbouring lanes read
+  // neighbouring addresses.
+  const loadA = transA
+    ? 'let mm = e % 64u; let kk = e / 64u; let m = mBase + mm; let k = k0 + kk; if (m < P.M && k < P.K) { v = a[k * P.M + m]; }'
+    : 'let kk = e % 16u; let mm = e / 16u; let m = mBase + mm; let k = k0 + kk; if (m < P.M && k < P.K) { v = a[m * P.K + k]; }';
+  const loadB = transB
+    ? 'let kk = e % 16u; let nn = e / 16u; let n = nBase + nn; let k = k0 + kk; if (n < P.N && k < P.K) { v = b[n * P.K + k]; }'
+    : 'let nn = e % 64u; let kk = e / 64u; let n = nBase + nn; let k = k0 + kk; if (n < P.N && k < P.K) { v = b[k * P.N + n]; }';
+  const stores: string[] = [];
+  for (const i of range(4)) {
+    for (const j of range(4)) stores.push(storeOne(`(mRow + ${i}u)`, `(nCol + ${j}u)`, `c${i}.${VEC[j]}`));
+  }
+  const body = `
+var<workgroup> As: array<f32, 1024>;
+var<workgroup> Bs: array<f32, 1024>;
+@compute @workgroup_size(16, 16)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let tid = lid.y * 16u + lid.x;
+  let mBase = wid.y * 64u;
+  let nBase = wid.x * 64u;
+  let mRow = mBase + lid.y * 4u;
+  let nCol = nBase + lid.x * 4u;
+  var c0 = vec4<f32>(0.0); var c1 = vec4<f32>(0.0); var c2 = vec4<f32>(0.0); var c3 = vec4<f32>(0.0);
+  for (var k0 = 0u; k0 < P.K; k0 = k0 + 16u) {
+    for (var l = 0u; l < 4u; l = l + 1u) {
+      let e = tid + l * 256u;
+      { var v = 0.0; ${loadA} As[kk * 64u + mm] = v; }
+      { var v = 0.0; ${loadB} Bs[kk * 64u + nn] = v; }
+    }
+    workgroupBarrier();
+    for (var kk = 0u; kk < 16u; kk = kk + 1u) {
+      let ab = kk * 64u + lid.y * 4u;
+      let bb = kk * 64u + lid.x * 4u;
+      let bv = vec4<f32>(Bs[bb], Bs[bb + 1u], Bs[bb + 2u], Bs[bb + 3u]);
+      c0 = c0 + As[ab] * bv;
+      c1 = c1 + As[ab + 1u] * bv;
+      c2 = c2 + As[ab + 2u] * bv;
+      c3 = c3 + As[ab + 3u] * bv;
+    }
+    workgroupBarrier();
+  }
+${stores.join('\n')}
+}`;
+  return { label: `matmul tiled64${transA ? ' Aᵀ' : ''}${transB ? ' Bᵀ' : ''}`, params: PARAMS, buffers: BUFFERS, body };
+}
+
+const register8 = memoSpec((ta: boolean, tb: boolean) => registerSpec(8, 8, 8, 8, ta, tb));
+const register4 = memoSpec((ta: boolean, tb: boolean) => registerSpec(4, 4, 16, 16, ta, tb));
+const tiled = memoSpec((ta: boolean, tb: boolean) => tiledSpec(ta, tb));
+const groups64 = (M: number, N: number): [number, number, number] => [Math.max(1, Math.ceil(N / 64)), Math.max(1, Math.ceil(M / 64)), 1];
+
+export const matmulVariants: readonly MatmulVariant[] = [
+  {
+    name: 'register8x8',
+    description: '8×8 outputs per thread in registers, no workgroup memory (CPU-emulated adapters)',
+    forCpuAdapters: true,
+    spec: register8,
+    groups: groups64,
+  },
+  {
+    name: 'register4x4',
+    description: '4×4 outputs per thread in registers, no workgroup memory',
+    forCpuAdapters: false,
+    spec: register4,
+    groups: groups64,
+  },
+  {
+    name: 'tiled64',
+    description: '64×64 workgroup-memory tile, 4×4 outputs per thread (real GPUs)',
+    forCpuAdapters: false,
+    spec: tiled,
+    groups: groups64,
+  },
+];
+
+export function matmulVariant(name: MatmulVariantName): MatmulVariant {
+  const v = matmulVariants.find((x) => x.name === name);
+  if (!v) throw new Error(`unknown matmul variant ${name}`);
+  return v;
+}
