@@ -19,7 +19,12 @@ export interface LoadedModel {
   readonly config: SentenceTransformerConfig;
   readonly tokenizer: TextTokenizer;
   readonly layout: ParamLayout;
+  /** The Transformer module's own text files (config, tokenizer), kept verbatim for export. */
+  readonly transformerFiles: ReadonlyMap<string, string>;
 }
+
+/** Files copied as they are into an exported model (whichever of them the source has). */
+export const TRANSFORMER_TEXT_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.txt'] as const;
 
 export function bertDims(c: BertConfig): BertDims {
   return {
@@ -63,5 +68,10 @@ export async function loadSentenceModel(files: ModelFiles, backend: Backend): Pr
   const store = new ParamStore(backend, layout, packWeights(layout, weights.tensors, `${files.name}/model.safetensors`));
   const maxSeqLength = Math.min(config.maxSeqLength, dims.maxPositions);
   const model = new SentenceModel(store, dims, tokenizer, config.pooling, config.normalize, maxSeqLength);
-  return { model, config, tokenizer, layout };
+  const transformerFiles = new Map<string, string>();
+  for (const f of TRANSFORMER_TEXT_FILES) {
+    const text = await files.readText(at(f));
+    if (text !== null) transformerFiles.set(f, text);
+  }
+  return { model, config, tokenizer, layout, transformerFiles };
 }

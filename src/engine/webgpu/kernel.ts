@@ -92,3 +92,31 @@ export function memoSpec<A extends readonly (string | number | boolean)[]>(
     return s;
   };
 }
+
+/**
+ * WGSL helper `NAME(lid, v) -> f32`: `v` combined over a workgroup of `size` lanes (a power of
+ * two) by sum or max. Ends with a barrier after everyone has read the result, so it can be
+ * called repeatedly. Call it in uniform control flow.
+ */
+export function treeReduce(size: number, name = 'tree', combine: 'sum' | 'max' = 'sum'): string {
+  const sh = `sh_${name}`;
+  const op = combine === 'sum' ? `${sh}[lid] + ${sh}[lid + s]` : `max(${sh}[lid], ${sh}[lid + s])`;
+  return `
+var<workgroup> ${sh}: array<f32, ${size}>;
+fn ${name}(lid: u32, v: f32) -> f32 {
+  ${sh}[lid] = v;
+  workgroupBarrier();
+  for (var s = ${size / 2}u; s > 0u; s = s >> 1u) {
+    if (lid < s) { ${sh}[lid] = ${op}; }
+    workgroupBarrier();
+  }
+  let total = ${sh}[0];
+  workgroupBarrier();
+  return total;
+}`;
+}
+
+/** Workgroup counts for one workgroup per row, folded into y past 65535 rows. */
+export function gridRows(rows: number): [number, number, number] {
+  return grid1d(rows, 1);
+}

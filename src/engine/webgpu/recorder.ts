@@ -74,8 +74,8 @@ export class Recorder {
     });
     const copyBack: Array<[BufferRange, BufferRange]> = [];
     const bound = buffers.map((r, i) => {
-      if (r.byteLength === 0) return this.dummy;
       const writes = spec.buffers[i][1] === 'read_write';
+      if (r.byteLength === 0) return writes ? this.temp(4) : this.dummy;
       const aligned = r.byteOffset % this.storageAlign === 0;
       if (aligned && (writes || !written.has(r.buffer))) return r;
       const tmp = this.temp(r.byteLength);

@@ -2,7 +2,7 @@
  * Deterministic reductions without atomics: per-column loops for bias gradients, and a two-stage
  * tree (many workgroups write partial sums, one workgroup adds them) for whole-tensor sums.
  */
-import { type KernelSpec, main1d } from '../kernel.ts';
+import { type KernelSpec, main1d, treeReduce } from '../kernel.ts';
 
 /** out[n] (+)= Σ_m x[m, n]; one thread per column. */
 export const sumRowsKernel: KernelSpec = {
@@ -26,17 +26,7 @@ export function partialGroups(n: number): number {
   return Math.max(1, Math.min(MAX_PARTIALS, Math.ceil(n / (REDUCE_WG * 4))));
 }
 
-const TREE = `
-var<workgroup> sh: array<f32, ${REDUCE_WG}>;
-fn tree(lid: u32, v: f32) -> f32 {
-  sh[lid] = v;
-  workgroupBarrier();
-  for (var s = ${REDUCE_WG / 2}u; s > 0u; s = s >> 1u) {
-    if (lid < s) { sh[lid] = sh[lid] + sh[lid + s]; }
-    workgroupBarrier();
-  }
-  return sh[0];
-}`;
+const TREE = treeReduce(REDUCE_WG);
 
 function partialSpec(label: string, buffers: KernelSpec['buffers'], term: string): KernelSpec {
   return {

@@ -1,0 +1,36 @@
+/**
+ * WebGPU for Node through the `webgpu` package (Dawn). Dawn needs a Vulkan driver; Debian's own
+ * lavapipe is too old, so when nothing is configured we point the Vulkan loader at Chromium's
+ * SwiftShader ICD. The loader reads VK_ICD_FILENAMES when Dawn first enumerates adapters, so
+ * setting it in-process before `create()` is enough.
+ */
+const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+
+let cached: GPU | null = null;
+
+interface WebGpuModule {
+  create(options: string[]): GPU;
+  globals: object;
+}
+
+/** The GPU object (navigator.gpu's role), or null when the package or Vulkan is unusable. */
+export async function nodeGpu(): Promise<GPU | null> {
+  if (cached) return cached;
+  try {
+    const { existsSync } = await import('node:fs');
+    if (!process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD)) process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+    process.env.XDG_RUNTIME_DIR ??= '/tmp';
+    const mod = (await import('webgpu')) as unknown as WebGpuModule;
+    // GPUBufferUsage, GPUMapMode … are globals in browsers; Dawn hands them over separately.
+    Object.assign(globalThis, mod.globals);
+    cached = mod.create([]);
+    return cached;
+  } catch {
+    return null;
+  }
+}
+
+/** Drop the cached GPU object: holding it keeps the Node process alive. */
+export function releaseNodeGpu(): void {
+  cached = null;
+}

@@ -1,0 +1,51 @@
+import type { LoadedModel } from '../model/load-model.ts';
+import { poolingConfigToJson } from '../model/st-config.ts';
+import { unpackWeights } from '../model/weights.ts';
+import { writeSafetensors } from './safetensors.ts';
+
+export interface ExportOptions {
+  /** Prompts to store in config_sentence_transformers.json (e.g. {query: "query: "}). */
+  readonly prompts?: Record<string, string>;
+  readonly defaultPromptName?: string | null;
+  /** The model card; written as README.md when given. */
+  readonly modelCard?: string;
+}
+
+const json = (value: unknown) => new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`);
+
+/**
+ * A sentence-transformers folder as path → bytes, in the layout most Hub models use
+ * (Transformer at the root → 1_Pooling → 2_Normalize), readable by old and new
+ * sentence-transformers and by our own loader. Callers write it atomically.
+ */
+export async function sentenceTransformersFolder(loaded: LoadedModel, options: ExportOptions = {}): Promise<Map<string, Uint8Array>> {
+  const { model, layout, config } = loaded;
+  const params = await model.store.readParams();
+  for (let i = 0; i < params.length; i++) {
+    if (!Number.isFinite(params[i])) throw new Error('the model has non-finite weights (NaN or Inf); refusing to export it');
+  }
+  const files = new Map<string, Uint8Array>();
+  const enc = new TextEncoder();
+  for (const [name, text] of loaded.transformerFiles) files.set(name, enc.encode(text));
+  files.set('model.safetensors', writeSafetensors(unpackWeights(layout, params), { format: 'pt' }));
+  const modules = [
+    { idx: 0, name: '0', path: '', type: 'sentence_transformers.models.Transformer' },
+    { idx: 1, name: '1', path: '1_Pooling', type: 'sentence_transformers.models.Pooling' },
+  ];
+  if (model.normalize) modules.push({ idx: 2, name: '2', path: '2_Normalize', type: 'sentence_transformers.models.Normalize' });
+  files.set('modules.json', json(modules));
+  files.set('1_Pooling/config.json', json(poolingConfigToJson(model.pooling, model.dimension)));
+  if (model.normalize) files.set('2_Normalize/.gitkeep', new Uint8Array());
+  files.set('sentence_bert_config.json', json({ max_seq_length: model.maxSeqLength, do_lower_case: config.doLowerCase }));
+  files.set(
+    'config_sentence_transformers.json',
+    json({
+      __version__: { sentence_transformers: '5.1.0', embedding_studio: '0.1.0' },
+      prompts: options.prompts ?? config.prompts,
+      default_prompt_name: options.defaultPromptName ?? config.defaultPromptName,
+      similarity_fn_name: config.similarity,
+    }),
+  );
+  if (options.modelCard) files.set('README.md', enc.encode(options.modelCard));
+  return files;
+}
