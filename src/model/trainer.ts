@@ -3,7 +3,7 @@ import { Graph } from '../engine/graph.ts';
 import { AdamW, type AdamWConfig, learningRateFactor, type ScheduleConfig } from '../engine/optimizer.ts';
 import { SeededRandom } from '../engine/rng.ts';
 import { computeLoss, type LossConfig } from './losses.ts';
-import type { SentenceModel } from './sentence-model.ts';
+import type { PromptedBatch, SentenceModel } from './sentence-model.ts';
 
 /** One training batch: texts per column (anchor, positive, negatives… or sentence1, sentence2). */
 export interface TrainingBatch {
@@ -51,23 +51,34 @@ export class Trainer {
 
   /** Records the step's loss (a [1] tensor) without submitting; for callers that add more work. */
   recordStep(batch: TrainingBatch): { lr: number; loss: Tensor } {
-    const { model, options } = this;
-    const backend = model.backend;
     const B = batch.columns[0]?.length ?? 0;
     if (B === 0) throw new Error('a training batch needs at least one example');
     for (const [i, col] of batch.columns.entries()) {
       if (col.length !== B) throw new Error(`column ${i} has ${col.length} texts, column 0 has ${B}`);
     }
-    const prompts = options.columnPrompts ?? [];
+    const prompts = this.options.columnPrompts ?? [];
     const promptOf = (c: number) => (prompts.length ? prompts[Math.min(c, prompts.length - 1)] : undefined);
     const texts = batch.columns.flat();
     const rowPrompts = batch.columns.flatMap((col, c) => col.map(() => promptOf(c)));
+    return this.recordTokenizedStep(this.model.tokenize(texts, rowPrompts), batch.columns.length, batch.labels);
+  }
+
+  /**
+   * The step on an already tokenized batch whose rows are the columns one after another
+   * (all anchors, then all positives, …) — all columns go through the encoder in one pass.
+   */
+  recordTokenizedStep(input: PromptedBatch, columnCount: number, labels?: Float32Array): { lr: number; loss: Tensor } {
+    const { model, options } = this;
+    const backend = model.backend;
+    const rows = input.batch.batchSize;
+    if (rows % columnCount !== 0) throw new Error(`${rows} rows do not split into ${columnCount} columns`);
+    const B = rows / columnCount;
 
     this.optimizer.zeroGrad();
     const g = new Graph(backend, true);
-    const embeddings = model.embed(g, model.tokenize(texts, rowPrompts), () => this.rng.nextUint32());
-    const columns = g.splitRows(embeddings, batch.columns.map(() => B));
-    const losses = computeLoss(g, options.loss, { columns, labels: batch.labels });
+    const embeddings = model.embed(g, input, () => this.rng.nextUint32());
+    const columns = g.splitRows(embeddings, Array.from({ length: columnCount }, () => B));
+    const losses = computeLoss(g, options.loss, { columns, labels });
     g.backward(losses);
 
     let total = losses[0].value;
@@ -80,10 +91,14 @@ export class Trainer {
     return { lr, loss: total };
   }
 
-  step(batch: TrainingBatch): StepResult {
-    const { lr, loss } = this.recordStep(batch);
-    const value = this.model.backend.read(loss).then((v) => v[0]);
+  /** Submits a recorded step and reads its loss back late. */
+  finishStep(recorded: { lr: number; loss: Tensor }): StepResult {
+    const value = this.model.backend.read(recorded.loss).then((v) => v[0]);
     this.model.backend.endStep();
-    return { step: this.optimizer.stepsTaken, lr, loss: value };
+    return { step: this.optimizer.stepsTaken, lr: recorded.lr, loss: value };
+  }
+
+  step(batch: TrainingBatch): StepResult {
+    return this.finishStep(this.recordStep(batch));
   }
 }

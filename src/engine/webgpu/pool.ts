@@ -93,7 +93,7 @@ export class BufferPool {
 
 interface UniformChunk {
   readonly buffer: GPUBuffer;
-  readonly data: Uint8Array;
+  readonly data: Uint8Array<ArrayBuffer>;
   used: number;
   uploaded: number;
 }

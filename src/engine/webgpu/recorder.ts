@@ -16,7 +16,8 @@ export interface BufferRange {
   readonly byteLength: number;
 }
 
-const STORAGE_USAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+/** A function, not a constant: in Node the GPU* globals exist only once nodeGpu() has run. */
+const storageUsage = (): number => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
 
 export interface RecorderStats {
   readonly storage: PoolStats;
@@ -40,18 +41,20 @@ export class Recorder {
   readonly dummy: BufferRange;
   private encoder: GPUCommandEncoder;
   private pass: GPUComputePassEncoder | null = null;
-  private readonly afterSubmit: Array<(error: Promise<GPUError | null>) => void> = [];
+  private readonly afterSubmit: Array<(error: Promise<string | null>) => void> = [];
+  /** Pipeline creation errors, scoped separately so the message names the kernel. */
+  private pipelineErrors: Array<Promise<string | null>> = [];
   private flushScheduled = false;
   private submissions = 0;
   private recorded = 0;
   private destroyed = false;
 
   constructor(readonly device: GPUDevice) {
-    this.storage = new BufferPool(device, STORAGE_USAGE, 'tensor');
+    this.storage = new BufferPool(device, storageUsage(), 'tensor');
     this.readback = new BufferPool(device, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, 'readback');
     this.uniforms = new UniformArena(device, device.limits.minUniformBufferOffsetAlignment);
     this.storageAlign = device.limits.minStorageBufferOffsetAlignment;
-    const d = device.createBuffer({ size: 16, usage: STORAGE_USAGE, label: 'dummy' });
+    const d = device.createBuffer({ size: 16, usage: storageUsage(), label: 'dummy' });
     this.dummy = { buffer: d, byteOffset: 0, byteLength: 16 };
     this.encoder = this.beginEncoder();
   }
@@ -156,7 +159,7 @@ export class Recorder {
             const copy = staging.getMappedRange(0, r.byteLength).slice(0);
             staging.unmap();
             this.readback.release(staging);
-            if (err) reject(new Error(`WebGPU error before this read: ${err.message}`));
+            if (err) reject(new Error(`WebGPU error before this read: ${err}`));
             else resolve(copy);
           },
           (e: unknown) => reject(e instanceof Error ? e : new Error(String(e))),
@@ -173,15 +176,16 @@ export class Recorder {
   }
 
   // ---- submission --------------------------------------------------------------------------------
-  /** Submit everything recorded so far. Returns the validation error of that work, if any. */
-  flush(): Promise<GPUError | null> {
+  /** Submit everything recorded so far. Resolves to the first validation error of that work. */
+  flush(): Promise<string | null> {
     this.flushScheduled = false;
     this.closePass();
     this.uniforms.upload(this.device.queue);
     this.device.queue.submit([this.encoder.finish()]);
     this.submissions++;
     this.recorded = 0;
-    const error = this.device.popErrorScope();
+    const scoped = this.device.popErrorScope().then((e) => (e ? e.message : null));
+    const error = Promise.all([...this.pipelineErrors.splice(0), scoped]).then((all) => all.find((e) => e !== null) ?? null);
     this.encoder = this.beginEncoder();
     const callbacks = this.afterSubmit.splice(0);
     for (const cb of callbacks) cb(error);
@@ -189,7 +193,7 @@ export class Recorder {
   }
 
   /** Submit, then hand step-scoped buffers back: later uploads into them queue after this submit. */
-  endStep(): Promise<GPUError | null> {
+  endStep(): Promise<string | null> {
     const error = this.flush();
     this.storage.recycleStep();
     this.uniforms.recycleStep();
@@ -244,12 +248,15 @@ export class Recorder {
     const code = kernelSource(spec);
     let p = this.pipelines.get(code);
     if (!p) {
+      this.device.pushErrorScope('validation');
       const module = this.device.createShaderModule({ code, label: spec.label });
       p = this.device.createComputePipeline({
         label: spec.label,
         layout: this.pipelineLayout(spec),
         compute: { module, entryPoint: 'main' },
       });
+      const label = spec.label;
+      this.pipelineErrors.push(this.device.popErrorScope().then((e) => (e ? `kernel ${label}: ${e.message}` : null)));
       this.pipelines.set(code, p);
     }
     this.bySpec.set(spec, p);

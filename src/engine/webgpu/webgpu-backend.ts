@@ -24,7 +24,7 @@ import {
   attentionInputGradKernel, attentionOutKernel, attentionProbsKernel, attentionScoreGradKernel,
 } from './kernels/attention.ts';
 import {
-  addKernel, addScaledKernel, dropoutKernel, fillKernel, geluBackwardKernel, geluKernel, scaleKernel,
+  addKernel, addScaledKernel, dropoutKernel, fillKernel, geluBackwardKernel, geluKernel, rowScaleKernel, scaleKernel,
   sliceColumnsBackwardKernel, sliceColumnsKernel,
 } from './kernels/elementwise.ts';
 import { gatherKernel, scatterAddKernel } from './kernels/embedding.ts';
@@ -54,7 +54,7 @@ export class WebGpuBackend implements Backend {
   /** The matmul kernel in use; assign another entry of `matmulVariants` to switch. */
   matmulVariant: MatmulVariant;
   private readonly rec: Recorder;
-  private errors: Array<Promise<GPUError | null>> = [];
+  private errors: Array<Promise<string | null>> = [];
 
   constructor(
     readonly device: GPUDevice,
@@ -123,7 +123,7 @@ export class WebGpuBackend implements Backend {
     await this.device.queue.onSubmittedWorkDone();
     const errors = await Promise.all(this.errors.splice(0));
     const first = errors.find((e) => e !== null);
-    if (first) throw new Error(`WebGPU error: ${first.message}`);
+    if (first) throw new Error(`WebGPU error: ${first}`);
   }
   destroy(): void {
     this.rec.destroy();
@@ -154,6 +154,26 @@ export class WebGpuBackend implements Backend {
   copy(source: Tensor, target: Tensor): void {
     if (target.size !== source.size) throw new Error(`copy: ${source.size} vs ${target.size} elements`);
     this.rec.copy(gpuTensor(source), gpuTensor(target));
+  }
+
+  rowScale(x: Tensor, s: Tensor): Tensor {
+    const [M, N] = rowsCols(x);
+    if (s.size !== M) throw new Error(`rowScale: ${s.size} factors for ${M} rows`);
+    const y = this.alloc(x.shape);
+    this.elementwise(rowScaleKernel, [y.size, N], [gpuTensor(x), gpuTensor(s), y]);
+    return y;
+  }
+  copyRows(source: Tensor, sourceRow: number, target: Tensor, targetRow: number, rows: number): void {
+    const [sr, cols] = rowsCols(source);
+    const [tr, tc] = rowsCols(target);
+    if (tc !== cols) throw new Error(`copyRows: ${cols} vs ${tc} columns`);
+    if (sourceRow + rows > sr || targetRow + rows > tr) throw new Error('copyRows: rows out of range');
+    const [src, dst] = [gpuTensor(source), gpuTensor(target)];
+    const byteLength = rows * cols * 4;
+    this.rec.copy(
+      { buffer: src.buffer, byteOffset: src.byteOffset + sourceRow * cols * 4, byteLength },
+      { buffer: dst.buffer, byteOffset: dst.byteOffset + targetRow * cols * 4, byteLength },
+    );
   }
 
   // ---- dense -------------------------------------------------------------------------------------

@@ -31,6 +31,14 @@ export const scaleKernel: KernelSpec = {
   body: main1d('P.n', '  y[i] = x[i] * P.factor;'),
 };
 
+/** y[m, n] = x[m, n] · s[m] */
+export const rowScaleKernel: KernelSpec = {
+  label: 'rowScale',
+  params: [['n', 'u32'], ['N', 'u32']],
+  buffers: [['x', 'read', 'f32'], ['s', 'read', 'f32'], ['y', 'read_write', 'f32']],
+  body: main1d('P.n', '  y[i] = x[i] * s[i / P.N];'),
+};
+
 const c = ERF_COEFFICIENTS;
 /** The same Abramowitz–Stegun formula and constants as `erf` in math.ts. */
 const ERF_WGSL = `

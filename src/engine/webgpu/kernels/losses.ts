@@ -89,14 +89,14 @@ ${main1d(
   let distP = sqrt(sp);
   let distN = sqrt(sn);
   let lv = distP - distN + P.margin;
-  let active = lv > 0.0;
-  rowLoss[i] = select(0.0, lv, active);
+  let hinge = lv > 0.0;
+  rowLoss[i] = select(0.0, lv, hinge);
   let invP = select(0.0, 1.0 / distP, distP > 0.0);
   let invN = select(0.0, 1.0 / distN, distN > 0.0);
   for (var h = 0u; h < P.H; h = h + 1u) {
     var gp = (a[base + h] - p[base + h] + EPS) * invP;
     var gn = (a[base + h] - q[base + h] + EPS) * invN;
-    if (!active) { gp = 0.0; gn = 0.0; }
+    if (!hinge) { gp = 0.0; gn = 0.0; }
     da[base + h] = P.coef * (gp - gn);
     dp[base + h] = -P.coef * gp;
     dq[base + h] = P.coef * gn;

@@ -44,11 +44,11 @@ function registerSpec(rm: number, rn: number, wx: number, wy: number, transA: bo
   const lines: string[] = [];
   lines.push(`@compute @workgroup_size(${wx}, ${wy})`);
   lines.push('fn main(@builtin(global_invocation_id) gid: vec3<u32>) {');
-  lines.push(`  let n0 = gid.x * ${rn}u;`, `  let m0 = gid.y * ${rm}u;`);
-  lines.push('  if (n0 >= P.N || m0 >= P.M) { return; }');
+  lines.push(`  let nBase = gid.x * ${rn}u;`, `  let mBase = gid.y * ${rm}u;`);
+  lines.push('  if (nBase >= P.N || mBase >= P.M) { return; }');
   lines.push('  let mLast = P.M - 1u;', '  let nLast = P.N - 1u;');
-  for (const i of rows) lines.push(`  let m${i} = min(m0 + ${i}u, mLast);`);
-  for (const j of cols) lines.push(`  let n${j} = min(n0 + ${j}u, nLast);`);
+  for (const i of rows) lines.push(`  let m${i} = min(mBase + ${i}u, mLast);`);
+  for (const j of cols) lines.push(`  let n${j} = min(nBase + ${j}u, nLast);`);
   if (!transA) for (const i of rows) lines.push(`  let ar${i} = m${i} * P.K;`);
   if (transB) for (const j of cols) lines.push(`  let br${j} = n${j} * P.K;`);
   for (const i of rows) for (const q of quads) lines.push(`  var c${i}_${q} = vec4<f32>(0.0);`);
@@ -66,7 +66,7 @@ function registerSpec(rm: number, rn: number, wx: number, wy: number, transA: bo
   for (const i of rows) for (const q of quads) lines.push(`    c${i}_${q} = c${i}_${q} + a${i} * b${q};`);
   lines.push('  }');
   for (const i of rows) {
-    for (const j of cols) lines.push(storeOne(`(m0 + ${i}u)`, `(n0 + ${j}u)`, `c${i}_${j >> 2}.${VEC[j & 3]}`));
+    for (const j of cols) lines.push(storeOne(`(mBase + ${i}u)`, `(nBase + ${j}u)`, `c${i}_${j >> 2}.${VEC[j & 3]}`));
   }
   lines.push('}');
   return { label: `matmul register${rm}x${rn}${transA ? ' Aᵀ' : ''}${transB ? ' Bᵀ' : ''}`, params: PARAMS, buffers: BUFFERS, body: lines.join('\n') };

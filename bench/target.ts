@@ -1,0 +1,184 @@
+/**
+ * One benchmark target in its own process (a Vulkan driver is chosen per process through
+ * VK_ICD_FILENAMES): prints one JSON object on stdout. Driven by bench/run.ts.
+ */
+import type { Backend } from '../src/engine/backend.ts';
+import { CpuBackend } from '../src/engine/cpu/cpu-backend.ts';
+import { ParamLayout, ParamStore } from '../src/engine/params.ts';
+import { TRAINER_DEFAULTS } from '../src/engine/optimizer.ts';
+import { SeededRandom } from '../src/engine/rng.ts';
+import { bertParamGroups, type BertDims, type TokenBatch } from '../src/model/bert.ts';
+import { randomBertWeights } from '../src/model/init.ts';
+import { DEFAULT_LOSS } from '../src/model/losses.ts';
+import { SentenceModel, type BatchTokenizer, type PromptedBatch } from '../src/model/sentence-model.ts';
+import { Trainer } from '../src/model/trainer.ts';
+import { Graph } from '../src/engine/graph.ts';
+
+export const MINILM_L6: BertDims = {
+  vocabSize: 30522, hiddenSize: 384, numLayers: 6, numHeads: 12, intermediateSize: 1536,
+  maxPositions: 512, typeVocabSize: 2, layerNormEps: 1e-12, hiddenDropout: 0.1,
+};
+
+export interface TargetResult {
+  target: string;
+  adapter: string;
+  fallback: boolean;
+  features: string[];
+  matmul: { variant: string; shape: string; gflops: number }[];
+  training: { batch: number; seq: number; pairsPerSecond: number; msPerStep: number; steps: number }[];
+  encode: { batch: number; seq: number; sentencesPerSecond: number }[];
+  notes: string[];
+}
+
+/** Benchmarks feed token ids directly; text never enters, so no tokenizer is involved. */
+const NO_TOKENIZER: BatchTokenizer = {
+  encodeBatch: () => {
+    throw new Error('the benchmark passes token ids, not texts');
+  },
+  promptLength: () => 0,
+};
+
+function randomBatch(rows: number, seq: number, rng: SeededRandom): PromptedBatch {
+  const ids = new Int32Array(rows * seq);
+  for (let r = 0; r < rows; r++) {
+    ids[r * seq] = 101;
+    for (let t = 1; t < seq - 1; t++) ids[r * seq + t] = 1000 + Math.floor(rng.next() * 29000);
+    ids[r * seq + seq - 1] = 102;
+  }
+  const batch: TokenBatch = { batchSize: rows, seqLength: seq, inputIds: ids, attentionMask: new Int32Array(rows * seq).fill(1), tokenTypeIds: new Int32Array(rows * seq) };
+  return { batch, promptLengths: [] };
+}
+
+function model(backend: Backend): SentenceModel {
+  const layout = new ParamLayout(bertParamGroups(MINILM_L6));
+  const store = new ParamStore(backend, layout, randomBertWeights(layout, 1));
+  return new SentenceModel(store, MINILM_L6, NO_TOKENIZER, { mode: 'mean', includePrompt: true }, true, 512);
+}
+
+async function timeMatmul(backend: Backend, M: number, K: number, N: number, iterations: number): Promise<number> {
+  const rng = new SeededRandom(3);
+  const a = backend.fromFloat32(Float32Array.from({ length: M * K }, () => rng.next() - 0.5), [M, K], true);
+  const b = backend.fromFloat32(Float32Array.from({ length: K * N }, () => rng.next() - 0.5), [K, N], true);
+  const out = backend.zeros([M, N], 'f32', true);
+  backend.matmul(a, b, { out });
+  await backend.read(out); // compile and warm up
+  const start = performance.now();
+  for (let i = 0; i < iterations; i++) backend.matmul(a, b, { out });
+  await backend.read(out);
+  const seconds = (performance.now() - start) / 1000;
+  return (2 * M * K * N * iterations) / seconds / 1e9;
+}
+
+async function timeTraining(backend: Backend, batch: number, seq: number, steps: number, warmup: number) {
+  const m = model(backend);
+  const trainer = new Trainer(m, {
+    loss: { ...DEFAULT_LOSS, id: 'mnrl' },
+    optimizer: { ...TRAINER_DEFAULTS, lr: 2e-5 },
+    schedule: { kind: 'constant', warmupSteps: 0, totalSteps: steps + warmup },
+    seed: 1,
+  });
+  const rng = new SeededRandom(2);
+  const batches = Array.from({ length: 4 }, () => randomBatch(2 * batch, seq, rng));
+  const run = async (n: number) => {
+    const losses: Promise<number>[] = [];
+    for (let i = 0; i < n; i++) {
+      losses.push(trainer.finishStep(trainer.recordTokenizedStep(batches[i % batches.length], 2)).loss);
+      // Two steps in flight at most: the loss of step n-2 is read while step n is recorded.
+      if (losses.length > 2) await losses[losses.length - 3];
+    }
+    const values = await Promise.all(losses);
+    if (!values.every(Number.isFinite)) throw new Error('non-finite loss in the benchmark');
+  };
+  await run(warmup);
+  const start = performance.now();
+  await run(steps);
+  const seconds = (performance.now() - start) / 1000;
+  return { batch, seq, steps, pairsPerSecond: (batch * steps) / seconds, msPerStep: (seconds * 1000) / steps };
+}
+
+async function timeEncode(backend: Backend, batch: number, seq: number, iterations: number) {
+  const m = model(backend);
+  const input = randomBatch(batch, seq, new SeededRandom(4));
+  const once = async () => {
+    const g = new Graph(backend, false);
+    const emb = m.embed(g, input, () => 0);
+    const done = backend.read(emb.value);
+    backend.endStep();
+    return done;
+  };
+  await once();
+  const start = performance.now();
+  const pending: Promise<Float32Array>[] = [];
+  for (let i = 0; i < iterations; i++) pending.push(once());
+  await Promise.all(pending);
+  const seconds = (performance.now() - start) / 1000;
+  return { batch, seq, sentencesPerSecond: (batch * iterations) / seconds };
+}
+
+async function main(): Promise<void> {
+  const target = process.argv[2] ?? 'cpu';
+  const notes: string[] = [];
+  let backend: Backend;
+  if (target === 'cpu') backend = new CpuBackend();
+  else {
+    const { nodeGpu } = await import('../src/engine/webgpu/node-gpu.ts');
+    const gpu = await nodeGpu();
+    if (!gpu) throw new Error(`no WebGPU in Node for target ${target}`);
+    const { createWebGpuBackend } = await import('../src/engine/webgpu/webgpu-backend.ts');
+    backend = await createWebGpuBackend(gpu);
+  }
+  const slow = backend.name === 'cpu' || backend.adapter.isFallbackAdapter || /swiftshader|llvmpipe|lavapipe/i.test(backend.adapter.summary);
+  const result: TargetResult = {
+    target, adapter: backend.adapter.summary, fallback: backend.adapter.isFallbackAdapter, features: [...backend.adapter.features],
+    matmul: [], training: [], encode: [], notes,
+  };
+  const progress = (msg: string) => process.stderr.write(`[${target}] ${msg}\n`);
+
+  // Matmul GFLOP/s for each variant at the FFN shape (512 tokens × 384 → 1536).
+  const shapes: [number, number, number][] = [[512, 384, 1536], [2048, 384, 384]];
+  if (backend.name === 'webgpu') {
+    const { matmulVariants, WebGpuBackend } = await import('../src/engine/webgpu/webgpu-backend.ts');
+    if (!(backend instanceof WebGpuBackend)) throw new Error('unexpected backend class');
+    const chosen = backend.matmulVariant.name;
+    for (const v of matmulVariants) {
+      backend.setMatmulVariant(v.name);
+      for (const [M, K, N] of shapes) {
+        const gflops = await timeMatmul(backend, M, K, N, slow ? 3 : 50);
+        result.matmul.push({ variant: v.name, shape: `${M}x${K}·${K}x${N}`, gflops });
+        progress(`matmul ${v.name} ${M}x${K}x${N}: ${gflops.toFixed(2)} GFLOP/s`);
+      }
+    }
+    backend.setMatmulVariant(chosen);
+    notes.push(`training uses matmul variant ${chosen}`);
+  } else {
+    const [M, K, N] = shapes[0];
+    const gflops = await timeMatmul(backend, M, K, N, 1);
+    result.matmul.push({ variant: 'cpu-loops', shape: `${M}x${K}·${K}x${N}`, gflops });
+    progress(`matmul cpu ${gflops.toFixed(2)} GFLOP/s`);
+  }
+
+  const configs: [number, number][] = [[32, 32], [8, 128]];
+  for (const [batch, seq] of configs) {
+    if (backend.name === 'cpu' && seq === 128) {
+      notes.push('CPU backend: 8 × 128 skipped (same token count as 32 × 32, several minutes a step)');
+      continue;
+    }
+    const steps = backend.name === 'cpu' ? 1 : slow ? 2 : 30;
+    const warmup = backend.name === 'cpu' ? 0 : slow ? 1 : 5;
+    const r = await timeTraining(backend, batch, seq, steps, warmup);
+    result.training.push(r);
+    progress(`train MNRL ${batch}x${seq}: ${r.pairsPerSecond.toFixed(1)} pairs/s (${r.msPerStep.toFixed(0)} ms/step)`);
+  }
+  const encodeBatch = backend.name === 'cpu' ? 16 : slow ? 64 : 512;
+  for (const seq of [32, 128]) {
+    if (backend.name === 'cpu' && seq === 128) continue;
+    const r = await timeEncode(backend, encodeBatch, seq, slow ? 1 : 10);
+    result.encode.push(r);
+    progress(`encode ${encodeBatch}x${seq}: ${r.sentencesPerSecond.toFixed(1)} sentences/s`);
+  }
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+  backend.destroy();
+  process.exit(0);
+}
+
+await main();

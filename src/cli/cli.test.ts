@@ -1,0 +1,107 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { CpuBackend } from '../engine/cpu/cpu-backend.ts';
+import { folderFiles } from '../io/folder-files.ts';
+import { loadSentenceModel } from '../model/load-model.ts';
+import { HAVE_FIXTURES, SKIP_REASON, TINY_BERT_MODEL_DIR, maxRelativeError } from '../../test/support/tiny-bert.ts';
+import { main } from './main.ts';
+
+const SAMPLE = path.resolve('public/samples/support-faq.jsonl');
+const STS = path.resolve('public/samples/sts-pairs.jsonl');
+
+async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '', stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
+  try {
+    const code = await main(argv);
+    return { code, stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
+
+describe('command line: usage errors', () => {
+  it('exits 2 with one line for an unknown command, a missing option and a bad number', async () => {
+    for (const argv of [['frobnicate'], ['train', '--data', SAMPLE], ['train', '--model', 'x', '--data', SAMPLE, '--loss', 'mnrl', '--lr', 'fast', '--out', 'y']]) {
+      const r = await cli(...argv);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+    expect((await cli('train', '--data', SAMPLE)).stderr).toMatch(/--model is required/);
+    expect((await cli('encode', '--model', 'm', '--input', 'i', '--out', 'o', '--backend', 'tpu')).stderr).toMatch(/--backend must be one of cpu, webgpu/);
+  });
+  it('names a missing model folder and a missing data file', async () => {
+    const r = await cli('train', '--model', '/nonexistent/model', '--data', SAMPLE, '--loss', 'mnrl', '--out', '/tmp/x');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--model: \/nonexistent\/model is not a folder/);
+    const d = await cli('train', '--model', TINY_BERT_MODEL_DIR, '--data', '/nonexistent.jsonl', '--loss', 'mnrl', '--out', '/tmp/x');
+    expect(d.code).toBe(2);
+    expect(d.stderr).toMatch(/--data: \/nonexistent.jsonl does not exist/);
+  });
+});
+
+describe.skipIf(!HAVE_FIXTURES)('command line on the tiny-bert fixture', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'es-cli-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('trains with MNRL, prints one JSON line per step and saves a folder that reloads', async () => {
+    const out = path.join(dir, 'trained');
+    const r = await cli('train', '--model', TINY_BERT_MODEL_DIR, '--data', SAMPLE, '--loss', 'mnrl', '--steps', '4', '--batch-size', '8', '--lr', '1e-3', '--warmup-steps', '1', '--out', out);
+    expect(r.stderr).not.toMatch(/error/);
+    expect(r.code).toBe(0);
+    const steps = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { step: number; loss: number; lr: number });
+    expect(steps.map((s) => s.step)).toEqual([1, 2, 3, 4]);
+    expect(steps[0].lr).toBe(0); // first warmup step runs at 0, as the HF scheduler does
+    expect(steps.every((s) => Number.isFinite(s.loss) && s.loss > 0)).toBe(true);
+
+    const backend = new CpuBackend();
+    const reloaded = await loadSentenceModel(folderFiles(out), backend);
+    const base = await loadSentenceModel(folderFiles(TINY_BERT_MODEL_DIR), backend);
+    expect(reloaded.model.pooling).toEqual(base.model.pooling);
+    expect(reloaded.model.normalize).toBe(true);
+    const texts = ['How do I return an item?', '退货流程'];
+    const a = await reloaded.model.encode(texts);
+    const b = await base.model.encode(texts);
+    expect(maxRelativeError(a, b)).toBeGreaterThan(1e-4); // training changed the weights
+  });
+
+  it('trains CoSENT with Matryoshka dims on scored pairs and refuses a loss that does not fit', async () => {
+    const r = await cli('train', '--model', TINY_BERT_MODEL_DIR, '--data', STS, '--loss', 'cosent', '--matryoshka', '32,16', '--steps', '2', '--batch-size', '8', '--out', path.join(dir, 'cosent'));
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n')).toHaveLength(2);
+    const bad = await cli('train', '--model', TINY_BERT_MODEL_DIR, '--data', STS, '--loss', 'mnrl', '--steps', '1', '--out', path.join(dir, 'nope'));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/MultipleNegativesRankingLoss does not fit scored-pairs data; use cosine or cosent/);
+  });
+
+  it('encodes .txt input with a pooling override and evaluates retrieval', async () => {
+    const input = path.join(dir, 'texts.txt');
+    await writeFile(input, 'How do I return an item?\n\n退货流程\n');
+    const out = path.join(dir, 'emb.json');
+    const r = await cli('encode', '--model', TINY_BERT_MODEL_DIR, '--input', input, '--pooling', 'cls', '--normalize', '--out', out);
+    expect(r.code).toBe(0);
+    const written = JSON.parse(await readFile(out, 'utf8')) as { embeddings: number[][]; pooling: string; dimension: number };
+    expect(written.pooling).toBe('cls');
+    expect(written.embeddings).toHaveLength(2);
+    expect(Math.hypot(...written.embeddings[0])).toBeCloseTo(1, 5);
+
+    const e = await cli('eval', '--model', TINY_BERT_MODEL_DIR, '--data', SAMPLE);
+    expect(e.code).toBe(0);
+    const metrics = JSON.parse(e.stdout) as Record<string, number>;
+    for (const key of ['cosine_accuracy@1', 'cosine_mrr@10', 'cosine_ndcg@10', 'cosine_map@100', 'cosine_recall@10', 'cosine_precision@3']) {
+      expect(metrics[key]).toBeGreaterThanOrEqual(0);
+      expect(metrics[key]).toBeLessThanOrEqual(1);
+    }
+    expect(metrics.queries).toBeGreaterThan(10);
+  });
+});
+if (!HAVE_FIXTURES) console.warn(SKIP_REASON);
