@@ -13,7 +13,7 @@ interface WebGpuModule {
   globals: object;
 }
 
-/** The GPU object (navigator.gpu's role), or null when the package or Vulkan is unusable. */
+/** The GPU object (navigator.gpu's role), or null when the package, Vulkan or an adapter is missing. */
 export async function nodeGpu(): Promise<GPU | null> {
   if (cached) return cached;
   try {
@@ -23,7 +23,10 @@ export async function nodeGpu(): Promise<GPU | null> {
     const mod = (await import('webgpu')) as unknown as WebGpuModule;
     // GPUBufferUsage, GPUMapMode … are globals in browsers; Dawn hands them over separately.
     Object.assign(globalThis, mod.globals);
-    cached = mod.create([]);
+    const gpu = mod.create([]);
+    // create() succeeds without a working Vulkan driver; only an adapter proves it works.
+    if (!(await gpu.requestAdapter())) return null;
+    cached = gpu;
     return cached;
   } catch {
     return null;

@@ -54,7 +54,8 @@ export class WebGpuBackend implements Backend {
   /** The matmul kernel in use; assign another entry of `matmulVariants` to switch. */
   matmulVariant: MatmulVariant;
   private readonly rec: Recorder;
-  private errors: Array<Promise<string | null>> = [];
+  /** The first WebGPU error of a submission nobody awaited; `sync` reports it. */
+  private firstError: string | null = null;
 
   constructor(
     readonly device: GPUDevice,
@@ -116,13 +117,15 @@ export class WebGpuBackend implements Backend {
     return t.dtype === 'i32' ? Float32Array.from(new Int32Array(bytes)) : new Float32Array(bytes);
   }
   endStep(): void {
-    this.errors.push(this.rec.endStep());
+    void this.rec.endStep().then((e) => this.noteError(e));
   }
   async sync(): Promise<void> {
-    this.errors.push(this.rec.flush());
+    // Error scopes resolve in submission order, so earlier endSteps have reported by now.
+    const error = await this.rec.flush();
+    this.noteError(error);
     await this.device.queue.onSubmittedWorkDone();
-    const errors = await Promise.all(this.errors.splice(0));
-    const first = errors.find((e) => e !== null);
+    const first = this.firstError;
+    this.firstError = null;
     if (first) throw new Error(`WebGPU error: ${first}`);
   }
   destroy(): void {
@@ -417,6 +420,12 @@ export class WebGpuBackend implements Backend {
       [n, decayEnd, clip ? 1 : 0, o.maxGradNorm, 1 - o.lr * o.weightDecay, o.beta1, o.beta2, stepSize, bc2Sqrt, o.eps],
       [gpuTensor(params), gpuTensor(grads), gpuTensor(m), gpuTensor(v), gn2],
     );
+  }
+
+  private noteError(e: string | null): void {
+    if (!e || this.firstError) return;
+    this.firstError = e;
+    console.error(`WebGPU error: ${e}`);
   }
 
   // ---- helpers -----------------------------------------------------------------------------------

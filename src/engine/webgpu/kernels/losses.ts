@@ -38,6 +38,20 @@ export const cosentKernel: KernelSpec = {
   buffers: [['s', 'read', 'f32'], ['y', 'read', 'f32'], ['loss', 'read_write', 'f32'], ['d', 'read_write', 'f32']],
   body: `${treeReduce(COSENT_WG, 'treeSum', 'sum')}
 ${treeReduce(COSENT_WG, 'treeMax', 'max')}
+// WGSL only promises log an absolute error of 2^-21 near 1, too coarse for small losses: below 1
+// use log1p(x) = 2·atanh(t), t = x / (2 + x) ≤ 1/3, whose odd series converges fast.
+fn log1p(x: f32) -> f32 {
+  if (x >= 1.0) { return log(1.0 + x); }
+  let t = x / (2.0 + x);
+  let t2 = t * t;
+  var term = t;
+  var sum = t;
+  for (var k = 3.0; k < 24.0; k = k + 2.0) {
+    term = term * t2;
+    sum = sum + term / k;
+  }
+  return 2.0 * sum;
+}
 @compute @workgroup_size(${COSENT_WG})
 fn main(@builtin(local_invocation_id) l: vec3<u32>) {
   let lid = l.x;
@@ -50,7 +64,9 @@ fn main(@builtin(local_invocation_id) l: vec3<u32>) {
   for (var i = lid; i < P.n; i = i + ${COSENT_WG}u) {
     for (var j = 0u; j < P.n; j = j + 1u) { if (y[i] < y[j]) { z = z + exp(s[i] - s[j] - m); } }
   }
-  let L = m + log(treeSum(lid, z) + exp(-m));
+  let zs = treeSum(lid, z);
+  // With max 0 the {0} term is exactly 1: log1p keeps tiny losses accurate in float32.
+  let L = select(m + log(exp(-m) + zs), log1p(zs), m == 0.0);
   if (lid == 0u) { loss[0] = L; }
   for (var i = lid; i < P.n; i = i + ${COSENT_WG}u) {
     var g = 0.0;
