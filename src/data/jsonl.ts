@@ -12,7 +12,10 @@ export type DataIssueCode =
   | 'empty-field'
   | 'wrong-type'
   | 'score-out-of-range'
-  | 'duplicate-row';
+  | 'duplicate-row'
+  // CSV/TSV and non-UTF-8 bytes (csv.ts, load-file.ts).
+  | 'bad-csv'
+  | 'bad-utf8';
 
 /** One problem with one line. Every issue means that line was skipped. */
 export interface DataIssue {

@@ -44,7 +44,8 @@ export interface LoadOptions extends JsonlOptions {
   mapping?: ColumnMapping;
 }
 
-function finish(parsed: JsonlParseResult, mapping: ColumnMapping | undefined): LoadedTrainingData {
+/** Shape detection + validation over parsed rows; shared with the CSV/TSV/Parquet loaders (load-file.ts). */
+export function finish(parsed: JsonlParseResult, mapping: ColumnMapping | undefined): LoadedTrainingData {
   const guessed = detectShape(parsed.rows.map((r) => r.value));
   const detection = mapping ? shapeFromMapping(mapping, guessed.columns) : guessed;
   const issues = [...parsed.issues];

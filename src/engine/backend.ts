@@ -108,7 +108,13 @@ export interface Backend {
   zeros(shape: readonly number[], dtype?: DType, persistent?: boolean): Tensor;
   fromFloat32(data: Float32Array, shape: readonly number[], persistent?: boolean): Tensor;
   fromInt32(data: Int32Array, shape: readonly number[], persistent?: boolean): Tensor;
-  /** A view of `size(shape)` elements starting at element `offset` of a persistent tensor. */
+  /**
+   * A view of `size(shape)` elements starting at element `offset` of a persistent tensor.
+   * Any offset is correct. On WebGPU a view is bound to kernels in place only when `offset` is a
+   * multiple of 64 (256 bytes, minStorageBufferOffsetAlignment); other views are staged through a
+   * copy on every op that uses them (slow). Keep parameter views 64-aligned; packed neighbours
+   * (query | key | value) should be bound as one aligned view.
+   */
   view(base: Tensor, offset: number, shape: readonly number[]): Tensor;
   /** Overwrite a tensor's contents from the host. */
   write(target: Tensor, data: Float32Array): void;

@@ -52,6 +52,9 @@ export class AdamW {
     readonly config: AdamWConfig,
   ) {
     store.enableTraining();
+    // A new optimizer starts from zero moments, even on a store an earlier run trained.
+    store.backend.fill(store.adamMoments.m, 0);
+    store.backend.fill(store.adamMoments.v, 0);
   }
 
   get stepsTaken(): number {

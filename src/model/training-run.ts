@@ -87,13 +87,27 @@ export class TrainingRun {
     }
   }
 
-  async run(onStep: (report: StepReport) => void, options: { inFlight?: number; signal?: AbortSignal } = {}): Promise<void> {
+  /**
+   * Trains to the end, or until `signal` aborts. `beforeStep` runs before each step with the
+   * number of steps done: the studio pauses there and evaluates there (after `drain`).
+   */
+  async run(
+    onStep: (report: StepReport) => void,
+    options: { inFlight?: number; signal?: AbortSignal; beforeStep?: (stepsDone: number, drain: () => Promise<void>) => Promise<void> } = {},
+  ): Promise<void> {
     const inFlight = options.inFlight ?? 2;
     const queue: Promise<void>[] = [];
     const started = performance.now();
     let pairs = 0;
+    const drain = async () => {
+      await Promise.all(queue);
+    };
+    let done = 0;
     for (const { epoch, batch } of this.batches()) {
       if (options.signal?.aborted) break;
+      if (options.beforeStep) await options.beforeStep(done, drain);
+      if (options.signal?.aborted) break;
+      done++;
       const { step, lr, loss } = this.trainer.step(batch);
       pairs += batch.columns[0].length;
       const pairsSoFar = pairs;

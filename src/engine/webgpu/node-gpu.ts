@@ -6,16 +6,15 @@
  */
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
-let cached: GPU | null = null;
+/** The promise is cached, not the result, so concurrent first calls share one Dawn instance. */
+let cached: Promise<GPU | null> | null = null;
 
 interface WebGpuModule {
   create(options: string[]): GPU;
   globals: object;
 }
 
-/** The GPU object (navigator.gpu's role), or null when the package, Vulkan or an adapter is missing. */
-export async function nodeGpu(): Promise<GPU | null> {
-  if (cached) return cached;
+async function load(): Promise<GPU | null> {
   try {
     const { existsSync } = await import('node:fs');
     if (!process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD)) process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
@@ -25,12 +24,16 @@ export async function nodeGpu(): Promise<GPU | null> {
     Object.assign(globalThis, mod.globals);
     const gpu = mod.create([]);
     // create() succeeds without a working Vulkan driver; only an adapter proves it works.
-    if (!(await gpu.requestAdapter())) return null;
-    cached = gpu;
-    return cached;
+    return (await gpu.requestAdapter()) ? gpu : null;
   } catch {
     return null;
   }
+}
+
+/** The GPU object (navigator.gpu's role), or null when the package, Vulkan or an adapter is missing. */
+export function nodeGpu(): Promise<GPU | null> {
+  cached ??= load();
+  return cached;
 }
 
 /** Drop the cached GPU object: holding it keeps the Node process alive. */

@@ -1,0 +1,156 @@
+/**
+ * What the page and the studio worker say to each other. Only plain data crosses: no tensors,
+ * no embeddings beyond what a panel shows. Everything long reports progress and can be cancelled.
+ */
+import type { DataIssue } from '../data/jsonl.ts';
+import type { ColumnMapping, ShapeId } from '../data/shape.ts';
+import type { AdapterDescription } from '../engine/backend.ts';
+import type { SchedulerKind } from '../engine/optimizer.ts';
+import type { LossId } from '../model/losses.ts';
+import type { PoolingModeName } from '../model/pooling.ts';
+
+export interface BackendInfo {
+  readonly adapter: AdapterDescription;
+  /** Why the CPU backend is in use, when it is. */
+  readonly fallbackReason?: string;
+}
+
+export type ModelSource =
+  | { readonly kind: 'builtin' }
+  | { readonly kind: 'hub'; readonly repoId: string; readonly endpoint?: string; readonly token?: string }
+  | { readonly kind: 'zip'; readonly name: string; readonly bytes: Uint8Array }
+  | { readonly kind: 'files'; readonly name: string; readonly files: Readonly<Record<string, Uint8Array>> };
+
+export interface ModelInfo {
+  readonly name: string;
+  readonly architecture: string;
+  readonly parameters: number;
+  readonly dimension: number;
+  readonly layers: number;
+  readonly heads: number;
+  readonly maxSeqLength: number;
+  readonly pooling: PoolingModeName;
+  readonly includePrompt: boolean;
+  readonly normalize: boolean;
+  readonly prompts: Readonly<Record<string, string>>;
+  readonly randomWeights: boolean;
+  readonly warnings: readonly string[];
+}
+
+export interface DatasetInfo {
+  readonly file: string;
+  readonly shape: ShapeId | null;
+  readonly shapeReason: string;
+  readonly columns: readonly string[];
+  readonly mapping: ColumnMapping | null;
+  readonly losses: readonly LossId[];
+  readonly rows: number;
+  readonly totalLines: number;
+  readonly skippedRows: number;
+  readonly issues: readonly DataIssue[];
+  readonly trainRows: number;
+  readonly evalRows: number;
+  readonly evalQueries: number;
+  readonly corpusSize: number;
+}
+
+export interface PreviewRow {
+  readonly line: number;
+  readonly texts: readonly string[];
+  readonly label?: number;
+  readonly split: 'train' | 'eval';
+}
+
+/** How texts become vectors for retrieval: what the playground varies. */
+export interface RetrievalSettings {
+  readonly pooling: PoolingModeName;
+  readonly normalize: boolean;
+  readonly includePrompt: boolean;
+  /** Templates with {text}, e.g. "query: {text}". */
+  readonly queryTemplate: string;
+  readonly corpusTemplate: string;
+}
+
+export type WeightsState = 'base' | 'trained';
+
+export interface SearchHit {
+  readonly corpusIndex: number;
+  readonly text: string;
+  readonly score: number;
+  readonly relevant: boolean;
+}
+
+export interface RetrievalMetrics {
+  readonly accuracyAt1: number;
+  readonly recallAt1: number;
+  readonly recallAt5: number;
+  readonly recallAt10: number;
+  readonly mrrAt10: number;
+  readonly ndcgAt10: number;
+  readonly mapAt100: number;
+}
+
+export interface EvalSummary {
+  readonly weights: WeightsState;
+  readonly metrics: RetrievalMetrics;
+  /** Per eval query: 1-based rank of its first relevant document (null: beyond top 100). */
+  readonly firstRelevantRank: readonly (number | null)[];
+  readonly milliseconds: number;
+}
+
+export interface TrainingConfig {
+  readonly loss: LossId;
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly learningRate: number;
+  readonly warmupSteps: number;
+  readonly weightDecay: number;
+  readonly maxSeqLength: number;
+  readonly scheduler: SchedulerKind;
+  readonly seed: number;
+  readonly matryoshkaDims: readonly number[];
+  /** Evaluate on the eval split every this many steps (0 = only at the end). */
+  readonly evalEvery: number;
+}
+
+export interface RankMover {
+  readonly query: string;
+  readonly before: number | null;
+  readonly now: number | null;
+  readonly delta: number;
+}
+
+export type TrainingEvent =
+  | { readonly type: 'step'; readonly step: number; readonly totalSteps: number; readonly epoch: number; readonly loss: number; readonly lr: number; readonly pairsPerSecond: number; readonly etaSeconds: number }
+  | { readonly type: 'eval'; readonly step: number; readonly metrics: RetrievalMetrics; readonly movers: readonly RankMover[] }
+  | { readonly type: 'state'; readonly state: 'running' | 'paused' | 'cancelled' | 'finished' | 'failed'; readonly message?: string };
+
+export interface QueryComparison {
+  readonly query: string;
+  readonly rankBefore: number | null;
+  readonly rankAfter: number | null;
+  readonly topBefore: readonly SearchHit[];
+  readonly topAfter: readonly SearchHit[];
+}
+
+export interface Comparison {
+  readonly before: RetrievalMetrics;
+  readonly after: RetrievalMetrics;
+  readonly queries: readonly QueryComparison[];
+}
+
+export interface ProjectionPoint {
+  readonly text: string;
+  readonly kind: 'query' | 'document';
+  /** Index of the query group (a query and its relevant documents share one). */
+  readonly group: number;
+  readonly before: readonly [number, number];
+  readonly after: readonly [number, number];
+}
+
+export interface ExportResult {
+  readonly zip: Uint8Array;
+  readonly files: readonly string[];
+}
+
+export type ProgressCallback = (stage: string, done: number, total: number) => void;

@@ -1,0 +1,95 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { loadTrainingJsonl } from '../data/load.ts';
+import { CpuBackend } from '../engine/cpu/cpu-backend.ts';
+import { folderFiles } from '../io/folder-files.ts';
+import { loadSentenceModel } from '../model/load-model.ts';
+import { HAVE_FIXTURES, SKIP_REASON, TINY_BERT_MODEL_DIR } from '../../test/support/tiny-bert.ts';
+import type { RetrievalSettings, TrainingConfig, TrainingEvent } from './protocol.ts';
+import { parseTemplate, Workspace } from './workspace.ts';
+
+if (!HAVE_FIXTURES) console.warn(SKIP_REASON);
+
+const SETTINGS: RetrievalSettings = { pooling: 'mean', normalize: true, includePrompt: true, queryTemplate: '{text}', corpusTemplate: '{text}' };
+const CONFIG: TrainingConfig = {
+  loss: 'mnrl', epochs: 1, batchSize: 8, learningRate: 2e-3, warmupSteps: 0, weightDecay: 0, maxSeqLength: 64,
+  scheduler: 'constant', seed: 7, matryoshkaDims: [], evalEvery: 2,
+};
+
+async function workspace(): Promise<Workspace> {
+  const ws = new Workspace(new CpuBackend());
+  await ws.setModel(await loadSentenceModel(folderFiles(TINY_BERT_MODEL_DIR), ws.backend), { name: 'tiny-bert', randomWeights: true });
+  const text = readFileSync('public/samples/support-faq.jsonl', 'utf8');
+  ws.setDataset(loadTrainingJsonl(text, { file: 'support-faq.jsonl' }), { evalFraction: 0.3, seed: 1 });
+  return ws;
+}
+
+describe('prompt templates', () => {
+  it('splits around {text} and treats a template without it as a prefix', () => {
+    expect(parseTemplate('query: {text}')).toEqual({ prefix: 'query: ', suffix: '' });
+    expect(parseTemplate('{text} [end]')).toEqual({ prefix: '', suffix: ' [end]' });
+    expect(parseTemplate('passage: ')).toEqual({ prefix: 'passage: ', suffix: '' });
+  });
+});
+
+describe.skipIf(!HAVE_FIXTURES)('the studio workspace', () => {
+  it('splits the data by query and builds the retrieval set from every document', async () => {
+    const ws = await workspace();
+    const info = ws.datasetInfo();
+    expect(info.shape).toBe('triplets');
+    expect(info.trainRows + info.evalRows).toBe(info.rows);
+    expect(info.evalQueries).toBeGreaterThan(0);
+    expect(info.corpusSize).toBeGreaterThan(info.evalQueries);
+    expect(ws.rows(0, 5).every((r) => r.texts.length === 3)).toBe(true);
+  });
+
+  it('ranks the corpus for a query and changes the metrics when pooling or prompts change', async () => {
+    const ws = await workspace();
+    const hits = await ws.search('How do I return an item?', SETTINGS, 'base', 5);
+    expect(hits).toHaveLength(5);
+    expect(hits[0].score).toBeGreaterThanOrEqual(hits[4].score);
+    const mean = await ws.evaluate(SETTINGS, 'base');
+    const cls = await ws.evaluate({ ...SETTINGS, pooling: 'cls' }, 'base');
+    const prompted = await ws.evaluate({ ...SETTINGS, queryTemplate: 'query: {text}' }, 'base');
+    expect(mean.metrics.mrrAt10).not.toBe(cls.metrics.mrrAt10);
+    expect(mean.metrics.ndcgAt10).not.toBe(prompted.metrics.ndcgAt10);
+    for (const v of Object.values(mean.metrics)) expect(v).toBeGreaterThanOrEqual(0);
+  });
+
+  it('trains with progress, evaluations, pause and resume, then compares before and after and exports', async () => {
+    const ws = await workspace();
+    const events: TrainingEvent[] = [];
+    let paused = false;
+    await ws.train(CONFIG, SETTINGS, (e) => {
+      events.push(e);
+      if (e.type === 'step' && e.step === 1) ws.pause();
+      if (e.type === 'state' && e.state === 'paused') {
+        paused = true;
+        setTimeout(() => ws.resume(), 10);
+      }
+    });
+    const steps = events.filter((e) => e.type === 'step');
+    expect(steps.length).toBe(Math.ceil(ws.datasetInfo().trainRows / CONFIG.batchSize));
+    expect(paused).toBe(true);
+    expect(events.filter((e) => e.type === 'eval').length).toBeGreaterThanOrEqual(2);
+    expect(events.at(-1)).toEqual({ type: 'state', state: 'finished' });
+    const comparison = await ws.compare(SETTINGS, 5);
+    expect(comparison.queries.length).toBe(ws.datasetInfo().evalQueries);
+    expect(comparison.after.mrrAt10).not.toBe(comparison.before.mrrAt10);
+    expect(comparison.queries[0].topBefore).toHaveLength(5);
+    const files = await ws.exportFolder(SETTINGS);
+    expect([...files.keys()]).toEqual(expect.arrayContaining(['model.safetensors', 'modules.json', '1_Pooling/config.json', 'config.json', 'tokenizer.json']));
+  });
+
+  it('cancels a run and keeps the weights it reached', async () => {
+    const ws = await workspace();
+    const states: string[] = [];
+    await ws.train({ ...CONFIG, evalEvery: 0, epochs: 3 }, SETTINGS, (e) => {
+      if (e.type === 'step' && e.step === 2) ws.cancel();
+      if (e.type === 'state') states.push(e.state);
+    });
+    expect(states.at(-1)).toBe('cancelled');
+    expect(ws.training?.steps).toBeLessThanOrEqual(4);
+    expect(ws.hasTrainedWeights).toBe(true);
+  });
+});

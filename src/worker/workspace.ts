@@ -1,0 +1,390 @@
+import { buildIrEvalSet, type IrEvalSet } from '../data/ir-dataset.ts';
+import type { LoadedTrainingData } from '../data/load.ts';
+import { splitByQuery } from '../data/split.ts';
+import type { TrainingExample } from '../data/shape.ts';
+import type { Backend } from '../engine/backend.ts';
+import { TRAINER_DEFAULTS } from '../engine/optimizer.ts';
+import { computeRankings, informationRetrievalMetrics, IR_MAX_K, type IrMetrics } from '../eval/ir-metrics.ts';
+import { sentenceTransformersFolder } from '../io/st-export.ts';
+import type { LoadedModel } from '../model/load-model.ts';
+import { DEFAULT_LOSS } from '../model/losses.ts';
+import { encodeTokenStates, poolTokenStates, type TokenStates } from '../model/token-states.ts';
+import { TrainingRun } from '../model/training-run.ts';
+import type {
+  Comparison, DatasetInfo, EvalSummary, ModelInfo, PreviewRow, ProgressCallback, RankMover, RetrievalMetrics,
+  RetrievalSettings, SearchHit, TrainingConfig, TrainingEvent, WeightsState,
+} from './protocol.ts';
+
+/** A prompt template "query: {text}" split into what goes before and after the text. */
+export function parseTemplate(template: string): { prefix: string; suffix: string } {
+  const at = template.indexOf('{text}');
+  if (at < 0) return { prefix: template, suffix: '' };
+  return { prefix: template.slice(0, at), suffix: template.slice(at + '{text}'.length) };
+}
+
+export function retrievalMetrics(m: IrMetrics<'cosine'>): RetrievalMetrics {
+  return {
+    accuracyAt1: m['cosine_accuracy@1'],
+    recallAt1: m['cosine_recall@1'],
+    recallAt5: m['cosine_recall@5'],
+    recallAt10: m['cosine_recall@10'],
+    mrrAt10: m['cosine_mrr@10'],
+    ndcgAt10: m['cosine_ndcg@10'],
+    mapAt100: m['cosine_map@100'],
+  };
+}
+
+interface DatasetState {
+  readonly data: LoadedTrainingData;
+  readonly train: TrainingExample[];
+  readonly evalRows: TrainingExample[];
+  readonly split: ('train' | 'eval')[];
+  /** Queries = the eval split's anchors; corpus = every document in the file. */
+  readonly evalSet: IrEvalSet | null;
+}
+
+interface TrainingControl {
+  readonly abort: AbortController;
+  paused: boolean;
+  resume: (() => void) | null;
+}
+
+/**
+ * One studio session: a backend, a model with its base and trained weights, a dataset with its
+ * split, and the caches that make the playground fast. It is the worker's state; the page only
+ * sees the plain results it returns. Runs in Node as well, where the tests drive it.
+ */
+export class Workspace {
+  private loaded: LoadedModel | null = null;
+  private modelInfo: ModelInfo | null = null;
+  private baseParams: Float32Array | null = null;
+  private trainedParams: Float32Array | null = null;
+  private current: WeightsState = 'base';
+  private dataset: DatasetState | null = null;
+  private readonly tokenStates = new Map<string, TokenStates>();
+  private control: TrainingControl | null = null;
+  private lastTraining: { config: TrainingConfig; seconds: number; steps: number } | null = null;
+
+  constructor(readonly backend: Backend) {}
+
+  // ---- model --------------------------------------------------------------------------------------
+
+  async setModel(loaded: LoadedModel, info: { name: string; randomWeights: boolean }): Promise<ModelInfo> {
+    this.loaded = loaded;
+    this.baseParams = await loaded.model.store.readParams();
+    this.trainedParams = null;
+    this.current = 'base';
+    this.tokenStates.clear();
+    const { model, config } = loaded;
+    this.modelInfo = {
+      name: info.name,
+      architecture: `BERT encoder, ${model.dims.numLayers} layers × ${model.dims.hiddenSize}`,
+      parameters: loaded.layout.parameterCount,
+      dimension: model.dimension,
+      layers: model.dims.numLayers,
+      heads: model.dims.numHeads,
+      maxSeqLength: model.maxSeqLength,
+      pooling: model.pooling.mode,
+      includePrompt: model.pooling.includePrompt,
+      normalize: model.normalize,
+      prompts: config.prompts,
+      randomWeights: info.randomWeights,
+      warnings: config.warnings,
+    };
+    return this.modelInfo;
+  }
+
+  private requireModel(): LoadedModel {
+    if (!this.loaded) throw new Error('load a model first');
+    return this.loaded;
+  }
+
+  get hasTrainedWeights(): boolean {
+    return this.trainedParams !== null;
+  }
+
+  private useWeights(state: WeightsState): void {
+    if (state === this.current) return;
+    const params = state === 'base' ? this.baseParams : this.trainedParams;
+    if (!params) throw new Error('there are no fine-tuned weights yet: train first');
+    this.backend.write(this.requireModel().model.store.params, params);
+    this.current = state;
+  }
+
+  // ---- data ---------------------------------------------------------------------------------------
+
+  setDataset(data: LoadedTrainingData, split: { evalFraction: number; seed: number }): DatasetInfo {
+    const { train, eval: evalRows, evalIndex } = splitByQuery(data.examples, split);
+    const sides: ('train' | 'eval')[] = data.examples.map(() => 'train');
+    for (const i of evalIndex) sides[i] = 'eval';
+    const shape = data.detection.ok ? data.detection.mapping.shape : null;
+    let evalSet: IrEvalSet | null = null;
+    if ((shape === 'pairs' || shape === 'triplets') && evalRows.length > 0) {
+      const all = buildIrEvalSet(data.examples);
+      const evalAnchors = new Set(evalRows.map((r) => r.texts[0]));
+      const keep = all.queries.map((q, i) => (evalAnchors.has(q) ? i : -1)).filter((i) => i >= 0);
+      evalSet = { queries: keep.map((i) => all.queries[i]), corpus: all.corpus, relevant: keep.map((i) => all.relevant[i]) };
+    }
+    this.dataset = { data, train, evalRows, split: sides, evalSet };
+    this.tokenStates.clear();
+    return this.datasetInfo();
+  }
+
+  datasetInfo(): DatasetInfo {
+    const d = this.requireDataset();
+    const det = d.data.detection;
+    return {
+      file: d.data.report.file,
+      shape: det.ok ? det.mapping.shape : null,
+      shapeReason: det.reason,
+      columns: det.columns,
+      mapping: det.ok ? det.mapping : null,
+      losses: d.data.losses,
+      rows: d.data.examples.length,
+      totalLines: d.data.report.totalLines,
+      skippedRows: d.data.report.skippedRows,
+      issues: d.data.report.issues.slice(0, 500),
+      trainRows: d.train.length,
+      evalRows: d.evalRows.length,
+      evalQueries: d.evalSet?.queries.length ?? 0,
+      corpusSize: d.evalSet?.corpus.length ?? 0,
+    };
+  }
+
+  rows(offset: number, count: number): PreviewRow[] {
+    const d = this.requireDataset();
+    return d.data.examples.slice(offset, offset + count).map((e, i) => {
+      const row: PreviewRow = { line: d.data.lines[offset + i], texts: e.texts, split: d.split[offset + i] };
+      return e.label === undefined ? row : { ...row, label: e.label };
+    });
+  }
+
+  private requireDataset(): DatasetState {
+    if (!this.dataset) throw new Error('load a dataset first');
+    return this.dataset;
+  }
+
+  private requireEvalSet(): IrEvalSet {
+    const set = this.requireDataset().evalSet;
+    if (!set) throw new Error('retrieval needs (query, positive[, negative]) rows and a non-empty eval split');
+    return set;
+  }
+
+  // ---- retrieval ------------------------------------------------------------------------------------
+
+  /** Token states of a text list under a template and weights; eval sets are cached, ad-hoc queries not. */
+  private async statesFor(
+    texts: readonly string[], role: 'query' | 'corpus' | 'adhoc', template: string, weights: WeightsState, onProgress?: ProgressCallback,
+  ): Promise<TokenStates> {
+    const { prefix, suffix } = parseTemplate(template);
+    const key = `${weights}\u0000${role}\u0000${template}`;
+    const hit = role === 'adhoc' ? undefined : this.tokenStates.get(key);
+    if (hit) return hit;
+    this.useWeights(weights);
+    const model = this.requireModel().model;
+    const states = await encodeTokenStates(model, suffix ? texts.map((t) => t + suffix) : texts, prefix || undefined, {
+      onProgress: (done, total) => onProgress?.(`embedding ${role === 'corpus' ? 'documents' : 'queries'}`, done, total),
+    });
+    if (role !== 'adhoc') this.tokenStates.set(key, states);
+    return states;
+  }
+
+  private async embeddings(settings: RetrievalSettings, weights: WeightsState, onProgress?: ProgressCallback) {
+    const set = this.requireEvalSet();
+    const q = await this.statesFor(set.queries, 'query', settings.queryTemplate, weights, onProgress);
+    const c = await this.statesFor(set.corpus, 'corpus', settings.corpusTemplate, weights, onProgress);
+    return {
+      queries: poolTokenStates(q, settings.pooling, settings.normalize, settings.includePrompt),
+      corpus: poolTokenStates(c, settings.pooling, settings.normalize, settings.includePrompt),
+      dimension: q.dimension,
+    };
+  }
+
+  async search(query: string, settings: RetrievalSettings, weights: WeightsState, topK: number): Promise<SearchHit[]> {
+    const set = this.requireEvalSet();
+    const { corpus, dimension } = await this.embeddings(settings, weights);
+    const states = await this.statesFor([query], 'adhoc', settings.queryTemplate, weights);
+    const q = poolTokenStates(states, settings.pooling, settings.normalize, settings.includePrompt);
+    const [ranking] = computeRankings(q, corpus, dimension, topK, 'cosine');
+    const queryIndex = set.queries.indexOf(query);
+    const relevant = queryIndex >= 0 ? set.relevant[queryIndex] : new Set<number>();
+    return Array.from(ranking.corpusIndex, (c, i) => ({ corpusIndex: c, text: set.corpus[c], score: ranking.score[i], relevant: relevant.has(c) }));
+  }
+
+  async evaluate(settings: RetrievalSettings, weights: WeightsState, onProgress?: ProgressCallback): Promise<EvalSummary> {
+    const started = performance.now();
+    const set = this.requireEvalSet();
+    const { queries, corpus, dimension } = await this.embeddings(settings, weights, onProgress);
+    const rankings = computeRankings(queries, corpus, dimension, IR_MAX_K, 'cosine');
+    const result = informationRetrievalMetrics(rankings, set.relevant, { similarity: 'cosine' });
+    const firstRelevantRank: (number | null)[] = set.queries.map(() => null);
+    for (const r of result.perQuery) firstRelevantRank[r.query] = r.firstRelevantRank;
+    return { weights, metrics: retrievalMetrics(result.metrics), firstRelevantRank, milliseconds: performance.now() - started };
+  }
+
+  // ---- training -------------------------------------------------------------------------------------
+
+  async train(config: TrainingConfig, settings: RetrievalSettings, onEvent: (e: TrainingEvent) => void): Promise<void> {
+    if (this.control) throw new Error('a training run is already going');
+    const loaded = this.requireModel();
+    const d = this.requireDataset();
+    if (!d.data.losses.includes(config.loss)) throw new Error(`the ${config.loss} loss does not fit this dataset's shape`);
+    const model = loaded.model;
+    // A new run starts from the base weights: fine-tuning twice would compare the wrong "before".
+    this.useWeights('base');
+    this.trainedParams = null;
+    this.forgetTrainedStates();
+    model.maxSeqLength = Math.min(config.maxSeqLength, model.dims.maxPositions);
+
+    const { prefix: queryPrefix } = parseTemplate(settings.queryTemplate);
+    const { prefix: corpusPrefix } = parseTemplate(settings.corpusTemplate);
+    const run = new TrainingRun(model, d.train, {
+      loss: { ...DEFAULT_LOSS, id: config.loss, matryoshkaDims: config.matryoshkaDims },
+      optimizer: { ...TRAINER_DEFAULTS, lr: config.learningRate, weightDecay: config.weightDecay },
+      scheduler: config.scheduler,
+      warmupSteps: config.warmupSteps,
+      batchSize: config.batchSize,
+      epochs: config.epochs,
+      shuffle: true,
+      seed: config.seed,
+      columnPrompts: queryPrefix || corpusPrefix ? [queryPrefix, corpusPrefix] : undefined,
+    });
+    const control: TrainingControl = { abort: new AbortController(), paused: false, resume: null };
+    this.control = control;
+    const baseline = d.evalSet ? await this.evaluate(settings, 'base') : null;
+    this.useWeights('base');
+    const started = performance.now();
+    let pausedMs = 0;
+    onEvent({ type: 'state', state: 'running' });
+    const evaluateNow = async (step: number) => {
+      if (!baseline || !d.evalSet) return;
+      this.trainedParams = await model.store.readParams();
+      this.current = 'trained';
+      this.forgetTrainedStates();
+      const now = await this.evaluate(settings, 'trained');
+      const movers: RankMover[] = d.evalSet.queries
+        .map((query, i) => {
+          const before = baseline.firstRelevantRank[i], after = now.firstRelevantRank[i];
+          return { query, before, now: after, delta: (before ?? IR_MAX_K + 1) - (after ?? IR_MAX_K + 1) };
+        })
+        .filter((m) => m.delta !== 0)
+        .sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta))
+        .slice(0, 10);
+      onEvent({ type: 'eval', step, metrics: now.metrics, movers });
+    };
+    try {
+      await run.run(
+        (r) => {
+          const elapsed = (performance.now() - started - pausedMs) / 1000;
+          const rate = r.step / Math.max(elapsed, 1e-9);
+          onEvent({
+            type: 'step', step: r.step, totalSteps: run.totalSteps, epoch: r.epoch, loss: r.loss, lr: r.lr,
+            pairsPerSecond: (r.step * config.batchSize) / Math.max(elapsed, 1e-9), etaSeconds: (run.totalSteps - r.step) / rate,
+          });
+        },
+        {
+          signal: control.abort.signal,
+          beforeStep: async (done, drain) => {
+            if (config.evalEvery > 0 && done > 0 && done % config.evalEvery === 0) {
+              await drain();
+              await evaluateNow(done);
+            }
+            if (control.paused) {
+              await drain();
+              const pausedAt = performance.now();
+              onEvent({ type: 'state', state: 'paused' });
+              await new Promise<void>((resolve) => (control.resume = resolve));
+              pausedMs += performance.now() - pausedAt;
+              onEvent({ type: 'state', state: 'running' });
+            }
+          },
+        },
+      );
+      const cancelled = control.abort.signal.aborted;
+      this.trainedParams = await model.store.readParams();
+      this.current = 'trained';
+      this.lastTraining = { config, seconds: (performance.now() - started - pausedMs) / 1000, steps: run.trainer.stepsTaken };
+      if (!cancelled) await evaluateNow(run.trainer.stepsTaken);
+      onEvent({ type: 'state', state: cancelled ? 'cancelled' : 'finished' });
+    } catch (e) {
+      // A failed run must not leave half-updated weights behind as "trained".
+      this.backend.write(model.store.params, this.trainedParams ?? this.baseParams!);
+      this.current = this.trainedParams ? 'trained' : 'base';
+      onEvent({ type: 'state', state: 'failed', message: (e as Error).message });
+      throw e;
+    } finally {
+      this.control = null;
+    }
+  }
+
+  private forgetTrainedStates(): void {
+    for (const key of [...this.tokenStates.keys()]) if (key.startsWith('trained')) this.tokenStates.delete(key);
+  }
+
+  pause(): void {
+    if (this.control) this.control.paused = true;
+  }
+
+  resume(): void {
+    if (!this.control) return;
+    this.control.paused = false;
+    this.control.resume?.();
+    this.control.resume = null;
+  }
+
+  cancel(): void {
+    if (!this.control) return;
+    this.control.abort.abort();
+    this.resume();
+  }
+
+  // ---- compare and export -------------------------------------------------------------------------
+
+  async compare(settings: RetrievalSettings, topK: number, onProgress?: ProgressCallback): Promise<Comparison> {
+    const set = this.requireEvalSet();
+    const side = async (weights: WeightsState) => {
+      const { queries, corpus, dimension } = await this.embeddings(settings, weights, onProgress);
+      const rankings = computeRankings(queries, corpus, dimension, IR_MAX_K, 'cosine');
+      const result = informationRetrievalMetrics(rankings, set.relevant, { similarity: 'cosine' });
+      return { rankings, result };
+    };
+    const before = await side('base');
+    const after = await side('trained');
+    const rankOf = (r: typeof before, q: number) => r.result.perQuery.find((p) => p.query === q)?.firstRelevantRank ?? null;
+    const hits = (r: typeof before, q: number): SearchHit[] =>
+      Array.from(r.rankings[q].corpusIndex.subarray(0, topK), (c, i) => ({
+        corpusIndex: c, text: set.corpus[c], score: r.rankings[q].score[i], relevant: set.relevant[q].has(c),
+      }));
+    return {
+      before: retrievalMetrics(before.result.metrics),
+      after: retrievalMetrics(after.result.metrics),
+      queries: set.queries.map((query, q) => ({
+        query, rankBefore: rankOf(before, q), rankAfter: rankOf(after, q), topBefore: hits(before, q), topAfter: hits(after, q),
+      })),
+    };
+  }
+
+  /** The fine-tuned (or, before training, the base) model as sentence-transformers files. */
+  async exportFolder(settings: RetrievalSettings): Promise<Map<string, Uint8Array>> {
+    const loaded = this.requireModel();
+    this.useWeights(this.trainedParams ? 'trained' : 'base');
+    const model = loaded.model;
+    const saved = { pooling: model.pooling, normalize: model.normalize };
+    model.pooling = { mode: settings.pooling, includePrompt: settings.includePrompt };
+    model.normalize = settings.normalize;
+    try {
+      const prompts: Record<string, string> = { ...loaded.config.prompts };
+      const q = parseTemplate(settings.queryTemplate).prefix, c = parseTemplate(settings.corpusTemplate).prefix;
+      if (q) prompts.query = q;
+      if (c) prompts.document = c;
+      return await sentenceTransformersFolder(loaded, { prompts });
+    } finally {
+      model.pooling = saved.pooling;
+      model.normalize = saved.normalize;
+    }
+  }
+
+  get training(): { config: TrainingConfig; seconds: number; steps: number } | null {
+    return this.lastTraining;
+  }
+}
