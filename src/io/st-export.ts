@@ -2,6 +2,7 @@ import type { LoadedModel } from '../model/load-model.ts';
 import { poolingConfigToJson } from '../model/st-config.ts';
 import { unpackWeights } from '../model/weights.ts';
 import { writeSafetensors } from './safetensors.ts';
+import { ONNX_FILES, writeBertOnnx, type OnnxDtype } from './onnx/bert-onnx.ts';
 
 export interface ExportOptions {
   /** Prompts to store in config_sentence_transformers.json (e.g. {query: "query: "}). */
@@ -9,6 +10,8 @@ export interface ExportOptions {
   readonly defaultPromptName?: string | null;
   /** The model card; written as README.md when given. */
   readonly modelCard?: string;
+  /** Also write onnx/model.onnx, model_fp16.onnx and model_quantized.onnx for transformers.js (default true). */
+  readonly onnx?: boolean;
 }
 
 const json = (value: unknown) => new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`);
@@ -47,5 +50,10 @@ export async function sentenceTransformersFolder(loaded: LoadedModel, options: E
     }),
   );
   if (options.modelCard) files.set('README.md', enc.encode(options.modelCard));
+  if (options.onnx ?? true) {
+    for (const [dtype, file] of Object.entries(ONNX_FILES) as [OnnxDtype, string][]) {
+      files.set(file, writeBertOnnx(layout, params, model.dims, dtype));
+    }
+  }
   return files;
 }

@@ -77,6 +77,9 @@ describe.skipIf(!HAVE_FIXTURES)('the studio workspace', () => {
     expect(comparison.queries.length).toBe(ws.datasetInfo().evalQueries);
     expect(comparison.after.mrrAt10).not.toBe(comparison.before.mrrAt10);
     expect(comparison.queries[0].topBefore).toHaveLength(5);
+    const points = await ws.project(SETTINGS);
+    expect(points.filter((p) => p.kind === 'query')).toHaveLength(ws.datasetInfo().evalQueries);
+    expect(points.some((p) => p.before[0] !== p.after[0])).toBe(true);
     const files = await ws.exportFolder(SETTINGS);
     expect([...files.keys()]).toEqual(expect.arrayContaining(['model.safetensors', 'modules.json', '1_Pooling/config.json', 'config.json', 'tokenizer.json']));
   });

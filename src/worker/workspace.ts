@@ -5,13 +5,14 @@ import type { TrainingExample } from '../data/shape.ts';
 import type { Backend } from '../engine/backend.ts';
 import { TRAINER_DEFAULTS } from '../engine/optimizer.ts';
 import { computeRankings, informationRetrievalMetrics, IR_MAX_K, type IrMetrics } from '../eval/ir-metrics.ts';
+import { projectTogether } from '../eval/projection.ts';
 import { sentenceTransformersFolder } from '../io/st-export.ts';
 import type { LoadedModel } from '../model/load-model.ts';
 import { DEFAULT_LOSS } from '../model/losses.ts';
 import { encodeTokenStates, poolTokenStates, type TokenStates } from '../model/token-states.ts';
 import { TrainingRun } from '../model/training-run.ts';
 import type {
-  Comparison, DatasetInfo, EvalSummary, ModelInfo, PreviewRow, ProgressCallback, RankMover, RetrievalMetrics,
+  Comparison, DatasetInfo, EvalSummary, ModelInfo, PreviewRow, ProgressCallback, ProjectionPoint, RankMover, RetrievalMetrics,
   RetrievalSettings, SearchHit, TrainingConfig, TrainingEvent, WeightsState,
 } from './protocol.ts';
 
@@ -362,6 +363,37 @@ export class Workspace {
         query, rankBefore: rankOf(before, q), rankAfter: rankOf(after, q), topBefore: hits(before, q), topAfter: hits(after, q),
       })),
     };
+  }
+
+  /**
+   * Queries and documents before and after fine-tuning, in one UMAP frame. Coloured by query
+   * group: a query and its relevant documents share one; other documents get -1.
+   */
+  async project(settings: RetrievalSettings, onProgress?: ProgressCallback, maxPoints = 1500): Promise<ProjectionPoint[]> {
+    const set = this.requireEvalSet();
+    const before = await this.embeddings(settings, 'base', onProgress);
+    const after = await this.embeddings(settings, this.trainedParams ? 'trained' : 'base', onProgress);
+    const D = before.dimension;
+    const docGroup = new Map<number, number>();
+    set.relevant.forEach((docs, q) => docs.forEach((d) => docGroup.has(d) || docGroup.set(d, q)));
+    const queries = set.queries.slice(0, Math.min(set.queries.length, Math.floor(maxPoints / 3)));
+    const docs = set.corpus.map((_, i) => i).slice(0, Math.max(0, maxPoints - queries.length));
+    const pick = (emb: { queries: Float32Array; corpus: Float32Array }) => {
+      const out = new Float32Array((queries.length + docs.length) * D);
+      queries.forEach((_, q) => out.set(emb.queries.subarray(q * D, q * D + D), q * D));
+      docs.forEach((d, j) => out.set(emb.corpus.subarray(d * D, d * D + D), (queries.length + j) * D));
+      return out;
+    };
+    const { before: b, after: a } = await projectTogether(pick(before), pick(after), D, {
+      onEpoch: (epoch, total) => onProgress?.('projecting with UMAP', epoch, total),
+    });
+    const point = (i: number, text: string, kind: 'query' | 'document', group: number): ProjectionPoint => ({
+      text, kind, group, before: [b[2 * i], b[2 * i + 1]], after: [a[2 * i], a[2 * i + 1]],
+    });
+    return [
+      ...queries.map((q, i) => point(i, q, 'query', i)),
+      ...docs.map((d, j) => point(queries.length + j, set.corpus[d], 'document', docGroup.get(d) ?? -1)),
+    ];
   }
 
   /** The fine-tuned (or, before training, the base) model as sentence-transformers files. */

@@ -74,7 +74,7 @@ describe('float16 bits', () => {
     expect(toHalfBits(2 ** -24)).toBe(1); // smallest subnormal
     expect(toHalfBits(1 + 2 ** -11)).toBe(0x3c00); // tie → even
     expect(toHalfBits(1 + 3 * 2 ** -11)).toBe(0x3c02);
-    for (const v of [0.1, -3.14159, 1e-5, 1234.5]) expect(Math.abs(fromHalfBits(toHalfBits(v)) - v) / Math.abs(v)).toBeLessThan(2 ** -11);
+    for (const v of [0.1, -3.14159, 1e-4, 1234.5]) expect(Math.abs(fromHalfBits(toHalfBits(v)) - v) / Math.abs(v)).toBeLessThan(2 ** -11);
   });
 });
 
@@ -100,7 +100,7 @@ describe.skipIf(!HAVE_FIXTURES)('BERT ONNX export (tiny-bert fixture, onnxruntim
 
   it('writes a well-formed opset-17 model with symbolic batch and sequence dims', () => {
     const m = decodeModel(writeBertOnnx(loaded.layout, params, loaded.model.dims, 'fp32'));
-    expect(m.opset_import).toEqual([{ domain: '', version: 17 }]);
+    expect(m.opset_import.map((o) => [o.domain ?? '', o.version])).toEqual([['', 17]]);
     expect(m.graph.input.map((i) => i.name)).toEqual(['input_ids', 'attention_mask', 'token_type_ids']);
     expect(m.graph.input[0].type.tensor_type).toEqual({ elem_type: DataType.INT64, shape: { dim: [{ dim_param: 'batch_size' }, { dim_param: 'sequence_length' }] } });
     expect(m.graph.output[0].name).toBe('last_hidden_state');
@@ -115,8 +115,10 @@ describe.skipIf(!HAVE_FIXTURES)('BERT ONNX export (tiny-bert fixture, onnxruntim
     expect(err).toBeLessThan(1e-4);
   });
 
-  // Measured on tiny-bert: fp16 ≈ 1e-3, int8 ≈ 5e-3 (per-channel weight rounding); bounds leave headroom.
-  const bounds: Record<Exclude<OnnxDtype, 'fp32'>, number> = { fp16: 2e-2, int8: 2e-2 };
+  // Measured on tiny-bert with onnxruntime-node (CPU): fp16 1.3e-4, int8 9.9e-4 (per-channel weight
+  // rounding). fp16 keeps the issue's 2e-2 bound, which also covers GPUs that really compute in fp16
+  // (ORT's CPU provider runs some fp16 nodes in fp32); int8 gets 5× its measured error.
+  const bounds: Record<Exclude<OnnxDtype, 'fp32'>, number> = { fp16: 2e-2, int8: 5e-3 };
   it.each(['fp16', 'int8'] as const)('%s matches the engine sentence embeddings within its bound', async (dtype) => {
     const bytes = writeBertOnnx(loaded.layout, params, loaded.model.dims, dtype);
     const m = decodeModel(bytes);
