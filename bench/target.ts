@@ -16,7 +16,7 @@ import { Graph } from '../src/engine/graph.ts';
 
 export const MINILM_L6: BertDims = {
   vocabSize: 30522, hiddenSize: 384, numLayers: 6, numHeads: 12, intermediateSize: 1536,
-  maxPositions: 512, typeVocabSize: 2, layerNormEps: 1e-12, hiddenDropout: 0.1,
+  maxPositions: 512, typeVocabSize: 2, layerNormEps: 1e-12, hiddenDropout: 0.1, attentionDropout: 0.1,
 };
 
 export interface TargetResult {

@@ -1,33 +1,76 @@
-import { useEffect, useState } from 'react';
+import { useEffect } from 'react';
+import { CompareView } from './features/compare/CompareView.tsx';
+import { DataPanel } from './features/data/DataPanel.tsx';
+import { ExportPanel } from './features/export/ExportPanel.tsx';
+import { ModelPanel } from './features/model/ModelPanel.tsx';
+import { PlaygroundPanel } from './features/playground/PlaygroundPanel.tsx';
+import { TrainPanel } from './features/train/TrainPanel.tsx';
+import { BackendBadge } from './shell/BackendBadge.tsx';
+import { JobBar } from './shell/JobBar.tsx';
+import { type PanelId, useSession } from './session-store.ts';
+import { useSettings } from './settings-store.ts';
+import { studio } from './worker-client.ts';
 
-type AdapterState = { status: 'checking' } | { status: 'webgpu'; summary: string } | { status: 'cpu'; reason: string };
+const PANELS: { id: PanelId; title: string; needs: 'nothing' | 'model' | 'data' | 'trained' }[] = [
+  { id: 'model', title: '1 Model', needs: 'nothing' },
+  { id: 'data', title: '2 Data', needs: 'model' },
+  { id: 'playground', title: '3 Playground', needs: 'data' },
+  { id: 'train', title: '4 Train', needs: 'data' },
+  { id: 'compare', title: '5 Compare', needs: 'trained' },
+  { id: 'export', title: '6 Export', needs: 'model' },
+];
 
-/** Placeholder page until the studio panels land: says which backend this browser would train on. */
 export function App() {
-  const [adapter, setAdapter] = useState<AdapterState>({ status: 'checking' });
+  const theme = useSettings((s) => s.theme);
+  const setTheme = useSettings((s) => s.setTheme);
+  const { panel, setPanel, model, dataset, trained, setBackend } = useSession();
+
   useEffect(() => {
-    let cancelled = false;
-    (async () => {
-      const gpu = typeof navigator !== 'undefined' ? navigator.gpu : undefined;
-      const found = gpu ? await gpu.requestAdapter() : null;
-      if (cancelled) return;
-      if (found) setAdapter({ status: 'webgpu', summary: `${found.info.vendor} ${found.info.architecture}`.trim() || 'WebGPU adapter' });
-      else setAdapter({ status: 'cpu', reason: gpu ? 'no WebGPU adapter was offered' : 'this browser has no WebGPU' });
-    })();
-    return () => {
-      cancelled = true;
-    };
-  }, []);
+    document.documentElement.dataset.theme = theme;
+  }, [theme]);
+
+  useEffect(() => {
+    studio()
+      .init('webgpu')
+      .then((info) => setBackend(info), (e: unknown) => setBackend(null, (e as Error).message));
+  }, [setBackend]);
+
+  const ready = (needs: (typeof PANELS)[number]['needs']) =>
+    needs === 'nothing' || (needs === 'model' && model !== null) || (needs === 'data' && model !== null && dataset !== null) || (needs === 'trained' && trained);
+
   return (
-    <main style={{ fontFamily: 'system-ui, sans-serif', maxWidth: 720, margin: '3rem auto', lineHeight: 1.5 }}>
-      <h1>Embedding Studio</h1>
-      <p>Fine-tune sentence-embedding models in your browser. Your data never leaves this machine.</p>
-      <p data-testid="backend-status">
-        {adapter.status === 'checking' && 'Looking for a WebGPU adapter…'}
-        {adapter.status === 'webgpu' && `Training backend: WebGPU (${adapter.summary})`}
-        {adapter.status === 'cpu' && `Training backend: CPU (${adapter.reason})`}
-      </p>
-      <p>The studio panels (model, data, playground, train, compare, export) are being built; the command line already trains.</p>
-    </main>
+    <div className="app">
+      <header className="app-header">
+        <h1>Embedding Studio</h1>
+        <span className="tagline">Fine-tune sentence embeddings on your machine. Your data never leaves it.</span>
+        <BackendBadge />
+        <button type="button" className="ghost" onClick={() => setTheme(theme === 'dark' ? 'light' : 'dark')} aria-label="Toggle light and dark theme">
+          {theme === 'dark' ? '☀ Light' : '☾ Dark'}
+        </button>
+      </header>
+      <nav className="steps" aria-label="Studio steps">
+        {PANELS.map((p) => (
+          <button
+            key={p.id}
+            type="button"
+            className={p.id === panel ? 'step active' : 'step'}
+            aria-current={p.id === panel ? 'page' : undefined}
+            disabled={!ready(p.needs)}
+            onClick={() => setPanel(p.id)}
+          >
+            {p.title}
+          </button>
+        ))}
+      </nav>
+      <JobBar />
+      <main className="panel" data-panel={panel}>
+        {panel === 'model' && <ModelPanel />}
+        {panel === 'data' && <DataPanel />}
+        {panel === 'playground' && <PlaygroundPanel />}
+        {panel === 'train' && <TrainPanel />}
+        {panel === 'compare' && <CompareView />}
+        {panel === 'export' && <ExportPanel />}
+      </main>
+    </div>
   );
 }

@@ -104,6 +104,8 @@ export function parseCsv(input: string, opts: CsvOptions = {}): CsvParseResult {
       linebreak = result.meta.linebreak || linebreak;
       delimiter = result.meta.delimiter;
       const end = result.meta.cursor;
+      // papaparse reports an empty record after the final line break; the editor shows no line.
+      if (start >= text.length) return;
       // The cursor sits after the record's line break (or at the end of the text).
       const body = text.endsWith(linebreak, end) && end > start ? end - linebreak.length : end;
       const endLine = line + countOf(text, linebreak, start, body);

@@ -74,6 +74,12 @@ export interface AttentionShape {
   readonly batch: number;
   readonly seqLength: number;
   readonly heads: number;
+  /**
+   * Dropout on the attention probabilities (BERT's attention_probs_dropout_prob), with the same
+   * counter-based hash as `dropout`, indexed by the probability's position in [B, heads, T, T].
+   * The stored `probs` stay undropped; both passes regenerate the mask from the seed.
+   */
+  readonly dropout?: { readonly p: number; readonly seed: number };
 }
 
 export interface LossResult {

@@ -234,6 +234,12 @@ describe('gradcheck: attention and pooling', () => {
     expect(paddedQueries.some((i) => Math.abs(reports[0].numeric[i]) > 1e-4)).toBe(true);
   });
 
+  it('attention with probability dropout (p 0.3, fixed seed): the mask is the same in every evaluation', async () => {
+    const shape = { ...ATT, dropout: { p: 0.3, seed: 77 } };
+    const build: Build = (g, [qkv]) => mse(g, g.attention(qkv, g.backend.fromFloat32(KEY_MASK, [ATT.batch, ATT.seqLength]), shape));
+    expectMatch(await check(attentionCase(), build), 'attention with dropout');
+  });
+
   it('weightedPool', async () => {
     const rng = new SeededRandom(12);
     const x = input('x', randn(rng, 30), [10, 3]);

@@ -13,6 +13,8 @@ export interface BertDims {
   readonly typeVocabSize: number;
   readonly layerNormEps: number;
   readonly hiddenDropout: number;
+  /** Dropout on attention probabilities (attention_probs_dropout_prob). */
+  readonly attentionDropout: number;
 }
 
 /** A padded batch of token ids, row-major [batchSize, seqLength]. */
@@ -100,10 +102,12 @@ export class BertEncoder {
 
     const keyMask = b.fromFloat32(Float32Array.from(batch.attentionMask), [B, T]);
     const shape = { batch: B, seqLength: T, heads: d.numHeads };
+    const attentionDropout = g.recording && d.attentionDropout > 0;
     for (let i = 0; i < d.numLayers; i++) {
       const L = (rest: string) => this.p(layerName(i, rest));
       const qkv = g.linear(x, L('attention.self.qkv.weight'), L('attention.self.qkv.bias'));
-      const context = g.attention(qkv, keyMask, shape);
+      const layerShape = attentionDropout ? { ...shape, dropout: { p: d.attentionDropout, seed: nextSeed() } } : shape;
+      const context = g.attention(qkv, keyMask, layerShape);
       const attnOut = dropout(g.linear(context, L('attention.output.dense.weight'), L('attention.output.dense.bias')));
       x = g.layerNorm(g.add(attnOut, x), L('attention.output.LayerNorm.weight'), L('attention.output.LayerNorm.bias'), d.layerNormEps);
       const inner = g.gelu(g.linear(x, L('intermediate.dense.weight'), L('intermediate.dense.bias')));

@@ -37,6 +37,7 @@ export function bertDims(c: BertConfig): BertDims {
     typeVocabSize: c.typeVocabSize,
     layerNormEps: c.layerNormEps,
     hiddenDropout: c.hiddenDropoutProb,
+    attentionDropout: c.attentionProbsDropoutProb,
   };
 }
 

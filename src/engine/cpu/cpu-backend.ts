@@ -71,6 +71,14 @@ function materialize(x: Float32Array, rows: number, cols: number, transposed: bo
   return out;
 }
 
+/** The attention-probability dropout factor (0 or 1/(1-p)) of each element, by its index. */
+function probsDropout(shape: AttentionShape): (index: number) => number {
+  const p = shape.dropout?.p ?? 0;
+  if (p <= 0) return () => 1;
+  const seed = shape.dropout!.seed, keepScale = 1 / (1 - p);
+  return (index) => (dropoutUniform(seed, index) >= p ? keepScale : 0);
+}
+
 const SQRT1_2 = Math.SQRT1_2;
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 
@@ -308,6 +316,7 @@ export class CpuBackend implements Backend {
     const H = threeH / 3, D = H / NH;
     const q = f32(qkv), mask = f32(keyMask);
     const scale = 1 / Math.sqrt(D);
+    const keep = probsDropout(shape);
     const out = new Float32Array(B * T * H);
     const probs = new Float32Array(B * NH * T * T);
     const scores = new Float64Array(T);
@@ -338,9 +347,10 @@ export class CpuBackend implements Backend {
           for (let j = 0; j < T; j++) {
             const pj = z > 0 ? scores[j] / z : 0;
             probs[pOff + j] = pj;
-            if (pj === 0) continue;
+            const used = pj * keep(pOff + j);
+            if (used === 0) continue;
             const vOff = (b * T + j) * threeH + 2 * H + h * D;
-            for (let d = 0; d < D; d++) out[oOff + d] += pj * q[vOff + d];
+            for (let d = 0; d < D; d++) out[oOff + d] += used * q[vOff + d];
           }
         }
       }
@@ -353,6 +363,7 @@ export class CpuBackend implements Backend {
     const H = threeH / 3, D = H / NH;
     const q = f32(qkv), P = f32(probs), dO = f32(dOut);
     const scale = 1 / Math.sqrt(D);
+    const keep = probsDropout(shape);
     const dq = new Float32Array(B * T * threeH);
     const dP = new Float64Array(T);
     for (let b = 0; b < B; b++) {
@@ -365,11 +376,13 @@ export class CpuBackend implements Backend {
             const vOff = (b * T + j) * threeH + 2 * H + h * D;
             let s = 0;
             for (let d = 0; d < D; d++) s += dO[oOff + d] * q[vOff + d];
-            dP[j] = s;
-            dot += s * P[pOff + j];
-            // dV[j] += P[i,j] dO[i]
-            const pij = P[pOff + j];
-            if (pij !== 0) for (let d = 0; d < D; d++) dq[vOff + d] += pij * dO[oOff + d];
+            // Through the dropout: the softmax output's gradient is the dropped one's times the mask.
+            const k = keep(pOff + j);
+            dP[j] = s * k;
+            dot += dP[j] * P[pOff + j];
+            // dV[j] += P̃[i,j] dO[i]
+            const used = P[pOff + j] * k;
+            if (used !== 0) for (let d = 0; d < D; d++) dq[vOff + d] += used * dO[oOff + d];
           }
           const qOff = (b * T + i) * threeH + h * D;
           for (let j = 0; j < T; j++) {

@@ -241,12 +241,12 @@ suite('webgpu backend matches the cpu backend', () => {
   });
 
   it('attention forward and backward with padding', async () => {
-    for (const [B, T, NH, D] of [[1, 1, 1, 1], [2, 3, 2, 4], [3, 5, 3, 3], [2, 17, 2, 8]]) {
+    for (const [B, T, NH, D, p] of [[1, 1, 1, 1, 0], [2, 3, 2, 4, 0], [3, 5, 3, 3, 0], [2, 17, 2, 8, 0], [2, 9, 3, 4, 0.3]]) {
       const H = NH * D;
       const QKV = randn(B * T * 3 * H), M = mask(B, T), DO = randn(B * T * H);
-      await compare(`attention B=${B} T=${T} heads=${NH} d=${D}`, (be) => {
+      await compare(`attention B=${B} T=${T} heads=${NH} d=${D} dropout=${p}`, (be) => {
         const qkv = be.fromFloat32(QKV, [B * T, 3 * H]);
-        const shape = { batch: B, seqLength: T, heads: NH };
+        const shape = { batch: B, seqLength: T, heads: NH, ...(p > 0 ? { dropout: { p, seed: 1234 } } : {}) };
         const { out, probs } = be.attention(qkv, be.fromFloat32(M, [B, T]), shape);
         const dq = be.attentionBackward(be.fromFloat32(DO, [B * T, H]), qkv, probs, shape);
         return [out, probs, dq];

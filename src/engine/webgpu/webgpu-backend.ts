@@ -48,6 +48,17 @@ export interface CreateWebGpuOptions extends WebGpuOptions {
   readonly matmulVariant?: MatmulVariantName;
 }
 
+/**
+ * [seed, threshold, keepScale] for attention-probability dropout: keep ⇔ hash ≥ ceil(p·2^32),
+ * the exact integer form of the CPU's `dropoutUniform(seed, i) ≥ p`; p = 0 keeps everything.
+ */
+function dropoutParams(shape: AttentionShape): number[] {
+  const p = shape.dropout?.p ?? 0;
+  if (p <= 0) return [0, 0, 1];
+  if (p >= 1) throw new Error(`attention dropout ${p} must be below 1`);
+  return [shape.dropout!.seed >>> 0, Math.min(Math.ceil(p * 2 ** 32), 2 ** 32 - 1), 1 / (1 - p)];
+}
+
 export class WebGpuBackend implements Backend {
   readonly name = 'webgpu' as const;
   readonly adapter: AdapterDescription;
@@ -284,7 +295,7 @@ export class WebGpuBackend implements Backend {
     const q = gpuTensor(qkv);
     const params = (n: number) => [n, T, NH, D, H, 1 / Math.sqrt(D)];
     this.elementwise(attentionProbsKernel, params(B * NH * T), [q, gpuTensor(keyMask), probs]);
-    this.elementwise(attentionOutKernel, params(B * T * H), [q, probs, out]);
+    this.elementwise(attentionOutKernel, [...params(B * T * H), ...dropoutParams(shape)], [q, probs, out]);
     return { out, probs };
   }
   attentionBackward(dOut: Tensor, qkv: Tensor, probs: Tensor, shape: AttentionShape): Tensor {
@@ -293,8 +304,8 @@ export class WebGpuBackend implements Backend {
     const dS = this.alloc([B, NH, T, T]);
     const [d, q, p] = [gpuTensor(dOut), gpuTensor(qkv), gpuTensor(probs)];
     const params = (n: number) => [n, T, NH, D, H, 1 / Math.sqrt(D)];
-    this.elementwise(attentionScoreGradKernel, params(B * NH * T), [d, q, p, dS]);
-    this.elementwise(attentionInputGradKernel, params(B * T * H), [d, q, p, dS, dq]);
+    this.elementwise(attentionScoreGradKernel, [...params(B * NH * T), ...dropoutParams(shape)], [d, q, p, dS]);
+    this.elementwise(attentionInputGradKernel, [...params(B * T * H), ...dropoutParams(shape)], [d, q, p, dS, dq]);
     return dq;
   }
 

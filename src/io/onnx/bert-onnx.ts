@@ -140,7 +140,8 @@ export function writeBertOnnx(layout: ParamLayout, params: Float32Array, dims: B
 
   // [B, T] → additive [B, 1, 1, T]: 0 for real keys, MASK_MIN for padding.
   const mask4 = g.op('Cast', [g.op('Unsqueeze', ['attention_mask', g.int64('mask_axes', [1, 2])], {}, 'mask/unsqueeze')], { to: { int: b.compute } }, 'mask/cast');
-  const maskAdd = g.op('Mul', [g.op('Sub', [b.scalar('one', 1), mask4], {}, 'mask/invert'), b.scalar('mask_min', MASK_MIN[dtype])], {}, 'mask/scale');
+  const one = b.scalar('one', 1);
+  const maskAdd = g.op('Mul', [g.op('Sub', [one, mask4], {}, 'mask/invert'), b.scalar('mask_min', MASK_MIN[dtype])], {}, 'mask/scale');
 
   const headShape = g.int64('head_shape', [0, 0, NH, D]);
   const hiddenShape = g.int64('hidden_shape', [0, 0, H]);
@@ -148,7 +149,6 @@ export function writeBertOnnx(layout: ParamLayout, params: Float32Array, dims: B
   const qScale = b.scalar('attention_scale', 1 / Math.sqrt(D));
   const sqrt2 = b.scalar('sqrt2', Math.SQRT2);
   const half = b.scalar('half', 0.5);
-  const one = b.scalar('gelu_one', 1);
 
   for (let i = 0; i < dims.numLayers; i++) {
     const L = `encoder.layer.${i}`;

@@ -7,6 +7,20 @@
 import { type KernelSpec, main1d } from '../kernel.ts';
 
 const SHAPE: KernelSpec['params'] = [['n', 'u32'], ['T', 'u32'], ['NH', 'u32'], ['D', 'u32'], ['H', 'u32'], ['scale', 'f32']];
+/** SHAPE plus attention-probability dropout: keep ⇔ hash(seed, probs index) ≥ threshold. */
+const SHAPE_DROPOUT: KernelSpec['params'] = [...SHAPE, ['seed', 'u32'], ['threshold', 'u32'], ['keepScale', 'f32']];
+
+/** The dropout hash of backend.ts's `dropoutUniform`, and the factor it gives one probability. */
+const KEEP_FN = `
+fn pcg_hash(seed: u32, index: u32) -> u32 {
+  let state = index * 747796405u + 2891336453u + seed * 277803737u;
+  let word = ((state >> ((state >> 28u) + 4u)) ^ state) * 277803737u;
+  return (word >> 22u) ^ word;
+}
+fn keep_factor(index: u32) -> f32 {
+  return select(0.0, P.keepScale, pcg_hash(P.seed, index) >= P.threshold);
+}
+`;
 
 /** One thread per (b, head, query i): the row of probabilities. Masked keys get exactly 0. */
 export const attentionProbsKernel: KernelSpec = {
@@ -49,9 +63,9 @@ export const attentionProbsKernel: KernelSpec = {
 /** One thread per output element (token row, column c of head c / D): Σ_j P_ij V_j. */
 export const attentionOutKernel: KernelSpec = {
   label: 'attention out',
-  params: SHAPE,
+  params: SHAPE_DROPOUT,
   buffers: [['qkv', 'read', 'f32'], ['probs', 'read', 'f32'], ['out', 'read_write', 'f32']],
-  body: main1d(
+  body: KEEP_FN + main1d(
     'P.n',
     `  let c = i % P.H;
   let row = i / P.H;
@@ -62,7 +76,7 @@ export const attentionOutKernel: KernelSpec = {
   let pOff = ((b * P.NH + h) * P.T + t) * P.T;
   var s = 0.0;
   for (var j = 0u; j < P.T; j = j + 1u) {
-    let p = probs[pOff + j];
+    let p = probs[pOff + j] * keep_factor(pOff + j);
     if (p != 0.0) { s = s + p * qkv[(b * P.T + j) * H3 + 2u * P.H + c]; }
   }
   out[i] = s;`,
@@ -72,9 +86,9 @@ export const attentionOutKernel: KernelSpec = {
 /** One thread per (b, head, i): dS_ij = P_ij (dO_i·V_j − Σ_k P_ik dO_i·V_k) · scale. */
 export const attentionScoreGradKernel: KernelSpec = {
   label: 'attention dScores',
-  params: SHAPE,
+  params: SHAPE_DROPOUT,
   buffers: [['dOut', 'read', 'f32'], ['qkv', 'read', 'f32'], ['probs', 'read', 'f32'], ['dS', 'read_write', 'f32']],
-  body: main1d(
+  body: KEEP_FN + main1d(
     'P.n',
     `  let q = i % P.T;
   let bh = i / P.T;
@@ -88,6 +102,7 @@ export const attentionScoreGradKernel: KernelSpec = {
     let vOff = (b * P.T + j) * H3 + 2u * P.H + h * P.D;
     var s = 0.0;
     for (var d = 0u; d < P.D; d = d + 1u) { s = s + dOut[oOff + d] * qkv[vOff + d]; }
+    s = s * keep_factor(pOff + j);
     dS[pOff + j] = s;
     dot = dot + s * probs[pOff + j];
   }
@@ -104,9 +119,9 @@ export const attentionScoreGradKernel: KernelSpec = {
  */
 export const attentionInputGradKernel: KernelSpec = {
   label: 'attention dqkv',
-  params: SHAPE,
+  params: SHAPE_DROPOUT,
   buffers: [['dOut', 'read', 'f32'], ['qkv', 'read', 'f32'], ['probs', 'read', 'f32'], ['dS', 'read', 'f32'], ['dqkv', 'read_write', 'f32']],
-  body: main1d(
+  body: KEEP_FN + main1d(
     'P.n',
     `  let c = i % P.H;
   let row = i / P.H;
@@ -122,7 +137,8 @@ export const attentionInputGradKernel: KernelSpec = {
     let other = (b * P.T + j) * H3 + c;
     dq = dq + dS[(head + t) * P.T + j] * qkv[other + P.H];
     dk = dk + dS[(head + j) * P.T + t] * qkv[other];
-    dv = dv + probs[(head + j) * P.T + t] * dOut[(b * P.T + j) * P.H + c];
+    let pIndex = (head + j) * P.T + t;
+    dv = dv + probs[pIndex] * keep_factor(pIndex) * dOut[(b * P.T + j) * P.H + c];
   }
   let base = row * H3 + c;
   dqkv[base] = dq;

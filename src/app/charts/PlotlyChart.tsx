@@ -1,0 +1,79 @@
+import type { Config, Data, Layout } from 'plotly.js-dist-min';
+import { useEffect, useRef, useState } from 'react';
+import { useSettings } from '../settings-store.ts';
+import { readChartColors, type ChartColors } from './theme.ts';
+import { throttle, type Throttled } from './throttle.ts';
+
+type PlotlyModule = typeof import('plotly.js-dist-min');
+
+let plotly: Promise<PlotlyModule> | null = null;
+
+/** Plotly is ~1 MB: load it once, on the first chart that needs it. */
+export function loadPlotly(): Promise<PlotlyModule> {
+  plotly ??= import('plotly.js-dist-min').then((m) => ((m as unknown as { default?: PlotlyModule }).default ?? m));
+  return plotly;
+}
+
+export interface PlotlyChartProps {
+  /** Builds the figure from the theme colours (re-run when the theme flips). */
+  readonly figure: (colors: ChartColors) => { data: Data[]; layout: Partial<Layout> };
+  /** Reserved height in px: the box has it before Plotly arrives, so nothing jumps. */
+  readonly height: number;
+  readonly testId?: string;
+  readonly label: string;
+  /** At most one redraw per this many ms (default 200 = 5 updates/s). */
+  readonly minIntervalMs?: number;
+  readonly config?: Partial<Config>;
+}
+
+/**
+ * A Plotly chart updated with Plotly.react, throttled so a fast stream of updates never blocks the
+ * main thread. The figure function may change every render; only the latest one is drawn.
+ */
+export function PlotlyChart({ figure, height, testId, label, minIntervalMs = 200, config }: PlotlyChartProps) {
+  const box = useRef<HTMLDivElement>(null);
+  const latest = useRef(figure);
+  const drawer = useRef<Throttled | null>(null);
+  const [failed, setFailed] = useState<string | null>(null);
+  const theme = useSettings((s) => s.theme);
+  latest.current = figure;
+
+  useEffect(() => {
+    let alive = true;
+    let plotlyModule: PlotlyModule | null = null;
+    const el = box.current;
+    const draw = () => {
+      if (!alive || !plotlyModule || !el) return;
+      const { data, layout } = latest.current(readChartColors());
+      void plotlyModule.react(el, data, { ...layout, height }, { displaylogo: false, responsive: true, ...config });
+    };
+    const t = throttle(draw, minIntervalMs);
+    drawer.current = t;
+    loadPlotly().then(
+      (m) => {
+        plotlyModule = m;
+        t.request();
+      },
+      (e: unknown) => alive && setFailed((e as Error).message),
+    );
+    return () => {
+      alive = false;
+      t.cancel();
+      drawer.current = null;
+      if (plotlyModule && el) plotlyModule.purge(el);
+    };
+    // The chart is built once per mount; later figures flow through `latest` + the throttle.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+
+  // Every render with a new figure (and every theme flip) asks for a redraw.
+  useEffect(() => {
+    drawer.current?.request();
+  }, [figure, theme]);
+
+  return (
+    <div className="chart-box" style={{ height }} data-testid={testId} role="img" aria-label={label}>
+      {failed ? <p className="error-text">Could not load the charting library: {failed}</p> : <div ref={box} className="chart-canvas" />}
+    </div>
+  );
+}

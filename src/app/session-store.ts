@@ -1,0 +1,53 @@
+import { create } from 'zustand';
+import type { BackendInfo, DatasetInfo, ModelInfo } from '../worker/protocol.ts';
+
+export interface JobStatus {
+  readonly label: string;
+  readonly done: number;
+  readonly total: number;
+}
+
+export type PanelId = 'model' | 'data' | 'playground' | 'train' | 'compare' | 'export';
+
+/** What the worker told us about this session: UI state and job status only, never tensors. */
+export interface SessionState {
+  backend: BackendInfo | null;
+  backendError: string | null;
+  model: ModelInfo | null;
+  dataset: DatasetInfo | null;
+  /** True once a run has produced fine-tuned weights. */
+  trained: boolean;
+  /** Bumped whenever the weights or the data change, so panels refetch what they show. */
+  revision: number;
+  jobs: Record<string, JobStatus>;
+  panel: PanelId;
+  setBackend(info: BackendInfo | null, error?: string): void;
+  setModel(info: ModelInfo): void;
+  setDataset(info: DatasetInfo): void;
+  setTrained(trained: boolean): void;
+  setJob(id: string, status: JobStatus | null): void;
+  setPanel(panel: PanelId): void;
+}
+
+export const useSession = create<SessionState>()((set) => ({
+  backend: null,
+  backendError: null,
+  model: null,
+  dataset: null,
+  trained: false,
+  revision: 0,
+  jobs: {},
+  panel: 'model',
+  setBackend: (backend, error) => set({ backend, backendError: error ?? null }),
+  setModel: (model) => set((s) => ({ model, trained: false, revision: s.revision + 1 })),
+  setDataset: (dataset) => set((s) => ({ dataset, revision: s.revision + 1 })),
+  setTrained: (trained) => set((s) => ({ trained, revision: s.revision + 1 })),
+  setJob: (id, status) =>
+    set((s) => {
+      const jobs = { ...s.jobs };
+      if (status) jobs[id] = status;
+      else delete jobs[id];
+      return { jobs };
+    }),
+  setPanel: (panel) => set({ panel }),
+}));

@@ -1,0 +1,64 @@
+import { create } from 'zustand';
+import { createJSONStorage, persist } from 'zustand/middleware';
+import type { RetrievalSettings, TrainingConfig } from '../worker/protocol.ts';
+
+export type Theme = 'light' | 'dark';
+
+/** Settings and experiments that survive a reload (localStorage); nothing large lives here. */
+export interface SettingsState {
+  theme: Theme;
+  retrieval: RetrievalSettings;
+  /** The playground's pinned setting, compared side by side with `retrieval`. */
+  pinned: RetrievalSettings | null;
+  training: TrainingConfig;
+  split: { evalFraction: number; seed: number };
+  hub: { endpoint: string; repoId: string };
+  setTheme(theme: Theme): void;
+  setRetrieval(patch: Partial<RetrievalSettings>): void;
+  setPinned(pinned: RetrievalSettings | null): void;
+  setTraining(patch: Partial<TrainingConfig>): void;
+  setSplit(patch: Partial<{ evalFraction: number; seed: number }>): void;
+  setHub(patch: Partial<{ endpoint: string; repoId: string }>): void;
+}
+
+export const DEFAULT_RETRIEVAL: RetrievalSettings = {
+  pooling: 'mean',
+  normalize: true,
+  includePrompt: true,
+  queryTemplate: '{text}',
+  corpusTemplate: '{text}',
+};
+
+export const DEFAULT_TRAINING: TrainingConfig = {
+  loss: 'mnrl',
+  epochs: 1,
+  batchSize: 16,
+  learningRate: 5e-5,
+  warmupSteps: 0,
+  weightDecay: 0,
+  maxSeqLength: 128,
+  scheduler: 'linear',
+  seed: 42,
+  matryoshkaDims: [],
+  evalEvery: 10,
+};
+
+export const useSettings = create<SettingsState>()(
+  persist(
+    (set) => ({
+      theme: typeof matchMedia !== 'undefined' && matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light',
+      retrieval: DEFAULT_RETRIEVAL,
+      pinned: null,
+      training: DEFAULT_TRAINING,
+      split: { evalFraction: 0.2, seed: 42 },
+      hub: { endpoint: 'https://huggingface.co', repoId: 'sentence-transformers/all-MiniLM-L6-v2' },
+      setTheme: (theme) => set({ theme }),
+      setRetrieval: (patch) => set((s) => ({ retrieval: { ...s.retrieval, ...patch } })),
+      setPinned: (pinned) => set({ pinned }),
+      setTraining: (patch) => set((s) => ({ training: { ...s.training, ...patch } })),
+      setSplit: (patch) => set((s) => ({ split: { ...s.split, ...patch } })),
+      setHub: (patch) => set((s) => ({ hub: { ...s.hub, ...patch } })),
+    }),
+    { name: 'embedding-studio.settings', version: 1, storage: createJSONStorage(() => localStorage) },
+  ),
+);

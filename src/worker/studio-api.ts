@@ -1,0 +1,113 @@
+import { zipSync } from 'fflate';
+import type { LoadedTrainingData } from '../data/load.ts';
+import type { ColumnMapping } from '../data/shape.ts';
+import type { Backend } from '../engine/backend.ts';
+import { loadSentenceModel, type ModelFiles } from '../model/load-model.ts';
+import type {
+  BackendInfo, Comparison, DatasetInfo, EvalSummary, ExportResult, ModelInfo, ModelSource, PreviewRow, ProgressCallback,
+  ProjectionPoint, RetrievalSettings, SearchHit, TrainingConfig, TrainingEvent, WeightsState,
+} from './protocol.ts';
+import { Workspace } from './workspace.ts';
+
+/** What differs between the browser worker and Node: where backends, models and files come from. */
+export interface StudioEnvironment {
+  createBackend(preference: 'webgpu' | 'cpu'): Promise<{ backend: Backend; fallbackReason?: string }>;
+  resolveModel(source: ModelSource, onProgress: ProgressCallback): Promise<{ files: ModelFiles; name: string; randomWeights: boolean }>;
+  parseDataset(name: string, bytes: Uint8Array, mapping?: ColumnMapping): Promise<LoadedTrainingData>;
+}
+
+export interface SplitSettings {
+  readonly evalFraction: number;
+  readonly seed: number;
+}
+
+/**
+ * The studio worker's API: the page calls these through comlink. Each method is one user
+ * action; the Workspace holds the state between them.
+ */
+export class StudioApi {
+  private workspace: Workspace | null = null;
+  private backendInfo: BackendInfo | null = null;
+  private dataset: LoadedTrainingData | null = null;
+  private split: SplitSettings = { evalFraction: 0.2, seed: 42 };
+
+  constructor(private readonly env: StudioEnvironment) {}
+
+  async init(preference: 'webgpu' | 'cpu'): Promise<BackendInfo> {
+    this.workspace?.backend.destroy();
+    const { backend, fallbackReason } = await this.env.createBackend(preference);
+    this.workspace = new Workspace(backend);
+    this.backendInfo = fallbackReason ? { adapter: backend.adapter, fallbackReason } : { adapter: backend.adapter };
+    return this.backendInfo;
+  }
+
+  private ws(): Workspace {
+    if (!this.workspace) throw new Error('the studio worker is not initialised');
+    return this.workspace;
+  }
+
+  async loadModel(source: ModelSource, onProgress: ProgressCallback): Promise<ModelInfo> {
+    const ws = this.ws();
+    const { files, name, randomWeights } = await this.env.resolveModel(source, onProgress);
+    onProgress('reading weights', 0, 1);
+    const loaded = await loadSentenceModel(files, ws.backend);
+    onProgress('reading weights', 1, 1);
+    const info = await ws.setModel(loaded, { name, randomWeights });
+    if (this.dataset) ws.setDataset(this.dataset, this.split);
+    return info;
+  }
+
+  async loadDataset(name: string, bytes: Uint8Array, split: SplitSettings, mapping?: ColumnMapping): Promise<DatasetInfo> {
+    this.dataset = await this.env.parseDataset(name, bytes, mapping);
+    this.split = split;
+    return this.ws().setDataset(this.dataset, split);
+  }
+
+  setSplit(split: SplitSettings): DatasetInfo {
+    if (!this.dataset) throw new Error('load a dataset first');
+    this.split = split;
+    return this.ws().setDataset(this.dataset, split);
+  }
+
+  rows(offset: number, count: number): PreviewRow[] {
+    return this.ws().rows(offset, count);
+  }
+
+  search(query: string, settings: RetrievalSettings, weights: WeightsState, topK: number): Promise<SearchHit[]> {
+    return this.ws().search(query, settings, weights, topK);
+  }
+
+  evaluate(settings: RetrievalSettings, weights: WeightsState, onProgress?: ProgressCallback): Promise<EvalSummary> {
+    return this.ws().evaluate(settings, weights, onProgress);
+  }
+
+  train(config: TrainingConfig, settings: RetrievalSettings, onEvent: (e: TrainingEvent) => void): Promise<void> {
+    return this.ws().train(config, settings, onEvent);
+  }
+
+  pause(): void {
+    this.ws().pause();
+  }
+  resume(): void {
+    this.ws().resume();
+  }
+  cancel(): void {
+    this.ws().cancel();
+  }
+
+  compare(settings: RetrievalSettings, topK: number, onProgress?: ProgressCallback): Promise<Comparison> {
+    return this.ws().compare(settings, topK, onProgress);
+  }
+
+  project(settings: RetrievalSettings, onProgress?: ProgressCallback): Promise<ProjectionPoint[]> {
+    return this.ws().project(settings, onProgress);
+  }
+
+  /** The model as a zip of a sentence-transformers folder, built whole in memory first. */
+  async exportZip(settings: RetrievalSettings): Promise<ExportResult> {
+    const files = await this.ws().exportFolder(settings);
+    const entries: Record<string, Uint8Array> = {};
+    for (const [path, bytes] of files) entries[`model/${path}`] = bytes;
+    return { zip: zipSync(entries, { level: 6 }), files: [...files.keys()] };
+  }
+}

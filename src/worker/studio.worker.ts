@@ -1,0 +1,47 @@
+/// <reference lib="webworker" />
+import * as Comlink from 'comlink';
+import { loadTrainingJsonl } from '../data/load.ts';
+import { CpuBackend } from '../engine/cpu/cpu-backend.ts';
+import { memoryFiles, urlFiles } from '../io/url-files.ts';
+import { StudioApi, type StudioEnvironment } from './studio-api.ts';
+
+/** The browser side of the studio environment: navigator.gpu, fetch, the Cache Storage. */
+const browserEnvironment: StudioEnvironment = {
+  async createBackend(preference) {
+    if (preference === 'cpu') return { backend: new CpuBackend(), fallbackReason: 'the CPU backend was chosen' };
+    if (!('gpu' in navigator) || !navigator.gpu) return { backend: new CpuBackend(), fallbackReason: 'this browser has no WebGPU (navigator.gpu is missing)' };
+    try {
+      const { createWebGpuBackend } = await import('../engine/webgpu/webgpu-backend.ts');
+      return { backend: await createWebGpuBackend(navigator.gpu) };
+    } catch (e) {
+      return { backend: new CpuBackend(), fallbackReason: (e as Error).message };
+    }
+  },
+  async resolveModel(source, onProgress) {
+    switch (source.kind) {
+      case 'builtin':
+        onProgress('built-in model', 1, 1);
+        return { files: urlFiles('built-in model', new URL(`${import.meta.env.BASE_URL}models/builtin/`, self.location.origin).href), name: 'built-in (random weights)', randomWeights: true };
+      case 'files':
+        return { files: memoryFiles(source.name, source.files), name: source.name, randomWeights: false };
+      case 'zip': {
+        const { zipFiles } = await import('../io/zip-files.ts');
+        return { files: zipFiles(source.name, source.bytes), name: source.name, randomWeights: false };
+      }
+      case 'hub': {
+        const { hubFiles } = await import('../io/hub/index.ts');
+        const files = await hubFiles(source.repoId, {
+          endpoint: source.endpoint,
+          token: source.token,
+          onProgress: (p) => onProgress(`downloading ${p.file}`, p.overallLoaded, p.overallTotal),
+        });
+        return { files, name: source.repoId, randomWeights: false };
+      }
+    }
+  },
+  async parseDataset(name, bytes, mapping) {
+    return loadTrainingJsonl([bytes], mapping ? { file: name, mapping } : { file: name });
+  },
+};
+
+Comlink.expose(new StudioApi(browserEnvironment));
