@@ -70,6 +70,24 @@ export class Graph {
     this.tape.length = 0;
   }
 
+  /**
+   * Runs the tape backwards from arbitrary outputs with given gradients (dL/dv for each v), as
+   * `torch.autograd.backward(tensors, grad_tensors)`: gradient caching re-runs a mini-batch and
+   * seeds its embeddings with the cached full-batch gradients. Gradients are copied, so the
+   * caller's tensors are never written; outputs that do not require grad are skipped.
+   */
+  backwardFrom(outputs: readonly { readonly v: Var; readonly grad: Tensor }[]): void {
+    if (!this.recording) throw new Error('backwardFrom on a graph that did not record');
+    for (const { v, grad } of outputs) {
+      if (grad.size !== v.value.size || grad.shape.join() !== v.shape.join()) {
+        throw new Error(`backwardFrom: gradient [${grad.shape.join(', ')}] for an output [${v.shape.join(', ')}]`);
+      }
+      this.accumulate(v, grad, false);
+    }
+    for (let i = this.tape.length - 1; i >= 0; i--) this.tape[i]();
+    this.tape.length = 0;
+  }
+
   /** Terminal losses already hold their input gradients; this attaches them to the tape. */
   private lossOutput(loss: Tensor, inputs: readonly Var[], grads: readonly Tensor[]): Var {
     const result = this.out(loss, ...inputs);

@@ -17,6 +17,25 @@ export interface StepResult {
   readonly lr: number;
   /** Resolves once the GPU has run the step; never awaited inside a step. */
   readonly loss: Promise<number>;
+  /**
+   * The global gradient norm before clipping, read back late with the loss. NaN or Infinity when
+   * the gradients (or the loss, or an earlier step of this trainer) were not finite.
+   */
+  readonly gradNorm: Promise<number>;
+  /**
+   * Whether the AdamW update was applied. false: the gradients or the loss were NaN/Inf (here or
+   * in an earlier step), so the kernel skipped the update and weights and moments are unchanged.
+   */
+  readonly applied: Promise<boolean>;
+}
+
+/** A step recorded on the backend but not yet submitted. */
+export interface RecordedStep {
+  readonly lr: number;
+  /** [1] the loss. */
+  readonly loss: Tensor;
+  /** [1] the guarded squared gradient norm (non-finite ⇔ the update was skipped). */
+  readonly gradNormSquared: Tensor;
 }
 
 export interface TrainerOptions {
@@ -35,22 +54,33 @@ export interface TrainerOptions {
  */
 export class Trainer {
   readonly optimizer: AdamW;
-  readonly rng: SeededRandom;
+  private dropoutRng: SeededRandom;
 
   constructor(
     readonly model: SentenceModel,
     readonly options: TrainerOptions,
   ) {
     this.optimizer = new AdamW(model.store, options.optimizer);
-    this.rng = new SeededRandom(options.seed);
+    this.dropoutRng = new SeededRandom(options.seed);
+  }
+
+  /** The dropout seed generator (one draw per dropout site per step). */
+  get rng(): SeededRandom {
+    return this.dropoutRng;
   }
 
   get stepsTaken(): number {
     return this.optimizer.stepsTaken;
   }
 
+  /** Restores the dropout RNG and the optimizer's step count (resume from a checkpoint). */
+  restoreState(state: { readonly stepsTaken: number; readonly dropoutRngState: number }): void {
+    this.optimizer.setStepsTaken(state.stepsTaken);
+    this.dropoutRng = new SeededRandom(state.dropoutRngState);
+  }
+
   /** Records the step's loss (a [1] tensor) without submitting; for callers that add more work. */
-  recordStep(batch: TrainingBatch): { lr: number; loss: Tensor } {
+  recordStep(batch: TrainingBatch): RecordedStep {
     const B = batch.columns[0]?.length ?? 0;
     if (B === 0) throw new Error('a training batch needs at least one example');
     for (const [i, col] of batch.columns.entries()) {
@@ -67,7 +97,7 @@ export class Trainer {
    * The step on an already tokenized batch whose rows are the columns one after another
    * (all anchors, then all positives, …) — all columns go through the encoder in one pass.
    */
-  recordTokenizedStep(input: PromptedBatch, columnCount: number, labels?: Float32Array): { lr: number; loss: Tensor } {
+  recordTokenizedStep(input: PromptedBatch, columnCount: number, labels?: Float32Array): RecordedStep {
     const { model, options } = this;
     const backend = model.backend;
     const rows = input.batch.batchSize;
@@ -87,15 +117,23 @@ export class Trainer {
       options.loss.matryoshkaDims.forEach((_, i) => backend.addInPlace(total, losses[i].value, options.loss.matryoshkaWeights?.[i] ?? 1));
     }
     const lr = options.optimizer.lr * learningRateFactor(options.schedule, this.optimizer.stepsTaken);
-    this.optimizer.apply(lr);
-    return { lr, loss: total };
+    // The update is skipped on the device when the gradients or the loss are not finite.
+    const gradNormSquared = this.optimizer.apply(lr, [total]);
+    return { lr, loss: total, gradNormSquared };
   }
 
-  /** Submits a recorded step and reads its loss back late. */
-  finishStep(recorded: { lr: number; loss: Tensor }): StepResult {
-    const value = this.model.backend.read(recorded.loss).then((v) => v[0]);
-    this.model.backend.endStep();
-    return { step: this.optimizer.stepsTaken, lr: recorded.lr, loss: value };
+  /** Submits a recorded step and reads its loss and gradient norm back late. */
+  finishStep(recorded: RecordedStep): StepResult {
+    const backend = this.model.backend;
+    const loss = backend.read(recorded.loss).then((v) => v[0]);
+    const normSquared = backend.read(recorded.gradNormSquared).then((v) => v[0]);
+    backend.endStep();
+    const gradNorm = normSquared.then((n) => Math.sqrt(n));
+    const applied = normSquared.then((n) => Number.isFinite(n));
+    // Callers often await only the loss; a failed read must not also surface as unhandled here.
+    gradNorm.catch(() => {});
+    applied.catch(() => {});
+    return { step: this.optimizer.stepsTaken, lr: recorded.lr, loss, gradNorm, applied };
   }
 
   step(batch: TrainingBatch): StepResult {

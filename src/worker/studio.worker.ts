@@ -26,7 +26,7 @@ const browserEnvironment: StudioEnvironment = {
         return { files: memoryFiles(source.name, source.files), name: source.name, randomWeights: false };
       case 'zip': {
         const { zipFiles } = await import('../io/zip-files.ts');
-        return { files: zipFiles(source.name, source.bytes), name: source.name, randomWeights: false };
+        return { files: await zipFiles(source.bytes, { name: source.name }), name: source.name, randomWeights: false };
       }
       case 'hub': {
         const { hubFiles } = await import('../io/hub/index.ts');

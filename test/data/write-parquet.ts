@@ -54,8 +54,7 @@ function plainValues(col: ParquetColumn, from: number, to: number): { data: numb
     const v = col.values[i];
     defs.push(v === null ? 0 : 1);
     if (v === null) continue;
-    const b = new Uint8Array(8);
-    const dv = new DataView(b.buffer);
+    const b = new Uint8Array(8), dv = new DataView(b.buffer);
     if (typeof v === 'string' || v instanceof Uint8Array) {
       const s = typeof v === 'string' ? new TextEncoder().encode(v) : v;
       dv.setUint32(0, s.length, true);
@@ -93,16 +92,10 @@ export function writeParquet(columns: ParquetColumn[], rowGroupSize: number, nul
       const { data, defs } = plainValues(col, start, end);
       const page = nullable ? [...rleLevels(defs), ...data] : data;
       const header = new Compact();
+      // DATA_PAGE, sizes, then DataPageHeader: count, PLAIN values, RLE levels.
       header.inner(() => {
-        header.i32(1, 0); // DATA_PAGE
-        header.i32(2, page.length);
-        header.i32(3, page.length);
-        header.struct(5, () => {
-          header.i32(1, end - start);
-          header.i32(2, 0); // PLAIN
-          header.i32(3, 3); // RLE
-          header.i32(4, 3);
-        });
+        [0, page.length, page.length].forEach((v, k) => header.i32(k + 1, v));
+        header.struct(5, () => [end - start, 0, 3, 3].forEach((v, k) => header.i32(k + 1, v)));
       });
       const offset = out.length;
       out.push(...header.bytes, ...page);

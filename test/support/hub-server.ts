@@ -31,6 +31,7 @@ export interface HubServerOptions {
 
 export interface HubServer {
   readonly endpoint: string;
+  /** Every request, in arrival order (tests may clear it with log.length = 0). */
   readonly log: HubRequestLog[];
   /** The next `times` responses for `file` send only `bytes` body bytes, then drop the connection. */
   cutAfter(file: string, bytes: number, times?: number): void;
@@ -38,8 +39,6 @@ export interface HubServer {
   hide(file: string): void;
   /** Serve bytes with one byte flipped, but the true ETag (to exercise sha256 verification). */
   corrupt(file: string): void;
-  /** Requests for files, excluding nothing: a cache hit must leave this at zero. */
-  fileRequests(): HubRequestLog[];
   close(): Promise<void>;
 }
 
@@ -126,7 +125,6 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
     cutAfter: (file, bytes, times = 1) => void cuts.set(file, { bytes, times }),
     hide: (file) => void hidden.add(file),
     corrupt: (file) => void corrupted.add(file),
-    fileRequests: () => log.filter((e) => e.method === 'GET' || e.method === 'HEAD'),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -613,12 +613,12 @@ export class CpuBackend implements Backend {
   }
   adamw(params: Tensor, grads: Tensor, m: Tensor, v: Tensor, o: AdamWOptions): void {
     const p = f32(params), g = f32(grads), mm = f32(m), vv = f32(v);
+    if (o.maxGradNorm > 0 && !o.gradNormSquared) throw new Error('adamw: clipping needs gradNormSquared');
+    const gn2 = o.gradNormSquared ? f32(o.gradNormSquared)[0] : 0;
+    // Non-finite guard: a NaN or ±Inf gradient norm skips the whole update (weights and moments).
+    if (!Number.isFinite(gn2)) return;
     let clip = 1;
-    if (o.maxGradNorm > 0) {
-      if (!o.gradNormSquared) throw new Error('adamw: clipping needs gradNormSquared');
-      const norm = Math.sqrt(f32(o.gradNormSquared)[0]);
-      clip = Math.min(1, o.maxGradNorm / (norm + 1e-6));
-    }
+    if (o.maxGradNorm > 0) clip = Math.min(1, o.maxGradNorm / (Math.sqrt(gn2) + 1e-6));
     const bc1 = 1 - o.beta1 ** o.step;
     const bc2 = 1 - o.beta2 ** o.step;
     const stepSize = o.lr / bc1;

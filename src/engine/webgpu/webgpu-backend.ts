@@ -422,13 +422,15 @@ export class WebGpuBackend implements Backend {
     if (grads.size !== n || m.size !== n || v.size !== n) throw new Error('adamw: params, grads and moments differ in size');
     const clip = o.maxGradNorm > 0;
     if (clip && !o.gradNormSquared) throw new Error('adamw: clipping needs gradNormSquared');
-    const gn2 = clip && o.gradNormSquared ? gpuTensor(o.gradNormSquared) : this.rec.dummy;
+    // With a norm given, the kernel also skips the whole update when it is NaN or ±Inf.
+    const guard = o.gradNormSquared !== undefined;
+    const gn2 = o.gradNormSquared ? gpuTensor(o.gradNormSquared) : this.rec.dummy;
     const stepSize = o.lr / (1 - o.beta1 ** o.step);
     const bc2Sqrt = Math.sqrt(1 - o.beta2 ** o.step);
     const decayEnd = Math.max(0, Math.min(n, o.decayEnd));
     this.elementwise(
       adamwKernel,
-      [n, decayEnd, clip ? 1 : 0, o.maxGradNorm, 1 - o.lr * o.weightDecay, o.beta1, o.beta2, stepSize, bc2Sqrt, o.eps],
+      [n, decayEnd, clip ? 1 : 0, guard ? 1 : 0, o.maxGradNorm, 1 - o.lr * o.weightDecay, o.beta1, o.beta2, stepSize, bc2Sqrt, o.eps],
       [gpuTensor(params), gpuTensor(grads), gpuTensor(m), gpuTensor(v), gn2],
     );
   }

@@ -110,6 +110,11 @@ describe.skipIf(!HAVE_MODEL)('hubFiles with a local Hub', () => {
     const loc = hubLocation(REPO, server.endpoint, 'main');
     expect(existsSync(path.join(cacheDir, ...loc.cachePrefix.split('/'), '1_Pooling', 'config.json'))).toBe(true);
     expect(loc.cachePrefix).toMatch(/^127\.0\.0\.1_\d+\/test-org\/tiny-bert\/main$/);
+
+    // refresh: ask the server again for everything.
+    const refreshed = await hubFiles(REPO, opts(server, cacheDir, { refresh: true }));
+    expect(refreshed.downloaded.fromCache).toBe(false);
+    expect(server.log.filter((e) => e.file === 'model.safetensors')).toHaveLength(2);
   });
 
   it('resumes an interrupted download with a Range request and yields identical bytes', async () => {

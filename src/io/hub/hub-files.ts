@@ -183,7 +183,8 @@ export async function hubFiles(repoId: string = DEFAULT_HUB_MODEL, options: HubO
   };
 
   const modules = await get(ctx, 'modules.json', true);
-  const paths = modulePaths(modules ? await cache.get(cacheKey(loc, 'modules.json')).then((b) => b && new TextDecoder().decode(b)) : null);
+  const modulesBytes = modules === null ? null : await cache.get(cacheKey(loc, 'modules.json'));
+  const paths = modulePaths(modulesBytes === null ? null : new TextDecoder().decode(modulesBytes));
   const at = (f: string) => joinRepo(paths.transformer, f);
 
   const config = await get(ctx, at('config.json'), true);

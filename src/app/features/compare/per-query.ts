@@ -1,0 +1,87 @@
+import type { Comparison, QueryComparison, RetrievalMetrics } from '../../../worker/protocol.ts';
+
+/** A rank the worker reports as null (not in the top 100) counts as 101 when measuring a move. */
+export const MISSING_RANK = 101;
+
+export interface QueryRow {
+  /** Index into Comparison.queries (stable key). */
+  readonly index: number;
+  readonly query: string;
+  readonly rankBefore: number | null;
+  readonly rankAfter: number | null;
+  /** Places gained: positive = the first relevant document moved up (a win), negative = a regression. */
+  readonly gain: number;
+}
+
+export type QuerySort = 'gain' | 'loss' | 'order';
+
+export function queryRows(queries: readonly QueryComparison[]): QueryRow[] {
+  return queries.map((q, index) => ({
+    index,
+    query: q.query,
+    rankBefore: q.rankBefore,
+    rankAfter: q.rankAfter,
+    gain: (q.rankBefore ?? MISSING_RANK) - (q.rankAfter ?? MISSING_RANK),
+  }));
+}
+
+/**
+ * 'gain': biggest wins first; 'loss': biggest regressions first (so they are as easy to find as
+ * wins); 'order': the dataset's order. Ties keep dataset order; unchanged queries go last in both
+ * gain and loss views.
+ */
+export function sortQueryRows(rows: readonly QueryRow[], sort: QuerySort): QueryRow[] {
+  const out = [...rows];
+  if (sort === 'order') return out.sort((a, b) => a.index - b.index);
+  const sign = sort === 'gain' ? 1 : -1;
+  return out.sort((a, b) => {
+    const ka = sign * a.gain, kb = sign * b.gain;
+    // Moves in the wanted direction first, biggest first; then unchanged; then the other way, smallest first.
+    const band = (k: number) => (k > 0 ? 0 : k === 0 ? 1 : 2);
+    if (band(ka) !== band(kb)) return band(ka) - band(kb);
+    if (kb !== ka) return kb - ka;
+    return a.index - b.index;
+  });
+}
+
+export interface MoveSummary {
+  readonly improved: number;
+  readonly regressed: number;
+  readonly unchanged: number;
+}
+
+export function summarizeMoves(rows: readonly QueryRow[]): MoveSummary {
+  let improved = 0, regressed = 0;
+  for (const r of rows) {
+    if (r.gain > 0) improved++;
+    else if (r.gain < 0) regressed++;
+  }
+  return { improved, regressed, unchanged: rows.length - improved - regressed };
+}
+
+export const METRIC_ROWS: readonly { key: keyof RetrievalMetrics; label: string }[] = [
+  { key: 'mrrAt10', label: 'MRR@10' },
+  { key: 'ndcgAt10', label: 'NDCG@10' },
+  { key: 'mapAt100', label: 'MAP@100' },
+  { key: 'recallAt1', label: 'Recall@1' },
+  { key: 'recallAt5', label: 'Recall@5' },
+  { key: 'recallAt10', label: 'Recall@10' },
+  { key: 'accuracyAt1', label: 'Accuracy@1' },
+];
+
+export interface MetricDelta {
+  readonly key: keyof RetrievalMetrics;
+  readonly label: string;
+  readonly before: number;
+  readonly after: number;
+  readonly delta: number;
+  /** 'up' / 'down' beyond a small epsilon, else 'same' (no colour for noise). */
+  readonly direction: 'up' | 'down' | 'same';
+}
+
+export function metricDeltas(c: Pick<Comparison, 'before' | 'after'>, epsilon = 5e-5): MetricDelta[] {
+  return METRIC_ROWS.map(({ key, label }) => {
+    const before = c.before[key], after = c.after[key], delta = after - before;
+    return { key, label, before, after, delta, direction: delta > epsilon ? 'up' : delta < -epsilon ? 'down' : 'same' };
+  });
+}

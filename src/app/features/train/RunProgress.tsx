@@ -1,0 +1,36 @@
+import { formatEta, formatLearningRate, formatRate } from './format.ts';
+import type { RunState } from './run-state.ts';
+
+/** Step/total with a progress bar, ETA, throughput, epoch and the current learning rate. */
+export function RunProgress({ run }: { run: RunState }) {
+  const total = Math.max(run.totalSteps, 1);
+  return (
+    <div className="run-progress">
+      <progress data-testid="train-progress" max={total} value={run.totalSteps ? run.step : 0} aria-label="Training progress" />
+      <dl className="run-stats">
+        <div>
+          <dt>Step</dt>
+          <dd data-testid="train-step">
+            {run.step}/{run.totalSteps || '—'}
+          </dd>
+        </div>
+        <div>
+          <dt>ETA</dt>
+          <dd data-testid="train-eta">{run.status === 'running' ? formatEta(run.etaSeconds) : run.status === 'paused' ? 'paused' : '—'}</dd>
+        </div>
+        <div>
+          <dt>Pairs/s</dt>
+          <dd>{formatRate(run.pairsPerSecond)}</dd>
+        </div>
+        <div>
+          <dt>Epoch</dt>
+          <dd>{run.totalSteps ? run.epoch.toFixed(2) : '—'}</dd>
+        </div>
+        <div>
+          <dt>LR</dt>
+          <dd>{run.totalSteps ? formatLearningRate(run.lr) : '—'}</dd>
+        </div>
+      </dl>
+    </div>
+  );
+}

@@ -1,0 +1,88 @@
+import { useMemo, useState } from 'react';
+import { useSession } from '../../session-store.ts';
+import { useSettings } from '../../settings-store.ts';
+import { EvalChart } from './EvalChart.tsx';
+import { LossChart } from './LossChart.tsx';
+import { effectiveLoss, LOSS_CLASS_NAMES } from './losses.ts';
+import { RankMovers } from './RankMovers.tsx';
+import { isActive } from './run-state.ts';
+import { RunControls } from './RunControls.tsx';
+import { RunProgress } from './RunProgress.tsx';
+import { useTrainRun } from './train-run-store.ts';
+import { TrainingForm } from './TrainingForm.tsx';
+import { checkDraft, draftFromConfig, type DraftCheck } from './validation.ts';
+
+/** Step 4: choose a loss and hyper-parameters, then watch the run live. */
+export function TrainPanel() {
+  const model = useSession((s) => s.model);
+  const dataset = useSession((s) => s.dataset);
+  const training = useSettings((s) => s.training);
+  const retrieval = useSettings((s) => s.retrieval);
+  const run = useTrainRun();
+  const [check, setCheck] = useState<DraftCheck | null>(null);
+
+  const initialCheck = useMemo(
+    () => (model && dataset ? checkDraft(draftFromConfig(training), { dimension: model.dimension, modelMaxSeqLength: model.maxSeqLength, trainRows: dataset.trainRows }) : null),
+    // Only the first render needs it; later edits report through onCheck.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [model, dataset],
+  );
+
+  if (!model || !dataset) {
+    return (
+      <section aria-labelledby="train-title">
+        <h2 id="train-title">Train</h2>
+        <p className="muted">Load a model and a dataset first.</p>
+      </section>
+    );
+  }
+
+  const loss = effectiveLoss(training.loss, dataset.losses);
+  const current = check ?? initialCheck;
+  const errorCount = current ? Object.keys(current.errors).length : 0;
+  const blocker = loss === null ? 'No loss fits this dataset' : errorCount > 0 ? `Fix ${errorCount} field${errorCount > 1 ? 's' : ''} first` : undefined;
+  const active = isActive(run.status);
+  const shownLoss = run.config?.loss ?? loss;
+
+  const start = () => {
+    if (!loss || blocker) return;
+    void run.start({ ...training, loss }, retrieval, dataset.evalQueries > 0);
+  };
+
+  return (
+    <section className="train-panel" aria-labelledby="train-title">
+      <div className="train-side">
+        <h2 id="train-title">Train</h2>
+        <TrainingForm model={model} dataset={dataset} disabled={active} onCheck={setCheck} />
+      </div>
+      <div className="train-main">
+        <RunControls
+          status={run.status}
+          canStart={!blocker}
+          startBlocker={blocker}
+          onStart={start}
+          onPause={run.pause}
+          onResume={run.resume}
+          onCancel={run.cancel}
+        />
+        {run.status === 'failed' && run.message && (
+          <p className="error-text" role="alert">
+            {run.message}
+          </p>
+        )}
+        <RunProgress run={run} />
+        <div className="train-charts">
+          <LossChart steps={run.lossSteps} losses={run.lossValues} totalSteps={run.totalSteps} lossName={shownLoss ? LOSS_CLASS_NAMES[shownLoss] : ''} />
+          {dataset.evalQueries > 0 ? (
+            <EvalChart evals={run.evals} totalSteps={run.totalSteps} />
+          ) : (
+            <div className="chart-box chart-placeholder" style={{ height: 240 }}>
+              <p className="muted small">Retrieval metrics need (query, positive) rows and a non-empty eval split; this data has none.</p>
+            </div>
+          )}
+        </div>
+        {dataset.evalQueries > 0 && <RankMovers movers={run.movers} evaluated={run.evals.length > 0} />}
+      </div>
+    </section>
+  );
+}

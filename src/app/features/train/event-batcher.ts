@@ -1,0 +1,38 @@
+import type { TrainingEvent } from '../../../worker/protocol.ts';
+import { realClock, throttle, type Clock } from '../../charts/throttle.ts';
+
+export interface EventBatcher {
+  push(e: TrainingEvent): void;
+  /** Delivers whatever is queued now. */
+  flush(): void;
+  dispose(): void;
+}
+
+/**
+ * Queues worker events and hands them over in batches at most every `intervalMs` (5/s by default),
+ * so React re-renders a handful of times a second however fast steps come. State changes
+ * (running / paused / finished …) are delivered at once: the buttons must follow them.
+ */
+export function createEventBatcher(deliver: (events: TrainingEvent[]) => void, intervalMs = 200, clock: Clock = realClock): EventBatcher {
+  let queue: TrainingEvent[] = [];
+  const t = throttle(() => {
+    const batch = queue;
+    queue = [];
+    if (batch.length > 0) deliver(batch);
+  }, intervalMs, clock);
+  return {
+    push(e) {
+      queue.push(e);
+      t.request();
+      if (e.type === 'state') t.flush();
+    },
+    flush() {
+      t.request();
+      t.flush();
+    },
+    dispose() {
+      t.cancel();
+      queue = [];
+    },
+  };
+}

@@ -1,0 +1,90 @@
+import { create } from 'zustand';
+import type { RetrievalSettings, TrainingConfig, TrainingEvent } from '../../../worker/protocol.ts';
+import { useSession } from '../../session-store.ts';
+import { callback, studio } from '../../worker-client.ts';
+import { createEventBatcher, type EventBatcher } from './event-batcher.ts';
+import { applyEvents, IDLE_RUN, isActive, type RunState } from './run-state.ts';
+
+interface TrainRunStore extends RunState {
+  /** `withBaseline`: measure the base model first (step 0 of the eval curve); only when the data has eval queries. */
+  start(config: TrainingConfig, settings: RetrievalSettings, withBaseline: boolean): Promise<void>;
+  pause(): void;
+  resume(): void;
+  cancel(): void;
+  reset(): void;
+}
+
+const JOB_ID = 'train';
+let batcher: EventBatcher | null = null;
+
+/**
+ * The current training run, kept outside the panel so switching panels keeps the curve. Only
+ * this feature uses it; the session store only learns "trained" and the job's progress.
+ */
+export const useTrainRun = create<TrainRunStore>()((set, get) => {
+  const deliver = (events: TrainingEvent[]) => {
+    const before = get().status;
+    set((s) => applyEvents(s, events));
+    const s = get();
+    const session = useSession.getState();
+    if (isActive(s.status)) {
+      session.setJob(JOB_ID, { label: s.status === 'paused' ? 'Training (paused)' : `Training step ${s.step}/${s.totalSteps}`, done: s.step, total: s.totalSteps });
+    } else {
+      session.setJob(JOB_ID, null);
+    }
+    if ((s.status === 'finished' || s.status === 'cancelled') && before !== s.status) session.setTrained(true);
+  };
+
+  return {
+    ...IDLE_RUN,
+    async start(config, settings, withBaseline) {
+      if (isActive(get().status)) return;
+      batcher?.dispose();
+      const b = createEventBatcher(deliver);
+      batcher = b;
+      set({ ...IDLE_RUN, status: 'starting', config });
+      useSession.getState().setJob(JOB_ID, { label: 'Training: measuring the base model', done: 0, total: 0 });
+      try {
+        if (withBaseline) {
+          // The worker measures the base model at the start of train() too, from the same cached
+          // token states, so this costs little and gives the eval curve its step-0 point.
+          const base = await studio().evaluate(
+            settings,
+            'base',
+            callback((stage: string, done: number, total: number) => useSession.getState().setJob(JOB_ID, { label: `Training: ${stage}`, done, total })),
+          );
+          set((s) => (s.evals.length === 0 ? { evals: [{ step: 0, metrics: base.metrics }] } : {}));
+        }
+        if (get().status === 'cancelling') {
+          // Cancelled while measuring the base model: the worker had no run to cancel yet.
+          set({ status: 'idle' });
+          useSession.getState().setJob(JOB_ID, null);
+          return;
+        }
+        await studio().train(config, settings, callback((e: TrainingEvent) => b.push(e)));
+        b.flush();
+      } catch (e) {
+        b.flush();
+        // The worker reports 'failed' itself when the loop throws; errors before it (bad loss, no data) only reject.
+        if (get().status !== 'failed') set({ status: 'failed', message: (e as Error).message });
+        useSession.getState().setJob(JOB_ID, null);
+      }
+    },
+    pause() {
+      void studio().pause();
+    },
+    resume() {
+      void studio().resume();
+    },
+    cancel() {
+      set({ status: 'cancelling' });
+      void studio().cancel();
+    },
+    reset() {
+      if (isActive(get().status)) return;
+      batcher?.dispose();
+      batcher = null;
+      set({ ...IDLE_RUN });
+    },
+  };
+});
