@@ -1,6 +1,6 @@
 /// <reference lib="webworker" />
 import * as Comlink from 'comlink';
-import { loadTrainingJsonl } from '../data/load.ts';
+import { loadTrainingFile } from '../data/load-file.ts';
 import { CpuBackend } from '../engine/cpu/cpu-backend.ts';
 import { memoryFiles, urlFiles } from '../io/url-files.ts';
 import { StudioApi, type StudioEnvironment } from './studio-api.ts';
@@ -40,7 +40,7 @@ const browserEnvironment: StudioEnvironment = {
     }
   },
   async parseDataset(name, bytes, mapping) {
-    return loadTrainingJsonl([bytes], mapping ? { file: name, mapping } : { file: name });
+    return loadTrainingFile(name, bytes, mapping ? { file: name, mapping } : { file: name });
   },
 };
 

@@ -46,6 +46,7 @@ class Compact {
 }
 
 const PHYSICAL = { string: 6, double: 5, int64: 2 } as const;
+const le32 = (n: number) => [n & 0xff, (n >> 8) & 0xff, (n >> 16) & 0xff, n >>> 24];
 
 function plainValues(col: ParquetColumn, from: number, to: number): { data: number[]; defs: number[] } {
   const data: number[] = [];
@@ -78,8 +79,7 @@ function rleLevels(defs: number[]): number[] {
     body.bytes.push(defs[i]);
     i = j;
   }
-  const n = body.bytes.length;
-  return [n & 0xff, (n >> 8) & 0xff, (n >> 16) & 0xff, n >>> 24, ...body.bytes];
+  return [...le32(body.bytes.length), ...body.bytes];
 }
 
 export function writeParquet(columns: ParquetColumn[], rowGroupSize: number, nullable = false): Uint8Array<ArrayBuffer> {
@@ -145,7 +145,6 @@ export function writeParquet(columns: ParquetColumn[], rowGroupSize: number, nul
       }),
     );
   });
-  const n = meta.bytes.length;
-  out.push(...meta.bytes, n & 0xff, (n >> 8) & 0xff, (n >> 16) & 0xff, n >>> 24, ...new TextEncoder().encode('PAR1'));
+  out.push(...meta.bytes, ...le32(meta.bytes.length), ...new TextEncoder().encode('PAR1'));
   return new Uint8Array(out);
 }

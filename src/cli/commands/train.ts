@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { formatReport, loadTrainingJsonl, type LoadedTrainingData } from '../../data/load.ts';
+import { formatReport, type LoadedTrainingData } from '../../data/load.ts';
+import { loadTrainingFile } from '../../data/load-file.ts';
 import { TRAINER_DEFAULTS } from '../../engine/optimizer.ts';
 import { sentenceTransformersFolder } from '../../io/st-export.ts';
 import { writeFolderAtomically } from '../../io/write-folder.ts';
@@ -13,10 +14,15 @@ export const TRAIN_USAGE =
   '[--batch-size B] [--lr X] [--warmup-steps N] [--scheduler linear|constant] [--weight-decay X] [--max-grad-norm X] ' +
   '[--seed S] [--no-shuffle] [--prompt TEXT] [--backend cpu|webgpu] --out DIR';
 
-/** Reads and validates a training file; a file with nothing usable is a usage error. */
+/** Reads and validates a training file (JSONL, CSV/TSV, Parquet); nothing usable is a usage error. */
 export async function readTrainingData(file: string): Promise<LoadedTrainingData> {
   await requireFile(file, 'data');
-  const data = loadTrainingJsonl(await readFile(file, 'utf8'), { file });
+  let data: LoadedTrainingData;
+  try {
+    data = await loadTrainingFile(file, new Uint8Array(await readFile(file)), { file });
+  } catch (e) {
+    throw new UsageError(`--data: ${(e as Error).message}`);
+  }
   if (data.report.issues.length > 0) process.stderr.write(`${formatReport(data.report)}\n`);
   if (!data.detection.ok) throw new UsageError(`--data: ${file}: ${data.detection.reason}`);
   if (data.examples.length === 0) throw new UsageError(`--data: ${file} has no valid rows`);

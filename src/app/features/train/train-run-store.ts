@@ -43,6 +43,8 @@ export const useTrainRun = create<TrainRunStore>()((set, get) => {
       const b = createEventBatcher(deliver);
       batcher = b;
       set({ ...IDLE_RUN, status: 'starting', config });
+      // The worker drops the previous fine-tuned weights when a run starts.
+      if (useSession.getState().trained) useSession.getState().setTrained(false);
       useSession.getState().setJob(JOB_ID, { label: 'Training: measuring the base model', done: 0, total: 0 });
       try {
         if (withBaseline) {

@@ -1,0 +1,82 @@
+import { useEffect } from 'react';
+import { useSession } from '../../session-store.ts';
+import { useSettings } from '../../settings-store.ts';
+import { compareKey, useCompare } from './compare-store.ts';
+import { MetricsTable } from './MetricsTable.tsx';
+import { ProjectionMaps } from './ProjectionMaps.tsx';
+import { QueryTable } from './QueryTable.tsx';
+
+/** Step 5: base vs fine-tuned with the current retrieval settings — metrics, per query, and maps. */
+export function CompareView() {
+  const trained = useSession((s) => s.trained);
+  const revision = useSession((s) => s.revision);
+  const dataset = useSession((s) => s.dataset);
+  const settings = useSettings((s) => s.retrieval);
+  const c = useCompare();
+  const hasEval = (dataset?.evalQueries ?? 0) > 0;
+  const stale = c.key !== compareKey(settings, revision);
+
+  useEffect(() => {
+    if (trained && hasEval) void c.ensure(settings, revision);
+    // `ensure` is a stable store action and skips work already done for these settings.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [trained, hasEval, settings, revision]);
+
+  if (!trained) {
+    return (
+      <section aria-labelledby="compare-title">
+        <h2 id="compare-title">Compare</h2>
+        <p className="muted">Train first: this view compares the base model with the fine-tuned one.</p>
+      </section>
+    );
+  }
+  if (!hasEval) {
+    return (
+      <section aria-labelledby="compare-title">
+        <h2 id="compare-title">Compare</h2>
+        <p className="muted">Retrieval comparison needs (query, positive) rows and a non-empty eval split; this dataset has none.</p>
+      </section>
+    );
+  }
+
+  const busy = c.compareState === 'running' || c.projectState === 'running';
+  return (
+    <section className="compare-view" aria-labelledby="compare-title" aria-busy={busy}>
+      <div className="row">
+        <h2 id="compare-title">Compare</h2>
+        <span className="muted small">
+          pooling <code>{settings.pooling}</code>, {settings.normalize ? 'normalised' : 'not normalised'}, query <code>{settings.queryTemplate}</code>, document{' '}
+          <code>{settings.corpusTemplate}</code>
+        </span>
+        <button type="button" className="ghost" disabled={busy} onClick={() => void c.ensure(settings, revision, true)} data-testid="compare-rerun">
+          {stale ? 'Compare with these settings' : 'Recompute'}
+        </button>
+      </div>
+      {c.compareError && (
+        <p className="error-text" role="alert">
+          Compare failed: {c.compareError}
+        </p>
+      )}
+      <div className="compare-top">
+        <div className="compare-metrics">
+          <h3>Metrics (eval split)</h3>
+          {c.comparison ? <MetricsTable comparison={c.comparison} /> : <div className="table-placeholder" aria-hidden="true" />}
+          {c.compareState === 'running' && <p className="muted small" role="status">Embedding the eval queries and corpus with both weights…</p>}
+        </div>
+        <div className="compare-queries">{c.comparison ? <QueryTable comparison={c.comparison} /> : <div className="table-placeholder tall" aria-hidden="true" />}</div>
+      </div>
+      {c.projectError && (
+        <p className="error-text" role="alert">
+          Projection failed: {c.projectError}
+        </p>
+      )}
+      {c.projection ? (
+        <ProjectionMaps points={c.projection} />
+      ) : (
+        <div className="projection-placeholder" role="status">
+          <p className="muted small">{c.projectState === 'running' ? 'Projecting with UMAP…' : c.compareState === 'running' ? 'The maps follow the comparison.' : ''}</p>
+        </div>
+      )}
+    </section>
+  );
+}

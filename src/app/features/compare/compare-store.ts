@@ -1,0 +1,90 @@
+import { create } from 'zustand';
+import type { Comparison, ProjectionPoint, RetrievalSettings } from '../../../worker/protocol.ts';
+import { useSession } from '../../session-store.ts';
+import { callback, studio } from '../../worker-client.ts';
+
+type JobState = 'idle' | 'running' | 'done' | 'failed';
+
+interface CompareResults {
+  /** What the results were computed for: settings + session revision (weights/data). */
+  key: string | null;
+  comparison: Comparison | null;
+  projection: readonly ProjectionPoint[] | null;
+  compareState: JobState;
+  projectState: JobState;
+  compareError: string | null;
+  projectError: string | null;
+}
+
+interface CompareStore extends CompareResults {
+  /** Runs compare, then the UMAP projection, unless results for these settings exist or are on their way. */
+  ensure(settings: RetrievalSettings, revision: number, force?: boolean): Promise<void>;
+}
+
+export const TOP_K = 5;
+
+export function compareKey(settings: RetrievalSettings, revision: number): string {
+  return JSON.stringify([revision, settings.pooling, settings.normalize, settings.includePrompt, settings.queryTemplate, settings.corpusTemplate]);
+}
+
+const progress = (id: string, label: string) =>
+  callback((stage: string, done: number, total: number) => useSession.getState().setJob(id, { label: `${label}: ${stage}`, done, total }));
+
+type Set = (patch: Partial<CompareResults>) => void;
+type Get = () => CompareResults;
+
+/** compare() then project(); a result is kept only if nobody asked for other settings meanwhile. */
+async function runJobs(key: string, settings: RetrievalSettings, set: Set, get: Get): Promise<void> {
+  const session = useSession.getState();
+  try {
+    session.setJob('compare', { label: 'Comparing', done: 0, total: 0 });
+    const comparison = await studio().compare(settings, TOP_K, progress('compare', 'Comparing'));
+    if (get().key !== key) return;
+    set({ comparison, compareState: 'done', projectState: 'running' });
+  } catch (e) {
+    if (get().key === key) set({ compareState: 'failed', compareError: (e as Error).message });
+    return;
+  } finally {
+    session.setJob('compare', null);
+  }
+  try {
+    session.setJob('project', { label: 'UMAP', done: 0, total: 0 });
+    const projection = await studio().project(settings, progress('project', 'UMAP'));
+    if (get().key === key) set({ projection, projectState: 'done' });
+  } catch (e) {
+    if (get().key === key) set({ projectState: 'failed', projectError: (e as Error).message });
+  } finally {
+    session.setJob('project', null);
+  }
+}
+
+/** A request that came while a job ran; served when it ends (the worker does one long job at a time). */
+let queued: { settings: RetrievalSettings; revision: number; force: boolean } | null = null;
+
+/** Compare + projection results live here so leaving the panel neither loses nor recomputes them. */
+export const useCompare = create<CompareStore>()((set, get) => ({
+  key: null,
+  comparison: null,
+  projection: null,
+  compareState: 'idle',
+  projectState: 'idle',
+  compareError: null,
+  projectError: null,
+  async ensure(settings, revision, force = false) {
+    const key = compareKey(settings, revision);
+    const s = get();
+    if (s.compareState === 'running' || s.projectState === 'running') {
+      if (s.key !== key || force) queued = { settings, revision, force };
+      return;
+    }
+    if (!force && s.key === key && s.compareState !== 'idle') return;
+    set({ key, comparison: null, projection: null, compareState: 'running', projectState: 'idle', compareError: null, projectError: null });
+    try {
+      await runJobs(key, settings, set, get);
+    } finally {
+      const next = queued;
+      queued = null;
+      if (next) void get().ensure(next.settings, next.revision, next.force);
+    }
+  },
+}));
