@@ -69,11 +69,11 @@ export function encoderStepFloats(dims: BertDims, rows: number, seqLength: numbe
   const attention = rows * A * T * T;
   // Embeddings: 3 gathers, 2 adds, LayerNorm (+ dropout); ids/positions/types, key mask, mean, rstd.
   const embeddingsForward = N * H * (6 + d) + 6 * N;
-  // Per layer: qkv (3H), context, dense, add, LayerNorm, FFN output, add, LayerNorm (8H), 2 dropouts,
-  // FFN pre/post GELU (2F), 2 × (mean, rstd), attention probabilities.
-  const layerForward = N * H * (11 + 2 * d) + 2 * N * F + 4 * N + attention;
+  // Per layer: qkv (3H); context, dense, add, LayerNorm, FFN output, add, LayerNorm (7H); 2 dropouts;
+  // FFN pre/post GELU (2F); 2 × (mean, rstd); attention probabilities.
+  const layerForward = N * H * (10 + 2 * d) + 2 * N * F + 4 * N + attention;
   // Backward: 2 LayerNorm dx, 4 residual-add copies, 3 linear dx (H) + dqkv (3H), 2 dropouts,
-  // FFN dx and GELU dx (2F), the attention score gradient.
+  // FFN dx and GELU dx (2F), the attention score gradient (WebGPU's dS; the CPU keeps one row).
   const layerBackward = N * H * (12 + 2 * d) + 2 * N * F + attention;
   const embeddingsBackward = N * H * (5 + d);
   const pooling = N + rows * H + (normalize ? rows * H + rows : 0) + N * H + (normalize ? rows * H : 0);

@@ -2,7 +2,7 @@
  * What the page and the studio worker say to each other. Only plain data crosses: no tensors,
  * no embeddings beyond what a panel shows. Everything long reports progress and can be cancelled.
  */
-import type { DataIssue } from '../data/jsonl.ts';
+import type { DataIssue, DataIssueCode } from '../data/jsonl.ts';
 import type { ColumnMapping, ShapeId } from '../data/shape.ts';
 import type { AdapterDescription } from '../engine/backend.ts';
 import type { SchedulerKind } from '../engine/optimizer.ts';
@@ -47,7 +47,10 @@ export interface DatasetInfo {
   readonly rows: number;
   readonly totalLines: number;
   readonly skippedRows: number;
+  /** The first issues (capped for transfer); `issueTotal` and `issueCounts` cover all of them. */
   readonly issues: readonly DataIssue[];
+  readonly issueTotal: number;
+  readonly issueCounts: Readonly<Partial<Record<DataIssueCode, number>>>;
   readonly trainRows: number;
   readonly evalRows: number;
   readonly evalQueries: number;

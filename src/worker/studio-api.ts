@@ -12,7 +12,7 @@ import { Workspace } from './workspace.ts';
 /** What differs between the browser worker and Node: where backends, models and files come from. */
 export interface StudioEnvironment {
   createBackend(preference: 'webgpu' | 'cpu'): Promise<{ backend: Backend; fallbackReason?: string }>;
-  resolveModel(source: ModelSource, onProgress: ProgressCallback): Promise<{ files: ModelFiles; name: string; randomWeights: boolean }>;
+  resolveModel(source: ModelSource, onProgress: ProgressCallback, signal: AbortSignal): Promise<{ files: ModelFiles; name: string; randomWeights: boolean }>;
   parseDataset(name: string, bytes: Uint8Array, mapping?: ColumnMapping): Promise<LoadedTrainingData>;
 }
 
@@ -30,6 +30,7 @@ export class StudioApi {
   private backendInfo: BackendInfo | null = null;
   private dataset: LoadedTrainingData | null = null;
   private split: SplitSettings = { evalFraction: 0.2, seed: 42 };
+  private loadAbort: AbortController | null = null;
 
   constructor(private readonly env: StudioEnvironment) {}
 
@@ -46,9 +47,17 @@ export class StudioApi {
     return this.workspace;
   }
 
+  /** Cancels a model download in progress (the partial files stay cached for a later resume). */
+  cancelLoad(): void {
+    this.loadAbort?.abort();
+  }
+
   async loadModel(source: ModelSource, onProgress: ProgressCallback): Promise<ModelInfo> {
     const ws = this.ws();
-    const { files, name, randomWeights } = await this.env.resolveModel(source, onProgress);
+    this.loadAbort?.abort();
+    const abort = new AbortController();
+    this.loadAbort = abort;
+    const { files, name, randomWeights } = await this.env.resolveModel(source, onProgress, abort.signal);
     onProgress('reading weights', 0, 1);
     const loaded = await loadSentenceModel(files, ws.backend);
     onProgress('reading weights', 1, 1);
@@ -71,6 +80,10 @@ export class StudioApi {
 
   rows(offset: number, count: number): PreviewRow[] {
     return this.ws().rows(offset, count);
+  }
+
+  evalQueries(): string[] {
+    return this.ws().evalQueries();
   }
 
   search(query: string, settings: RetrievalSettings, weights: WeightsState, topK: number): Promise<SearchHit[]> {

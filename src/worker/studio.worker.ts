@@ -17,7 +17,7 @@ const browserEnvironment: StudioEnvironment = {
       return { backend: new CpuBackend(), fallbackReason: (e as Error).message };
     }
   },
-  async resolveModel(source, onProgress) {
+  async resolveModel(source, onProgress, signal) {
     switch (source.kind) {
       case 'builtin':
         onProgress('built-in model', 1, 1);
@@ -33,6 +33,7 @@ const browserEnvironment: StudioEnvironment = {
         const files = await hubFiles(source.repoId, {
           endpoint: source.endpoint,
           token: source.token,
+          signal,
           onProgress: (p) => onProgress(`downloading ${p.file}`, p.overallLoaded, p.overallTotal),
         });
         return { files, name: source.repoId, randomWeights: false };

@@ -145,11 +145,18 @@ export class Workspace {
       totalLines: d.data.report.totalLines,
       skippedRows: d.data.report.skippedRows,
       issues: d.data.report.issues.slice(0, 500),
+      issueTotal: d.data.report.issues.length,
+      issueCounts: d.data.report.countsByCode,
       trainRows: d.train.length,
       evalRows: d.evalRows.length,
       evalQueries: d.evalSet?.queries.length ?? 0,
       corpusSize: d.evalSet?.corpus.length ?? 0,
     };
+  }
+
+  /** The eval split's queries, in the order evaluations report them. */
+  evalQueries(): string[] {
+    return [...(this.requireDataset().evalSet?.queries ?? [])];
   }
 
   rows(offset: number, count: number): PreviewRow[] {

@@ -1,10 +1,14 @@
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { formatReport, type LoadedTrainingData } from '../../data/load.ts';
 import { loadTrainingFile } from '../../data/load-file.ts';
 import { TRAINER_DEFAULTS } from '../../engine/optimizer.ts';
+import { CHECKPOINT_DIR, CHECKPOINT_STATE_FILE, checkpointFiles, findCheckpointDir, readCheckpoint, writeCheckpoint } from '../../io/checkpoint-files.ts';
 import { sentenceTransformersFolder } from '../../io/st-export.ts';
 import { writeFolderAtomically } from '../../io/write-folder.ts';
 import { DEFAULT_LOSS, isLossId, LOSS_NAMES, type LossId } from '../../model/losses.ts';
+import { captureCheckpoint, type Checkpoint, CheckpointError, resumeTrainingRun } from '../../model/checkpoint.ts';
+import type { LoadedModel } from '../../model/load-model.ts';
 import { TrainingRun } from '../../model/training-run.ts';
 import { choiceOption, numberOption, optionalString, parseOptions, requireString, UsageError } from '../args.ts';
 import { loadModelDir, nodeBackend, requireFile } from '../node-runtime.ts';
@@ -12,7 +16,33 @@ import { loadModelDir, nodeBackend, requireFile } from '../node-runtime.ts';
 export const TRAIN_USAGE =
   'train --model DIR --data FILE.jsonl --loss mnrl|cosine|cosent|triplet [--matryoshka 384,256,128] [--epochs N | --steps N] ' +
   '[--batch-size B] [--lr X] [--warmup-steps N] [--scheduler linear|constant] [--weight-decay X] [--max-grad-norm X] ' +
-  '[--seed S] [--no-shuffle] [--prompt TEXT] [--backend cpu|webgpu] --out DIR';
+  '[--seed S] [--no-shuffle] [--prompt TEXT] [--backend cpu|webgpu] [--checkpoint-every N] --out DIR' +
+  ' | train --resume DIR [--model DIR] [--data FILE] [--backend cpu|webgpu] [--checkpoint-every N] [--out DIR]';
+
+/** Options that define the run; a resumed run takes them from its checkpoint. */
+const RUN_OPTIONS = [
+  'loss', 'matryoshka', 'epochs', 'steps', 'batch-size', 'lr', 'warmup-steps', 'scheduler', 'weight-decay', 'max-grad-norm', 'seed', 'no-shuffle', 'prompt',
+] as const;
+
+/** What the CLI keeps in a checkpoint's `meta` to resume with `--resume DIR` alone. */
+interface TrainMeta {
+  readonly command: 'train';
+  readonly model: string;
+  readonly data: string;
+  readonly backend: 'cpu' | 'webgpu';
+  readonly checkpointEvery: number;
+}
+
+function readMeta(meta: Readonly<Record<string, unknown>>): Partial<TrainMeta> {
+  const str = (k: string) => (typeof meta[k] === 'string' ? (meta[k] as string) : undefined);
+  const backend = str('backend');
+  return {
+    model: str('model'),
+    data: str('data'),
+    backend: backend === 'cpu' || backend === 'webgpu' ? backend : undefined,
+    checkpointEvery: typeof meta.checkpointEvery === 'number' ? meta.checkpointEvery : undefined,
+  };
+}
 
 /** Reads and validates a training file (JSONL, CSV/TSV, Parquet); nothing usable is a usage error. */
 export async function readTrainingData(file: string): Promise<LoadedTrainingData> {
@@ -45,7 +75,12 @@ export async function runTrain(argv: readonly string[]): Promise<void> {
     'warmup-steps': { type: 'string' }, scheduler: { type: 'string' }, 'weight-decay': { type: 'string' },
     'max-grad-norm': { type: 'string' }, seed: { type: 'string' }, 'no-shuffle': { type: 'boolean' },
     prompt: { type: 'string' }, backend: { type: 'string' }, out: { type: 'string' },
+    'checkpoint-every': { type: 'string' }, resume: { type: 'string' },
   }, 'train');
+  const checkpointEveryOption = v['checkpoint-every'] === undefined ? undefined : numberOption(v, 'checkpoint-every', 0, { integer: true, min: 1 });
+  const resumeDir = optionalString(v, 'resume');
+  if (resumeDir !== undefined) return resumeTrain(v, resumeDir, checkpointEveryOption);
+
   const modelDir = requireString(v, 'model', 'train');
   const dataFile = requireString(v, 'data', 'train');
   const out = requireString(v, 'out', 'train');
@@ -85,12 +120,76 @@ export async function runTrain(argv: readonly string[]): Promise<void> {
       seed,
       columnPrompts: prompt === undefined ? undefined : [prompt],
     });
-    const started = performance.now();
-    await run.run((r) => process.stdout.write(`${JSON.stringify({ step: r.step, epoch: r.epoch, loss: r.loss, lr: r.lr })}\n`));
-    const seconds = (performance.now() - started) / 1000;
-    await writeFolderAtomically(out, await sentenceTransformersFolder(loaded));
-    process.stderr.write(`trained ${run.totalSteps} steps in ${seconds.toFixed(1)} s on ${backend.adapter.summary}; saved ${out}\n`);
+    const meta: TrainMeta = { command: 'train', model: path.resolve(modelDir), data: path.resolve(dataFile), backend: backendKind, checkpointEvery: checkpointEveryOption ?? 0 };
+    await trainAndSave(run, loaded, out, meta);
   } finally {
     backend.destroy();
   }
+}
+
+/** `train --resume DIR`: everything from the checkpoint; paths and backend may be overridden. */
+async function resumeTrain(v: Record<string, string | boolean | undefined>, resumeDir: string, checkpointEveryOption: number | undefined): Promise<void> {
+  const given = RUN_OPTIONS.filter((k) => v[k] !== undefined);
+  if (given.length > 0) {
+    throw new UsageError(`train --resume continues the saved run with its own settings; drop --${given.join(', --')}`);
+  }
+  const ckptDir = await findCheckpointDir(resumeDir);
+  if (!ckptDir) throw new UsageError(`--resume: ${resumeDir} holds no checkpoint (${CHECKPOINT_STATE_FILE} or ${CHECKPOINT_DIR}/${CHECKPOINT_STATE_FILE}); train with --checkpoint-every N`);
+  let checkpoint: Checkpoint;
+  try {
+    checkpoint = await readCheckpoint(ckptDir);
+  } catch (e) {
+    throw new UsageError(`--resume: ${(e as Error).message}`);
+  }
+  const saved = readMeta(checkpoint.state.meta);
+  const modelDir = optionalString(v, 'model') ?? saved.model;
+  const dataFile = optionalString(v, 'data') ?? saved.data;
+  if (!modelDir) throw new UsageError('--resume: the checkpoint does not name its model; give --model DIR');
+  if (!dataFile) throw new UsageError('--resume: the checkpoint does not name its data; give --data FILE');
+  const backendKind = choiceOption(v, 'backend', ['cpu', 'webgpu'] as const, saved.backend ?? 'cpu');
+  const checkpointEvery = checkpointEveryOption ?? saved.checkpointEvery ?? 0;
+  // An output folder holds its checkpoint in checkpoint/; a checkpoint folder given directly sits in one.
+  const out = optionalString(v, 'out') ?? (path.resolve(ckptDir) === path.resolve(resumeDir) ? path.dirname(path.resolve(ckptDir)) : resumeDir);
+
+  const data = await readTrainingData(dataFile);
+  const backend = await nodeBackend(backendKind);
+  try {
+    const loaded = await loadModelDir(modelDir, backend);
+    let run: TrainingRun;
+    try {
+      run = resumeTrainingRun(loaded.model, data.examples, checkpoint);
+    } catch (e) {
+      if (e instanceof CheckpointError) throw new UsageError(`--resume: ${e.message}`);
+      throw e;
+    }
+    process.stderr.write(`resuming ${ckptDir} at step ${checkpoint.state.step} of ${run.totalSteps}\n`);
+    const meta: TrainMeta = { command: 'train', model: path.resolve(modelDir), data: path.resolve(dataFile), backend: backendKind, checkpointEvery };
+    await trainAndSave(run, loaded, out, meta);
+  } finally {
+    backend.destroy();
+  }
+}
+
+/**
+ * Runs to the end printing one JSON line per step, writing OUT/checkpoint/ atomically every
+ * `meta.checkpointEvery` steps, then writes OUT (the model, plus the final checkpoint) in one
+ * atomic swap. A non-finite step stops the run with an error before anything else is written,
+ * so the last checkpoint on disk stays the last good one.
+ */
+async function trainAndSave(run: TrainingRun, loaded: LoadedModel, out: string, meta: TrainMeta): Promise<void> {
+  const every = meta.checkpointEvery;
+  const startStep = run.stepsDone;
+  const started = performance.now();
+  await run.run((r) => process.stdout.write(`${JSON.stringify({ step: r.step, epoch: r.epoch, loss: r.loss, lr: r.lr })}\n`), {
+    checkpointEvery: every,
+    onCheckpoint: async () => writeCheckpoint(path.join(out, CHECKPOINT_DIR), await captureCheckpoint(run, { ...meta })),
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const files = await sentenceTransformersFolder(loaded);
+  if (every > 0) {
+    for (const [name, bytes] of checkpointFiles(await captureCheckpoint(run, { ...meta }), `${CHECKPOINT_DIR}/`)) files.set(name, bytes);
+  }
+  await writeFolderAtomically(out, files);
+  const backend = loaded.model.backend;
+  process.stderr.write(`trained ${run.totalSteps - startStep} steps in ${seconds.toFixed(1)} s on ${backend.adapter.summary}; saved ${out}\n`);
 }

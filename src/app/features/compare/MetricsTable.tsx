@@ -6,8 +6,7 @@ import { metricDeltas } from './per-query.ts';
 export function MetricsTable({ comparison }: { comparison: Comparison }) {
   const rows = metricDeltas(comparison);
   return (
-    <table className="metrics-table" data-testid="compare-metrics">
-      <caption className="sr-only">Retrieval metrics before and after fine-tuning</caption>
+    <table className="metrics-table" data-testid="compare-metrics" aria-label="Retrieval metrics before and after fine-tuning">
       <thead>
         <tr>
           <th scope="col">Metric</th>

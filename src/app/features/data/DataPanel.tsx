@@ -45,7 +45,7 @@ export function DataPanel() {
               <DatasetSummary info={info} />
               <SplitControls hasDataset />
             </div>
-            <IssueReport issues={info.issues} skippedRows={info.skippedRows} />
+            <IssueReport issues={info.issues} skippedRows={info.skippedRows} shapeKnown={info.shape !== null} />
           </div>
           {info.shape !== null && (
             <button type="button" className="ghost" aria-expanded={mappingOpen} onClick={() => setMappingOpen((o) => !o)} disabled={!hasLastFile()}>
@@ -53,7 +53,7 @@ export function DataPanel() {
             </button>
           )}
           {showMapping && (
-            <MappingEditor key={`${info.file}:${revision}`} info={info} disabled={loading || !hasLastFile()} onApply={reload} />
+            <MappingEditor key={`${info.file}:${JSON.stringify(info.mapping)}`} info={info} disabled={loading || !hasLastFile()} onApply={reload} />
           )}
           <PreviewTable info={info} revision={revision} />
         </>

@@ -1,6 +1,9 @@
 import type { DatasetInfo } from '../../../worker/protocol.ts';
 import { datasetCounts, LOSS_LABELS, SHAPE_LABELS } from './data-selectors.ts';
 
+/** The reason `shapeFromMapping` gives for a hand-made mapping (src/data/shape.ts). */
+const MAPPED_BY_HAND = 'columns mapped by hand';
+
 /** What the file was read as: shape and why, columns, the losses that fit, and the counts. */
 export function DatasetSummary({ info }: { info: DatasetInfo }) {
   return (
@@ -9,9 +12,9 @@ export function DatasetSummary({ info }: { info: DatasetInfo }) {
       <p>
         <strong>Shape:</strong>{' '}
         {info.shape ? <span data-testid="dataset-shape" data-shape={info.shape}>{SHAPE_LABELS[info.shape]}</span> : <span className="error-text" data-testid="dataset-shape">not recognised</span>}
-        {info.mapping && info.shapeReason === 'columns mapped by hand' ? <span className="badge">mapped by hand</span> : null}
+        {info.shapeReason === MAPPED_BY_HAND ? <span className="badge">columns mapped by hand</span> : null}
       </p>
-      <p className="muted reason">{info.shapeReason}</p>
+      {info.shapeReason !== MAPPED_BY_HAND && <p className="muted reason">{info.shapeReason}</p>}
       <p>
         <strong>Columns:</strong>{' '}
         {info.columns.length ? info.columns.map((c) => <code key={c} className="chip">{c}</code>) : <span className="muted">none</span>}

@@ -7,12 +7,16 @@ const WORKER_CAP = 500;
 const SHOWN = 200;
 
 /** Every problem with the file as `file:line: message`, grouped counts first; scrollable and capped. */
-export function IssueReport({ issues, skippedRows }: { issues: readonly DataIssue[]; skippedRows: number }) {
+export function IssueReport({ issues, skippedRows, shapeKnown }: { issues: readonly DataIssue[]; skippedRows: number; shapeKnown: boolean }) {
   if (issues.length === 0) {
     return (
       <section className="issue-report" aria-label="Validation report" data-testid="issue-report">
         <h3>Validation</h3>
-        <p className="ok-text">No problems found: every row was read.</p>
+        {shapeKnown ? (
+          <p className="ok-text">No problems found: every row was read.</p>
+        ) : (
+          <p className="muted">Rows are checked once the columns are mapped (below).</p>
+        )}
       </section>
     );
   }

@@ -29,7 +29,9 @@ export function RankingList({ title, result, moves, testId }: RankingListProps) 
               <span className="hit-score num">{h.score.toFixed(3)}</span>
               {move ? (
                 <span className={`hit-move move-${move.kind}`} aria-label={describeMove(move)} title={describeMove(move)}>{formatMove(move)}</span>
-              ) : null}
+              ) : (
+                <span className="hit-move" aria-hidden="true" />
+              )}
               <span className="hit-text" title={h.text}>{h.text}</span>
               {h.relevant ? <span className="relevant-mark" aria-label="relevant">✓ relevant</span> : null}
             </li>

@@ -33,9 +33,13 @@ export const POOLING_OPTIONS: readonly { value: PoolingModeName; label: string }
   { value: 'lasttoken', label: 'lasttoken — the last real token' },
 ];
 
-/** A stable key for a request's inputs: a change of key means "run again". */
+/** A stable key for a request's inputs (object keys sorted at every depth): a change of key means "run again". */
 export function requestKey(parts: Record<string, unknown>): string {
-  return JSON.stringify(parts, Object.keys(parts).sort());
+  return JSON.stringify(parts, (_key, value: unknown) =>
+    value && typeof value === 'object' && !Array.isArray(value)
+      ? Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : value,
+  );
 }
 
 /** Only the settings fields, in a fixed order (objects from storage may carry extra keys). */

@@ -37,7 +37,12 @@ describe('playground selectors', () => {
     expect(POOLING_OPTIONS.map((p) => p.value)).toEqual(['mean', 'cls', 'max', 'mean_sqrt_len_tokens', 'weightedmean', 'lasttoken']);
   });
   it('keys requests independently of key order', () => {
-    expect(requestKey({ a: 1, b: { c: 2 } })).toBe(requestKey({ b: { c: 2 }, a: 1 }));
+    expect(requestKey({ a: 1, b: { c: 2, d: 3 } })).toBe(requestKey({ b: { d: 3, c: 2 }, a: 1 }));
+  });
+  it('changes the key when a nested setting changes', () => {
+    const k = (pooling: string) => requestKey({ s: { ...DEFAULT_RETRIEVAL, pooling }, weights: 'base', revision: 1 });
+    expect(k('mean')).not.toBe(k('cls'));
+    expect(requestKey({ q: 'a', list: [1, 2] })).not.toBe(requestKey({ q: 'a', list: [2, 1] }));
   });
   it('compares and describes settings', () => {
     const other = { ...DEFAULT_RETRIEVAL, pooling: 'cls' as const, normalize: false, queryTemplate: 'query: {text}' };

@@ -72,7 +72,7 @@ export function TrainingForm({ model, dataset, disabled, onCheck }: TrainingForm
         ))}
       </fieldset>
 
-      <div className="field-grid">
+      <div className="field-grid three">
         {field('epochs', 'Epochs')}
         {field('batchSize', 'Batch size')}
         {field('learningRate', 'Learning rate', `e.g. ${formatLearningRate(2e-5)}`, 'decimal')}

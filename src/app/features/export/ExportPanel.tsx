@@ -1,0 +1,105 @@
+import { useEffect, useMemo, useRef } from 'react';
+import { useSession } from '../../session-store.ts';
+import { useSettings } from '../../settings-store.ts';
+import { CodeBlock } from './CodeBlock.tsx';
+import { exportKey, formatBytes, sortFiles, useExport } from './export-store.ts';
+import { generateSnippets } from './snippets.ts';
+import { VerifyOnnxSection, type VerifyOnnx } from './VerifyOnnxSection.tsx';
+
+export interface ExportPanelProps {
+  /** Feature flag: pass the worker call once it exists; without it the Verify section is not shown. */
+  readonly verifyOnnx?: VerifyOnnx;
+}
+
+/** Step 6: the model as a sentence-transformers folder (with ONNX for transformers.js), and how to use it. */
+export function ExportPanel({ verifyOnnx }: ExportPanelProps) {
+  const model = useSession((s) => s.model);
+  const trained = useSession((s) => s.trained);
+  const revision = useSession((s) => s.revision);
+  const settings = useSettings((s) => s.retrieval);
+  const exp = useExport();
+  const link = useRef<HTMLAnchorElement>(null);
+  const snippets = useMemo(() => generateSnippets({ settings, modelName: model?.name ?? 'model' }), [settings, model?.name]);
+  const outdated = exp.status === 'ready' && exp.key !== exportKey(settings, revision);
+
+  // Move focus to the download link when a build finishes, so keyboard users land on it.
+  const wasBuilding = useRef(false);
+  useEffect(() => {
+    if (wasBuilding.current && exp.status === 'ready') link.current?.focus();
+    wasBuilding.current = exp.status === 'building';
+  }, [exp.status]);
+
+  if (!model) {
+    return (
+      <section aria-labelledby="export-title">
+        <h2 id="export-title">Export</h2>
+        <p className="muted">Load a model first.</p>
+      </section>
+    );
+  }
+
+  return (
+    <section className="export-panel" aria-labelledby="export-title">
+      <h2 id="export-title">Export</h2>
+      <p>
+        {trained ? 'The fine-tuned' : 'The base (not fine-tuned)'} <strong>{model.name}</strong> as a sentence-transformers folder with ONNX files for
+        transformers.js, using the current retrieval settings: pooling <code>{settings.pooling}</code>
+        {settings.includePrompt ? '' : ' (prompt excluded)'}, {settings.normalize ? 'L2-normalised' : 'not normalised'}.
+      </p>
+      <div className="row export-actions">
+        <button type="button" onClick={() => void exp.build(settings, revision)} disabled={exp.status === 'building'} data-testid="export-build">
+          {exp.status === 'building' ? 'Building model.zip…' : exp.status === 'ready' ? 'Rebuild model.zip' : 'Build model.zip'}
+        </button>
+        {exp.url ? (
+          <a ref={link} className="button-link" href={exp.url} download="model.zip" data-testid="export-download">
+            Download model.zip ({formatBytes(exp.bytes)})
+          </a>
+        ) : (
+          <span className="muted small">The zip is built in memory; nothing is uploaded.</span>
+        )}
+        {outdated && <span className="warn-text small">Settings or weights changed since this zip was built — rebuild to include them.</span>}
+      </div>
+      {exp.error && (
+        <p className="error-text" role="alert">
+          Export failed: {exp.error}
+        </p>
+      )}
+
+      <div className="export-grid">
+        <section aria-labelledby="export-files-title" className="export-files">
+          <h3 id="export-files-title">Files</h3>
+          {exp.files.length > 0 ? (
+            <ul className="file-list" data-testid="export-files">
+              {sortFiles(exp.files).map((f) => (
+                <li key={f}>
+                  <code>model/{f}</code>
+                </li>
+              ))}
+            </ul>
+          ) : (
+            <p className="muted small">Listed after the build.</p>
+          )}
+        </section>
+        <section aria-labelledby="export-usage-title" className="export-usage">
+          <h3 id="export-usage-title">Use it</h3>
+          {snippets.notes.length > 0 && (
+            <ul className="notes small" data-testid="snippet-notes">
+              {snippets.notes.map((n) => (
+                <li key={n}>{n}</li>
+              ))}
+            </ul>
+          )}
+          <CodeBlock title="Python — sentence-transformers" code={snippets.python} testId="snippet-python" />
+          <CodeBlock
+            title={`JavaScript — transformers.js${snippets.jsPath === 'manual' ? ' (pooling by hand)' : ''}`}
+            code={snippets.transformersJs}
+            testId="snippet-js"
+          />
+        </section>
+      </div>
+
+      {/* ---- Verify ONNX exports: shown only once the worker supports it (see VerifyOnnxSection.tsx) ---- */}
+      {verifyOnnx && <VerifyOnnxSection verify={verifyOnnx} settings={settings} />}
+    </section>
+  );
+}
