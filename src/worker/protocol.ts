@@ -29,6 +29,8 @@ export interface ModelInfo {
   readonly layers: number;
   readonly heads: number;
   readonly maxSeqLength: number;
+  /** The position-embedding table's size: no sequence can be longer. */
+  readonly maxPositions: number;
   readonly pooling: PoolingModeName;
   readonly includePrompt: boolean;
   readonly normalize: boolean;

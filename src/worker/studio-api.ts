@@ -108,6 +108,11 @@ export class StudioApi {
     this.ws().cancel();
   }
 
+  /** Cancels the running evaluate, compare or projection job. */
+  cancelJob(): void {
+    this.ws().cancelJob();
+  }
+
   compare(settings: RetrievalSettings, topK: number, onProgress?: ProgressCallback): Promise<Comparison> {
     return this.ws().compare(settings, topK, onProgress);
   }

@@ -45,4 +45,12 @@ const browserEnvironment: StudioEnvironment = {
   },
 };
 
-Comlink.expose(new StudioApi(browserEnvironment));
+/** Hands the zip's buffer to the page instead of copying it (hundreds of MB with ONNX files). */
+class TransferringStudioApi extends StudioApi {
+  override async exportZip(...args: Parameters<StudioApi['exportZip']>) {
+    const result = await super.exportZip(...args);
+    return Comlink.transfer(result, [result.zip.buffer as ArrayBuffer]);
+  }
+}
+
+Comlink.expose(new TransferringStudioApi(browserEnvironment));

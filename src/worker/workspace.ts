@@ -65,6 +65,8 @@ export class Workspace {
   private readonly tokenStates = new Map<string, TokenStates>();
   private control: TrainingControl | null = null;
   private lastTraining: { config: TrainingConfig; seconds: number; steps: number } | null = null;
+  /** The running evaluate / compare / project jobs (training has its own control). */
+  private readonly jobs = new Set<AbortController>();
 
   constructor(readonly backend: Backend) {}
 
@@ -85,6 +87,7 @@ export class Workspace {
       layers: model.dims.numLayers,
       heads: model.dims.numHeads,
       maxSeqLength: model.maxSeqLength,
+      maxPositions: model.dims.maxPositions,
       pooling: model.pooling.mode,
       includePrompt: model.pooling.includePrompt,
       normalize: model.normalize,
@@ -183,6 +186,7 @@ export class Workspace {
   /** Token states of a text list under a template and weights; eval sets are cached, ad-hoc queries not. */
   private async statesFor(
     texts: readonly string[], role: 'query' | 'corpus' | 'adhoc', template: string, weights: WeightsState, onProgress?: ProgressCallback,
+    signal?: AbortSignal,
   ): Promise<TokenStates> {
     const { prefix, suffix } = parseTemplate(template);
     const key = `${weights}\u0000${role}\u0000${template}`;
@@ -191,16 +195,17 @@ export class Workspace {
     this.useWeights(weights);
     const model = this.requireModel().model;
     const states = await encodeTokenStates(model, suffix ? texts.map((t) => t + suffix) : texts, prefix || undefined, {
+      signal,
       onProgress: (done, total) => onProgress?.(`embedding ${role === 'corpus' ? 'documents' : 'queries'}`, done, total),
     });
     if (role !== 'adhoc') this.tokenStates.set(key, states);
     return states;
   }
 
-  private async embeddings(settings: RetrievalSettings, weights: WeightsState, onProgress?: ProgressCallback) {
+  private async embeddings(settings: RetrievalSettings, weights: WeightsState, onProgress?: ProgressCallback, signal?: AbortSignal) {
     const set = this.requireEvalSet();
-    const q = await this.statesFor(set.queries, 'query', settings.queryTemplate, weights, onProgress);
-    const c = await this.statesFor(set.corpus, 'corpus', settings.corpusTemplate, weights, onProgress);
+    const q = await this.statesFor(set.queries, 'query', settings.queryTemplate, weights, onProgress, signal);
+    const c = await this.statesFor(set.corpus, 'corpus', settings.corpusTemplate, weights, onProgress, signal);
     return {
       queries: poolTokenStates(q, settings.pooling, settings.normalize, settings.includePrompt),
       corpus: poolTokenStates(c, settings.pooling, settings.normalize, settings.includePrompt),
@@ -219,10 +224,29 @@ export class Workspace {
     return Array.from(ranking.corpusIndex, (c, i) => ({ corpusIndex: c, text: set.corpus[c], score: ranking.score[i], relevant: relevant.has(c) }));
   }
 
+  /** Stops the running evaluate, compare or projection; its promise rejects with an AbortError. */
+  cancelJob(): void {
+    for (const job of this.jobs) job.abort();
+  }
+
+  private async asJob<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const controller = new AbortController();
+    this.jobs.add(controller);
+    try {
+      return await work(controller.signal);
+    } finally {
+      this.jobs.delete(controller);
+    }
+  }
+
   async evaluate(settings: RetrievalSettings, weights: WeightsState, onProgress?: ProgressCallback): Promise<EvalSummary> {
+    return this.asJob((signal) => this.evaluateNow(settings, weights, onProgress, signal));
+  }
+
+  private async evaluateNow(settings: RetrievalSettings, weights: WeightsState, onProgress?: ProgressCallback, signal?: AbortSignal): Promise<EvalSummary> {
     const started = performance.now();
     const set = this.requireEvalSet();
-    const { queries, corpus, dimension } = await this.embeddings(settings, weights, onProgress);
+    const { queries, corpus, dimension } = await this.embeddings(settings, weights, onProgress, signal);
     const rankings = computeRankings(queries, corpus, dimension, IR_MAX_K, 'cosine');
     const result = informationRetrievalMetrics(rankings, set.relevant, { similarity: 'cosine' });
     const firstRelevantRank: (number | null)[] = set.queries.map(() => null);
@@ -259,17 +283,18 @@ export class Workspace {
     });
     const control: TrainingControl = { abort: new AbortController(), paused: false, resume: null };
     this.control = control;
-    const baseline = d.evalSet ? await this.evaluate(settings, 'base') : null;
+    const baseline = d.evalSet ? await this.evaluateNow(settings, 'base') : null;
     this.useWeights('base');
     const started = performance.now();
     let pausedMs = 0;
     onEvent({ type: 'state', state: 'running' });
+    if (baseline) onEvent({ type: 'eval', step: 0, metrics: baseline.metrics, movers: [] });
     const evaluateNow = async (step: number) => {
       if (!baseline || !d.evalSet) return;
       this.trainedParams = await model.store.readParams();
       this.current = 'trained';
       this.forgetTrainedStates();
-      const now = await this.evaluate(settings, 'trained');
+      const now = await this.evaluateNow(settings, 'trained');
       const movers: RankMover[] = d.evalSet.queries
         .map((query, i) => {
           const before = baseline.firstRelevantRank[i], after = now.firstRelevantRank[i];
@@ -348,10 +373,14 @@ export class Workspace {
 
   // ---- compare and export -------------------------------------------------------------------------
 
-  async compare(settings: RetrievalSettings, topK: number, onProgress?: ProgressCallback): Promise<Comparison> {
+  compare(settings: RetrievalSettings, topK: number, onProgress?: ProgressCallback): Promise<Comparison> {
+    return this.asJob((signal) => this.compareNow(settings, topK, signal, onProgress));
+  }
+
+  private async compareNow(settings: RetrievalSettings, topK: number, signal: AbortSignal, onProgress?: ProgressCallback): Promise<Comparison> {
     const set = this.requireEvalSet();
     const side = async (weights: WeightsState) => {
-      const { queries, corpus, dimension } = await this.embeddings(settings, weights, onProgress);
+      const { queries, corpus, dimension } = await this.embeddings(settings, weights, onProgress, signal);
       const rankings = computeRankings(queries, corpus, dimension, IR_MAX_K, 'cosine');
       const result = informationRetrievalMetrics(rankings, set.relevant, { similarity: 'cosine' });
       return { rankings, result };
@@ -376,10 +405,14 @@ export class Workspace {
    * Queries and documents before and after fine-tuning, in one UMAP frame. Coloured by query
    * group: a query and its relevant documents share one; other documents get -1.
    */
-  async project(settings: RetrievalSettings, onProgress?: ProgressCallback, maxPoints = 1500): Promise<ProjectionPoint[]> {
+  project(settings: RetrievalSettings, onProgress?: ProgressCallback, maxPoints = 1500): Promise<ProjectionPoint[]> {
+    return this.asJob((signal) => this.projectNow(settings, signal, onProgress, maxPoints));
+  }
+
+  private async projectNow(settings: RetrievalSettings, signal: AbortSignal, onProgress: ProgressCallback | undefined, maxPoints: number): Promise<ProjectionPoint[]> {
     const set = this.requireEvalSet();
-    const before = await this.embeddings(settings, 'base', onProgress);
-    const after = await this.embeddings(settings, this.trainedParams ? 'trained' : 'base', onProgress);
+    const before = await this.embeddings(settings, 'base', onProgress, signal);
+    const after = await this.embeddings(settings, this.trainedParams ? 'trained' : 'base', onProgress, signal);
     const D = before.dimension;
     const docGroup = new Map<number, number>();
     set.relevant.forEach((docs, q) => docs.forEach((d) => docGroup.has(d) || docGroup.set(d, q)));
@@ -392,8 +425,13 @@ export class Workspace {
       return out;
     };
     const { before: b, after: a } = await projectTogether(pick(before), pick(after), D, {
-      onEpoch: (epoch, total) => onProgress?.('projecting with UMAP', epoch, total),
+      // umap-js stops when the epoch callback returns false.
+      onEpoch: (epoch, total) => {
+        onProgress?.('projecting with UMAP', epoch, total);
+        return !signal.aborted;
+      },
     });
+    if (signal.aborted) throw new DOMException('projection cancelled', 'AbortError');
     const point = (i: number, text: string, kind: 'query' | 'document', group: number): ProjectionPoint => ({
       text, kind, group, before: [b[2 * i], b[2 * i + 1]], after: [a[2 * i], a[2 * i + 1]],
     });

@@ -66,10 +66,17 @@ export function PlotlyChart({ figure, height, testId, label, minIntervalMs = 200
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
-  // Every render with a new figure (and every theme flip) asks for a redraw.
+  // Every render with a new figure asks for a redraw.
   useEffect(() => {
     drawer.current?.request();
-  }, [figure, theme]);
+  }, [figure]);
+
+  // A theme flip redraws a frame later: the shell sets data-theme in its own effect, which runs
+  // after this one (children first), and the colours are read from the CSS variables.
+  useEffect(() => {
+    const id = requestAnimationFrame(() => drawer.current?.request());
+    return () => cancelAnimationFrame(id);
+  }, [theme]);
 
   return (
     <div className="chart-box" style={{ height }} data-testid={testId} role="img" aria-label={label}>

@@ -71,7 +71,7 @@ export function ExportPanel({ verifyOnnx }: ExportPanelProps) {
           {exp.files.length > 0 ? (
             <ul className="file-list" data-testid="export-files">
               {sortFiles(exp.files).map((f) => (
-                <li key={f}>
+                <li key={f} title={`model/${f}`}>
                   <code>model/{f}</code>
                 </li>
               ))}

@@ -72,7 +72,7 @@ describe('readModelFolder', () => {
 
 describe('retrievalFromModel', () => {
   const base: ModelInfo = {
-    name: 'm', architecture: 'BertModel', parameters: 1, dimension: 384, layers: 6, heads: 12, maxSeqLength: 256,
+    name: 'm', architecture: 'BertModel', parameters: 1, dimension: 384, layers: 6, heads: 12, maxPositions: 512, maxSeqLength: 256,
     pooling: 'cls', includePrompt: false, normalize: true, prompts: {}, randomWeights: false, warnings: [],
   };
   it('copies pooling, normalize and includePrompt', () => {
