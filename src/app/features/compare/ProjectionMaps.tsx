@@ -18,7 +18,7 @@ function traces(points: readonly ProjectionPoint[], x: readonly number[], y: rea
   return (['document', 'query'] as const).map((kind) => {
     const idx = pick(kind);
     return {
-      type: 'scattergl' as const,
+      type: 'scatter' as const,
       mode: 'markers' as const,
       name: kind === 'query' ? 'queries' : 'documents',
       x: idx.map((i) => x[i]),

@@ -15,8 +15,8 @@ export function LossChart({ steps, losses, totalSteps, lossName }: LossChartProp
   const figure = useCallback(
     (c: ChartColors) => ({
       data: [
-        { type: 'scattergl' as const, mode: 'lines' as const, name: 'loss', x: [...steps], y: [...losses], line: { color: c.muted, width: 1 }, opacity: 0.45, hovertemplate: 'step %{x}<br>loss %{y:.4f}<extra></extra>' },
-        { type: 'scattergl' as const, mode: 'lines' as const, name: 'smoothed', x: [...steps], y: smoothLoss(losses), line: { color: c.accent, width: 2 }, hovertemplate: 'step %{x}<br>smoothed %{y:.4f}<extra></extra>' },
+        { type: 'scatter' as const, mode: 'lines' as const, name: 'loss', x: [...steps], y: [...losses], line: { color: c.muted, width: 1 }, opacity: 0.45, hovertemplate: 'step %{x}<br>loss %{y:.4f}<extra></extra>' },
+        { type: 'scatter' as const, mode: 'lines' as const, name: 'smoothed', x: [...steps], y: smoothLoss(losses), line: { color: c.accent, width: 2 }, hovertemplate: 'step %{x}<br>smoothed %{y:.4f}<extra></extra>' },
       ],
       layout: themedLayout(c, 240, {
         title: { text: `Training loss (${lossName})`, font: { size: 12, color: c.fg }, x: 0, xanchor: 'left' },
