@@ -1,19 +1,30 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core';
 import { build, preview, type PreviewServer } from 'vite';
 
 /** Debian's chromium; Playwright's own browser downloads are not available here. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const ARTIFACTS = path.resolve('e2e/artifacts');
 
-/** Builds the page once and serves it on a free local port. */
-export async function servePage(): Promise<{ url: string; close: () => Promise<void> }> {
-  await build({ logLevel: 'warn', build: { outDir: 'dist/e2e', emptyOutDir: true } });
-  const server: PreviewServer = await preview({ logLevel: 'warn', build: { outDir: 'dist/e2e' }, preview: { port: 0, host: '127.0.0.1' } });
+export interface ServedPage {
+  /** The page's URL ("http://127.0.0.1:PORT/"). */
+  url: string;
+  /** "127.0.0.1:PORT": the only host the page may talk to. */
+  host: string;
+  close: () => Promise<void>;
+}
+
+/**
+ * Builds the page once and serves it on a free local port. `outDir` lets the e2e tests and the
+ * browser benchmark build side by side without emptying each other's folder.
+ */
+export async function servePage(outDir = 'dist/e2e'): Promise<ServedPage> {
+  await build({ logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  const server: PreviewServer = await preview({ logLevel: 'warn', build: { outDir }, preview: { port: 0, host: '127.0.0.1', strictPort: false } });
   const url = server.resolvedUrls?.local[0];
   if (!url) throw new Error('vite preview did not report a URL');
-  return { url, close: () => server.close() };
+  return { url, host: new URL(url).host, close: () => server.close() };
 }
 
 export async function launchChromium(): Promise<Browser> {
@@ -25,4 +36,97 @@ export async function launchChromium(): Promise<Browser> {
       '--disable-sync', '--disable-quic', '--enable-unsafe-webgpu',
     ],
   });
+}
+
+/** Everything the page did that a test may want to fail on. */
+export interface PageWatch {
+  /** Uncaught exceptions and console.error, from the page and its workers. */
+  readonly errors: string[];
+  /** alert/confirm/prompt dialogs (dismissed at once). */
+  readonly dialogs: string[];
+  /** Every request URL, from the page, its workers and downloads. */
+  readonly requests: string[];
+  /** "STATUS URL" of every response with an HTTP error status. */
+  readonly failedResponses: string[];
+  /** Requests to anything but `allowedHost` (http/https/ws), or to another scheme than data:/blob:. */
+  foreignRequests(): string[];
+}
+
+/** Collects errors, dialogs and requests of every page of `context` (attach before navigating). */
+export function watchContext(context: BrowserContext, allowedHost: string): PageWatch {
+  const errors: string[] = [];
+  const dialogs: string[] = [];
+  const requests: string[] = [];
+  const failedResponses: string[] = [];
+  context.on('request', (r) => requests.push(r.url()));
+  context.on('response', (r) => r.status() >= 400 && failedResponses.push(`${r.status()} ${r.url()}`));
+  const where = (m: ConsoleMessage) => (m.location().url ? ` (${m.location().url})` : '');
+  const watchPage = (page: Page) => {
+    page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+    page.on('console', (m) => m.type() === 'error' && errors.push(`console.error: ${m.text()}${where(m)}`));
+    page.on('dialog', (d) => {
+      dialogs.push(`${d.type()}: ${d.message()}`);
+      void d.dismiss().catch(() => {});
+    });
+    page.on('worker', (w) => w.on('console', (m) => m.type() === 'error' && errors.push(`worker console.error: ${m.text()}${where(m)}`)));
+  };
+  context.pages().forEach(watchPage);
+  context.on('page', watchPage);
+  return {
+    errors,
+    dialogs,
+    requests,
+    failedResponses,
+    foreignRequests: () =>
+      requests.filter((u) => {
+        const url = new URL(u);
+        if (url.protocol === 'data:' || url.protocol === 'blob:') return false;
+        if (url.protocol === 'http:' || url.protocol === 'https:' || url.protocol === 'ws:' || url.protocol === 'wss:') return url.host !== allowedHost;
+        return true;
+      }),
+  };
+}
+
+/**
+ * Drops a file on `selector` the way a browser does: a DataTransfer made in the page holding a
+ * File built from `bytes`, then dragenter → dragover → drop dispatched on the element.
+ */
+export async function dropFile(page: Page, selector: string, name: string, bytes: Uint8Array, type = 'application/json'): Promise<void> {
+  const dataTransfer = await page.evaluateHandle(
+    ({ name, b64, type }) => {
+      const raw = atob(b64);
+      const data = new Uint8Array(raw.length);
+      for (let i = 0; i < raw.length; i++) data[i] = raw.charCodeAt(i);
+      const dt = new DataTransfer();
+      dt.items.add(new File([data], name, { type }));
+      return dt;
+    },
+    { name, b64: Buffer.from(bytes).toString('base64'), type },
+  );
+  const target = page.locator(selector);
+  await target.dispatchEvent('dragenter', { dataTransfer });
+  await target.dispatchEvent('dragover', { dataTransfer });
+  await target.dispatchEvent('drop', { dataTransfer });
+  await dataTransfer.dispose();
+}
+
+/** Per trace of the Plotly chart inside `[data-testid=testId]`: its name and number of x values (null: not drawn yet). */
+export function plotlyTraces(page: Page, testId: string): Promise<{ name: string; points: number; y: number[] }[] | null> {
+  return page.evaluate((id) => {
+    const el = document.querySelector(`[data-testid="${id}"] .js-plotly-plot`) as (HTMLElement & { data?: { name?: string; x?: ArrayLike<number>; y?: ArrayLike<number> }[] }) | null;
+    if (!el?.data) return null;
+    return el.data.map((t) => ({ name: t.name ?? '', points: t.x?.length ?? 0, y: Array.from(t.y ?? [], Number) }));
+  }, testId);
+}
+
+/** Clicks a step in the studio's navigation ("3 Playground"). */
+export async function openPanel(page: Page, title: RegExp | string): Promise<void> {
+  const step = page.getByRole('navigation', { name: 'Studio steps' }).getByRole('button', { name: title });
+  await step.click();
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  const file = path.join(ARTIFACTS, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
 }

@@ -74,6 +74,17 @@ describe.skipIf(!HAVE_FIXTURES)('command line on the tiny-bert fixture', () => {
     expect(maxRelativeError(a, b)).toBeGreaterThan(1e-4); // training changed the weights
   });
 
+  it('gives the same losses with gradient caching (--mini-batch-size) as without', async () => {
+    const run = async (extra: string[]) => {
+      const r = await cli('train', '--model', TINY_BERT_MODEL_DIR, '--data', SAMPLE, '--loss', 'mnrl', '--steps', '3', '--batch-size', '8', '--lr', '1e-3', '--out', path.join(dir, `cache${extra.length}`), ...extra);
+      expect(r.code, r.stderr).toBe(0);
+      return r.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { loss: number }).loss);
+    };
+    const plain = await run([]);
+    const cached = await run(['--mini-batch-size', '5']);
+    cached.forEach((loss, i) => expect(Math.abs(loss - plain[i])).toBeLessThan(1e-5));
+  });
+
   it('trains CoSENT with Matryoshka dims on scored pairs and refuses a loss that does not fit', async () => {
     const r = await cli('train', '--model', TINY_BERT_MODEL_DIR, '--data', STS, '--loss', 'cosent', '--matryoshka', '32,16', '--steps', '2', '--batch-size', '8', '--out', path.join(dir, 'cosent'));
     expect(r.code).toBe(0);

@@ -2,6 +2,7 @@ import type { Tensor } from '../engine/backend.ts';
 import { Graph } from '../engine/graph.ts';
 import { AdamW, type AdamWConfig, learningRateFactor, type ScheduleConfig } from '../engine/optimizer.ts';
 import { SeededRandom } from '../engine/rng.ts';
+import { GradCacheWorkspace, recordCachedLossGradients } from './cached-mnrl.ts';
 import { computeLoss, type LossConfig } from './losses.ts';
 import type { PromptedBatch, SentenceModel } from './sentence-model.ts';
 
@@ -45,6 +46,11 @@ export interface TrainerOptions {
   readonly seed: number;
   /** Prompt per column index, e.g. ['query: ', 'passage: '] (the last one repeats). */
   readonly columnPrompts?: readonly string[];
+  /**
+   * Gradient caching (CachedMultipleNegativesRankingLoss' technique): texts per mini-batch when
+   * the whole batch does not fit in memory; the loss still sees every in-batch negative.
+   */
+  readonly miniBatchSize?: number;
 }
 
 /**
@@ -105,21 +111,32 @@ export class Trainer {
     const B = rows / columnCount;
 
     this.optimizer.zeroGrad();
+    const total = options.miniBatchSize && options.miniBatchSize < rows
+      ? recordCachedLossGradients(model, input, columnCount, options.loss, labels, options.miniBatchSize, () => this.rng.nextUint32(), {
+          workspace: (this.gradCache ??= new GradCacheWorkspace(backend)),
+        })
+      : this.recordFullBatch(input, columnCount, B, labels);
+    const lr = options.optimizer.lr * learningRateFactor(options.schedule, this.optimizer.stepsTaken);
+    // The update is skipped on the device when the gradients or the loss are not finite.
+    const gradNormSquared = this.optimizer.apply(lr, [total]);
+    return { lr, loss: total, gradNormSquared };
+  }
+
+  private gradCache: GradCacheWorkspace | null = null;
+
+  /** Forward, loss and backward over the whole batch in one graph; returns the [1] loss. */
+  private recordFullBatch(input: PromptedBatch, columnCount: number, B: number, labels?: Float32Array): Tensor {
+    const { model, options } = this;
+    const backend = model.backend;
     const g = new Graph(backend, true);
     const embeddings = model.embed(g, input, () => this.rng.nextUint32());
     const columns = g.splitRows(embeddings, Array.from({ length: columnCount }, () => B));
     const losses = computeLoss(g, options.loss, { columns, labels });
     g.backward(losses);
-
-    let total = losses[0].value;
-    if (losses.length > 1) {
-      total = backend.zeros([1]);
-      options.loss.matryoshkaDims.forEach((_, i) => backend.addInPlace(total, losses[i].value, options.loss.matryoshkaWeights?.[i] ?? 1));
-    }
-    const lr = options.optimizer.lr * learningRateFactor(options.schedule, this.optimizer.stepsTaken);
-    // The update is skipped on the device when the gradients or the loss are not finite.
-    const gradNormSquared = this.optimizer.apply(lr, [total]);
-    return { lr, loss: total, gradNormSquared };
+    if (losses.length === 1) return losses[0].value;
+    const total = backend.zeros([1]);
+    options.loss.matryoshkaDims.forEach((_, i) => backend.addInPlace(total, losses[i].value, options.loss.matryoshkaWeights?.[i] ?? 1));
+    return total;
   }
 
   /** Submits a recorded step and reads its loss and gradient norm back late. */

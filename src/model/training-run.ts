@@ -22,6 +22,8 @@ export interface TrainingRunConfig {
   readonly shuffle: boolean;
   readonly seed: number;
   readonly columnPrompts?: readonly string[];
+  /** Gradient caching mini-batch (texts); unset = the whole batch in one graph. */
+  readonly miniBatchSize?: number;
 }
 
 export interface StepReport {
@@ -142,6 +144,7 @@ export class TrainingRun {
       schedule: this.schedule,
       seed: config.seed ^ 0x5eed,
       columnPrompts: config.columnPrompts,
+      miniBatchSize: config.miniBatchSize,
     });
   }
 

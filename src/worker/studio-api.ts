@@ -1,11 +1,11 @@
-import { zipSync } from 'fflate';
+import { unzipSync, zipSync } from 'fflate';
 import type { LoadedTrainingData } from '../data/load.ts';
 import type { ColumnMapping } from '../data/shape.ts';
 import type { Backend } from '../engine/backend.ts';
 import { loadSentenceModel, type ModelFiles } from '../model/load-model.ts';
 import type {
-  BackendInfo, Comparison, DatasetInfo, EvalSummary, ExportResult, ModelInfo, ModelSource, PreviewRow, ProgressCallback,
-  ProjectionPoint, RetrievalSettings, SearchHit, TrainingConfig, TrainingEvent, WeightsState,
+  BackendInfo, Comparison, DatasetInfo, EvalSummary, ExportResult, ModelInfo, ModelSource, OnnxVerificationReport, PreviewRow,
+  ProgressCallback, ProjectionPoint, RetrievalSettings, SearchHit, TrainingConfig, TrainingEvent, WeightsState,
 } from './protocol.ts';
 import { Workspace } from './workspace.ts';
 
@@ -127,5 +127,19 @@ export class StudioApi {
     const entries: Record<string, Uint8Array> = {};
     for (const [path, bytes] of files) entries[`model/${path}`] = bytes;
     return { zip: zipSync(entries, { level: 6 }), files: [...files.keys()] };
+  }
+
+  /**
+   * Loads the exported ONNX files back through transformers.js and compares them with the engine
+   * (see Workspace.verifyOnnx). Given the zip exportZip returned, it checks exactly those bytes;
+   * without it, a fresh export with these settings. Cancel with cancelJob.
+   */
+  verifyOnnx(settings: RetrievalSettings, onProgress?: ProgressCallback, zip?: Uint8Array): Promise<OnnxVerificationReport> {
+    let files: Map<string, Uint8Array> | undefined;
+    if (zip) {
+      files = new Map();
+      for (const [path, bytes] of Object.entries(unzipSync(zip))) if (path.startsWith('model/') && !path.endsWith('/')) files.set(path.slice('model/'.length), bytes);
+    }
+    return this.ws().verifyOnnx(settings, onProgress, files);
   }
 }

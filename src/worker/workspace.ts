@@ -12,8 +12,8 @@ import { DEFAULT_LOSS } from '../model/losses.ts';
 import { encodeTokenStates, poolTokenStates, type TokenStates } from '../model/token-states.ts';
 import { TrainingRun } from '../model/training-run.ts';
 import type {
-  Comparison, DatasetInfo, EvalSummary, ModelInfo, PreviewRow, ProgressCallback, ProjectionPoint, RankMover, RetrievalMetrics,
-  RetrievalSettings, SearchHit, TrainingConfig, TrainingEvent, WeightsState,
+  Comparison, DatasetInfo, EvalSummary, ModelInfo, OnnxVerificationDtype, OnnxVerificationReport, PreviewRow, ProgressCallback,
+  ProjectionPoint, RankMover, RetrievalMetrics, RetrievalSettings, SearchHit, TrainingConfig, TrainingEvent, WeightsState,
 } from './protocol.ts';
 
 /** A prompt template "query: {text}" split into what goes before and after the text. */
@@ -459,6 +459,46 @@ export class Workspace {
       model.pooling = saved.pooling;
       model.normalize = saved.normalize;
     }
+  }
+
+  /**
+   * "What you evaluated is what you ship": runs the exported ONNX files (the given folder, or a
+   * fresh export with these settings) through transformers.js on the eval texts — the whole eval
+   * set, or a sample of about `maxTexts` queries and documents — and compares their embeddings and
+   * retrieval metrics with the engine's, on the weights the export holds.
+   */
+  verifyOnnx(
+    settings: RetrievalSettings, onProgress?: ProgressCallback, files?: ReadonlyMap<string, Uint8Array>,
+    options: { maxTexts?: number; dtypes?: readonly OnnxVerificationDtype[] } = {},
+  ): Promise<OnnxVerificationReport> {
+    return this.asJob(async (signal) => {
+      const { selectVerificationTexts, verifyOnnxFiles } = await import('./onnx-verify.ts');
+      this.requireModel();
+      const weights: WeightsState = this.trainedParams ? 'trained' : 'base';
+      const set = this.dataset?.evalSet ?? null;
+      const fallback = this.dataset ? this.dataset.data.examples.flatMap((e) => e.texts) : [];
+      const texts = selectVerificationTexts(set, fallback, options.maxTexts);
+      onProgress?.('exporting', 0, 1);
+      const exported = files ?? (await this.exportFolder(settings));
+      const engineStates = async (list: readonly string[], template: string, label: string) => {
+        const states = await this.statesFor(list, 'adhoc', template, weights, (_, done, total) => onProgress?.(label, done, total), signal);
+        return poolTokenStates(states, settings.pooling, settings.normalize, settings.includePrompt);
+      };
+      const engine =
+        set && texts.source === 'eval set'
+          ? await this.embeddings(settings, weights, onProgress, signal)
+          : {
+              queries: await engineStates(texts.queries, settings.queryTemplate, 'engine: embedding queries'),
+              corpus: await engineStates(texts.corpus, settings.corpusTemplate, 'engine: embedding documents'),
+              dimension: this.requireModel().model.dimension,
+            };
+      const score = (q: Float32Array, c: Float32Array, dimension: number) =>
+        retrievalMetrics(informationRetrievalMetrics(computeRankings(q, c, dimension, IR_MAX_K, 'cosine'), texts.relevant!, { similarity: 'cosine' }).metrics);
+      const report = await verifyOnnxFiles({
+        files: exported, settings, texts, engine, score, onProgress, signal, dtypes: options.dtypes, maxSeqLength: this.requireModel().model.maxSeqLength,
+      });
+      return texts.relevant && texts.queries.length > 0 ? { ...report, engineMetrics: score(engine.queries, engine.corpus, engine.dimension) } : report;
+    });
   }
 
   get training(): { config: TrainingConfig; seconds: number; steps: number } | null {

@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { halfToFloat, MAX_HEADER_BYTES, parseSafetensors, SafetensorsError, writeSafetensors, type TensorToWrite } from '../../src/io/safetensors.ts';
-import { arrayBufferGrowth, caught, expectSpecificError, fc, fuzz, hostileJsonValue } from '../support/fuzz.ts';
+import { arrayBufferGrowth, caught, expectSpecificError, fc, fuzz, hostileJsonValue, thrown } from '../support/fuzz.ts';
 import { TINY_BERT_MODEL_DIR } from '../support/tiny-bert.ts';
 
 const FIXTURE = path.join(TINY_BERT_MODEL_DIR, 'model.safetensors');
@@ -134,14 +134,7 @@ describe.skipIf(!HAVE_FIXTURE)('safetensors: truncated and corrupted tiny-bert w
       'safetensors random truncation',
       fc.nat(bytes.length - 1),
       (n) => {
-        const { error } = (() => {
-          try {
-            return { error: undefined, v: parseSafetensors(bytes.subarray(0, n), 'cut.safetensors') };
-          } catch (error) {
-            return { error };
-          }
-        })();
-        expectSpecificError(error, [SafetensorsError], ['cut.safetensors']);
+        expectSpecificError(thrown(() => parseSafetensors(bytes.subarray(0, n), 'cut.safetensors')), [SafetensorsError], ['cut.safetensors']);
       },
       { numRuns: 200, maxMsPerInput: 100 },
     );

@@ -125,6 +125,16 @@ export async function caught<R>(fn: () => R | Promise<R>): Promise<{ value?: R; 
   }
 }
 
+/** What a synchronous `fn` threw, or undefined when it returned normally. */
+export function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+}
+
 /**
  * Growth of `process.memoryUsage().arrayBuffers` across `fn`, read right after it returns or
  * throws (before a GC could hide a large allocation that was made and dropped).

@@ -16,12 +16,13 @@ import { loadModelDir, nodeBackend, requireFile } from '../node-runtime.ts';
 export const TRAIN_USAGE =
   'train --model DIR --data FILE.jsonl --loss mnrl|cosine|cosent|triplet [--matryoshka 384,256,128] [--epochs N | --steps N] ' +
   '[--batch-size B] [--lr X] [--warmup-steps N] [--scheduler linear|constant] [--weight-decay X] [--max-grad-norm X] ' +
-  '[--seed S] [--no-shuffle] [--prompt TEXT] [--backend cpu|webgpu] [--checkpoint-every N] --out DIR' +
+  '[--seed S] [--no-shuffle] [--prompt TEXT] [--mini-batch-size N] [--backend cpu|webgpu] [--checkpoint-every N] --out DIR' +
   ' | train --resume DIR [--model DIR] [--data FILE] [--backend cpu|webgpu] [--checkpoint-every N] [--out DIR]';
 
 /** Options that define the run; a resumed run takes them from its checkpoint. */
 const RUN_OPTIONS = [
   'loss', 'matryoshka', 'epochs', 'steps', 'batch-size', 'lr', 'warmup-steps', 'scheduler', 'weight-decay', 'max-grad-norm', 'seed', 'no-shuffle', 'prompt',
+  'mini-batch-size',
 ] as const;
 
 /** What the CLI keeps in a checkpoint's `meta` to resume with `--resume DIR` alone. */
@@ -74,7 +75,7 @@ export async function runTrain(argv: readonly string[]): Promise<void> {
     epochs: { type: 'string' }, steps: { type: 'string' }, 'batch-size': { type: 'string' }, lr: { type: 'string' },
     'warmup-steps': { type: 'string' }, scheduler: { type: 'string' }, 'weight-decay': { type: 'string' },
     'max-grad-norm': { type: 'string' }, seed: { type: 'string' }, 'no-shuffle': { type: 'boolean' },
-    prompt: { type: 'string' }, backend: { type: 'string' }, out: { type: 'string' },
+    prompt: { type: 'string' }, backend: { type: 'string' }, out: { type: 'string' }, 'mini-batch-size': { type: 'string' },
     'checkpoint-every': { type: 'string' }, resume: { type: 'string' },
   }, 'train');
   const checkpointEveryOption = v['checkpoint-every'] === undefined ? undefined : numberOption(v, 'checkpoint-every', 0, { integer: true, min: 1 });
@@ -99,6 +100,8 @@ export async function runTrain(argv: readonly string[]): Promise<void> {
   const seed = numberOption(v, 'seed', 42, { integer: true, min: 0 });
   const backendKind = choiceOption(v, 'backend', ['cpu', 'webgpu'] as const, 'cpu');
   const prompt = optionalString(v, 'prompt');
+  // Gradient caching: texts per forward pass; the loss still sees the whole batch.
+  const miniBatchSize = v['mini-batch-size'] === undefined ? undefined : numberOption(v, 'mini-batch-size', 0, { integer: true, min: 1 });
 
   const data = await readTrainingData(dataFile);
   if (!data.losses.includes(lossId)) {
@@ -119,6 +122,7 @@ export async function runTrain(argv: readonly string[]): Promise<void> {
       shuffle: v['no-shuffle'] !== true,
       seed,
       columnPrompts: prompt === undefined ? undefined : [prompt],
+      miniBatchSize,
     });
     const meta: TrainMeta = { command: 'train', model: path.resolve(modelDir), data: path.resolve(dataFile), backend: backendKind, checkpointEvery: checkpointEveryOption ?? 0 };
     await trainAndSave(run, loaded, out, meta);

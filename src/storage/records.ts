@@ -1,0 +1,158 @@
+/**
+ * What the studio keeps between visits, as plain data: saved datasets, training runs and a few
+ * session facts. Weights live in files (see opfs.ts); everything here is small enough for
+ * IndexedDB and crosses the worker boundary as is.
+ */
+import type { ColumnMapping } from '../data/shape.ts';
+import type { RetrievalMetrics, RetrievalSettings, TrainingConfig } from '../worker/protocol.ts';
+
+/** A model source that can be loaded again without the user: never a token, never file bytes. */
+export type StoredModelSource =
+  | { readonly kind: 'builtin' }
+  | { readonly kind: 'hub'; readonly repoId: string; readonly endpoint?: string }
+  /** A zip or a folder: only its name is kept; the user has to bring the files again. */
+  | { readonly kind: 'local'; readonly name: string };
+
+export interface DatasetRecord {
+  /** A digest of the file's bytes: the same file loaded twice is one record. */
+  readonly id: string;
+  readonly name: string;
+  readonly bytes: Blob;
+  readonly size: number;
+  readonly mapping: ColumnMapping | null;
+  readonly split: { readonly evalFraction: number; readonly seed: number };
+  /** Epoch milliseconds. */
+  readonly added: number;
+  readonly lastUsed: number;
+}
+
+/** A dataset record without its bytes: what lists show. */
+export type DatasetSummary = Omit<DatasetRecord, 'bytes'>;
+
+export type RunState = 'running' | 'paused' | 'cancelled' | 'finished' | 'failed';
+
+export interface LossPoint {
+  readonly step: number;
+  readonly loss: number;
+  readonly lr: number;
+}
+
+export interface EvalPoint {
+  readonly step: number;
+  readonly metrics: RetrievalMetrics;
+}
+
+export interface RunModel {
+  readonly name: string;
+  readonly source: StoredModelSource | null;
+  readonly parameters: number;
+  readonly dimension: number;
+  readonly layers: number;
+  /** A digest of the base weights: a run's weights only fit the model it started from. */
+  readonly fingerprint: string;
+}
+
+export interface RunDataset {
+  readonly name: string;
+  /** The saved dataset's id, when it was saved. */
+  readonly id: string | null;
+  readonly rows: number;
+  readonly trainRows: number;
+  readonly evalRows: number;
+}
+
+export interface RunWeights {
+  readonly file: string;
+  readonly bytes: number;
+  /** The step the saved weights were taken at. */
+  readonly step: number;
+}
+
+export interface RunRecord {
+  readonly id: string;
+  /** Epoch milliseconds. */
+  readonly created: number;
+  readonly updated: number;
+  readonly model: RunModel;
+  readonly dataset: RunDataset;
+  readonly config: TrainingConfig;
+  readonly retrieval: RetrievalSettings;
+  readonly seed: number;
+  readonly lossCurve: readonly LossPoint[];
+  readonly evalHistory: readonly EvalPoint[];
+  /** The base model's metrics (step 0) and the last evaluation's. */
+  readonly before: RetrievalMetrics | null;
+  readonly after: RetrievalMetrics | null;
+  readonly state: RunState;
+  readonly message?: string;
+  readonly step: number;
+  readonly totalSteps: number;
+  /** Training time, pauses excluded. */
+  readonly durationSeconds: number;
+  /** The compute adapter the run trained on, e.g. "nvidia hopper" or "TypeScript on the CPU". */
+  readonly adapter: string;
+  /** The saved weights, or null when none were saved (failed run, or the disk was full). */
+  readonly weights: RunWeights | null;
+  /** Why the weights could not be saved, when they could not. */
+  readonly weightsProblem?: string;
+}
+
+/** One line of the run list: everything but the curves. */
+export interface RunSummary {
+  readonly id: string;
+  readonly created: number;
+  readonly updated: number;
+  readonly modelName: string;
+  readonly datasetName: string;
+  readonly loss: TrainingConfig['loss'];
+  readonly finalLoss: number | null;
+  readonly step: number;
+  readonly totalSteps: number;
+  readonly mrrBefore: number | null;
+  readonly mrrAfter: number | null;
+  readonly state: RunState;
+  readonly durationSeconds: number;
+  readonly hasWeights: boolean;
+  readonly weightsBytes: number;
+}
+
+export function summarizeRun(r: RunRecord): RunSummary {
+  const last = r.lossCurve.length > 0 ? r.lossCurve[r.lossCurve.length - 1] : null;
+  return {
+    id: r.id,
+    created: r.created,
+    updated: r.updated,
+    modelName: r.model.name,
+    datasetName: r.dataset.name,
+    loss: r.config.loss,
+    finalLoss: last ? last.loss : null,
+    step: r.step,
+    totalSteps: r.totalSteps,
+    mrrBefore: r.before?.mrrAt10 ?? null,
+    mrrAfter: r.after?.mrrAt10 ?? null,
+    state: r.state,
+    durationSeconds: r.durationSeconds,
+    hasWeights: r.weights !== null,
+    weightsBytes: r.weights?.bytes ?? 0,
+  };
+}
+
+export const RUN_HISTORY_FORMAT = 'embedding-studio.run-history';
+
+/** A run's history as a JSON document a person (or a notebook) can read: no weights. */
+export function runHistoryJson(r: RunRecord): string {
+  return JSON.stringify({ format: RUN_HISTORY_FORMAT, version: 1, exported: new Date().toISOString(), run: { ...r, createdIso: new Date(r.created).toISOString() } }, null, 2);
+}
+
+/** Run ids sort by creation time and never collide across tabs. */
+export function newRunId(now: number = Date.now(), random: () => number = Math.random): string {
+  const rand = Array.from({ length: 6 }, () => Math.floor(random() * 36).toString(36)).join('');
+  return `run-${now.toString(36)}-${rand}`;
+}
+
+/** Lowercase hex SHA-256 of some bytes (Web Crypto: the worker and Node both have it). */
+export async function sha256Hex(bytes: ArrayBufferView | ArrayBuffer, chars = 64): Promise<string> {
+  const view = bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const digest = await crypto.subtle.digest('SHA-256', view as Uint8Array<ArrayBuffer>);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('').slice(0, chars);
+}

@@ -1,0 +1,107 @@
+/**
+ * Folds a training run's events into the record that is saved: the loss curve, the evaluations,
+ * the state and the training time (pauses excluded). Pure: the clock is injected.
+ */
+import type { RetrievalSettings, TrainingConfig, TrainingEvent } from '../worker/protocol.ts';
+import type { EvalPoint, LossPoint, RunDataset, RunModel, RunRecord, RunState, RunWeights } from './records.ts';
+
+export interface RunStart {
+  readonly id: string;
+  readonly model: RunModel;
+  readonly dataset: RunDataset;
+  readonly config: TrainingConfig;
+  readonly retrieval: RetrievalSettings;
+  readonly adapter: string;
+}
+
+export class RunRecorder {
+  readonly id: string;
+  readonly created: number;
+  private readonly lossCurve: LossPoint[] = [];
+  private readonly evals: EvalPoint[] = [];
+  private state: RunState = 'running';
+  private message: string | undefined;
+  private step = 0;
+  private totalSteps = 0;
+  private trainedMs = 0;
+  private runningSince: number | null = null;
+  weights: RunWeights | null = null;
+  weightsProblem: string | undefined;
+
+  constructor(private readonly start: RunStart, private readonly now: () => number = Date.now) {
+    this.id = start.id;
+    this.created = now();
+  }
+
+  get currentState(): RunState {
+    return this.state;
+  }
+
+  get currentStep(): number {
+    return this.step;
+  }
+
+  /** Returns the new state when the event changed it (the moments a run is saved). */
+  onEvent(e: TrainingEvent): RunState | null {
+    switch (e.type) {
+      case 'step':
+        this.step = e.step;
+        this.totalSteps = e.totalSteps;
+        if (Number.isFinite(e.loss)) this.lossCurve.push({ step: e.step, loss: e.loss, lr: e.lr });
+        return null;
+      case 'eval': {
+        const last = this.evals[this.evals.length - 1];
+        // A re-evaluation at the same step (the final one) replaces the earlier point.
+        if (last && last.step === e.step) this.evals[this.evals.length - 1] = { step: e.step, metrics: e.metrics };
+        else this.evals.push({ step: e.step, metrics: e.metrics });
+        return null;
+      }
+      case 'state': {
+        const t = this.now();
+        if (e.state === 'running') {
+          this.runningSince ??= t;
+        } else if (this.runningSince !== null) {
+          this.trainedMs += t - this.runningSince;
+          this.runningSince = null;
+        }
+        const changed = this.state !== e.state;
+        this.state = e.state;
+        this.message = e.message;
+        return changed ? e.state : null;
+      }
+    }
+  }
+
+  record(): RunRecord {
+    const now = this.now();
+    const running = this.runningSince !== null ? now - this.runningSince : 0;
+    const evals = [...this.evals];
+    const before = evals.length > 0 && evals[0].step === 0 ? evals[0].metrics : null;
+    const lastEval = evals.length > 0 ? evals[evals.length - 1] : null;
+    const after = lastEval && lastEval.step > 0 ? lastEval.metrics : null;
+    const r: RunRecord = {
+      id: this.id,
+      created: this.created,
+      updated: now,
+      model: this.start.model,
+      dataset: this.start.dataset,
+      config: this.start.config,
+      retrieval: this.start.retrieval,
+      seed: this.start.config.seed,
+      lossCurve: [...this.lossCurve],
+      evalHistory: evals,
+      before,
+      after,
+      state: this.state,
+      step: this.step,
+      totalSteps: this.totalSteps,
+      durationSeconds: (this.trainedMs + running) / 1000,
+      adapter: this.start.adapter,
+      weights: this.weights,
+    };
+    const extra: { message?: string; weightsProblem?: string } = {};
+    if (this.message) extra.message = this.message;
+    if (this.weightsProblem) extra.weightsProblem = this.weightsProblem;
+    return { ...r, ...extra };
+  }
+}
