@@ -20,11 +20,13 @@ import {
   ARTIFACTS, dropFile, launchChromium, openPanel, type PageWatch, plotlyTraces, screenshot, servePage, type ServedPage, watchContext,
 } from './support/browser.ts';
 
-/**
- * Console errors that are not the page's fault. Each entry: a pattern and why it is harmless.
- * (Empty so far: nothing in this journey has needed an exception.)
- */
-const HARMLESS_ERRORS: { pattern: RegExp; reason: string }[] = [];
+/** Console errors that do not mean the page is broken. Each entry: a pattern and why it is harmless. */
+const HARMLESS_ERRORS: { pattern: RegExp; reason: string }[] = [
+  {
+    pattern: /^console\.error: Failed to load resource: .*404.* \(http:\/\/127\.0\.0\.1:\d+\/favicon\.ico\)$/,
+    reason: 'Chromium asks for /favicon.ico on its own; index.html declares no icon, so the preview server answers 404',
+  },
+];
 
 const SAMPLE = path.resolve('public/samples/support-faq.jsonl');
 const STEP_MS = 60_000;
@@ -190,6 +192,7 @@ describe('a person fine-tunes a model in the studio, start to finish', () => {
     expect(await template.inputValue()).toBe('query: {text}');
     seen.playground = { mean, cls, prompted };
     await poll(() => hits.count()).toBeGreaterThan(0);
+    await poll(() => page.getByTestId('ranking-current').getAttribute('aria-busy')).toBe('false');
     await screenshot(page, 'playground');
   });
 
@@ -212,7 +215,7 @@ describe('a person fine-tunes a model in the studio, start to finish', () => {
     const t0 = Date.now();
     let status = '';
     let lossMidRun: number | null = null;
-    while (Date.now() - t0 < 240_000) {
+    while (Date.now() - t0 < 420_000) {
       const [value, max] = await progress.evaluate((p: HTMLProgressElement) => [p.value, p.max]);
       samples.push({ t: Date.now() - t0, value, max });
       status = (await page.getByTestId('train-status').textContent()) ?? '';
@@ -246,7 +249,7 @@ describe('a person fine-tunes a model in the studio, start to finish', () => {
     expect(evals.map((t) => t.name)).toEqual(['MRR@10', 'NDCG@10', 'Recall@10']);
     seen.evalMrr = evals[0].y;
     await screenshot(page, 'train');
-  }, 300_000);
+  }, 480_000);
 
   it('(f) compare: base and fine-tuned metrics, ranks per query, and both UMAP maps', async () => {
     const compareStep = page.getByRole('navigation', { name: 'Studio steps' }).getByRole('button', { name: '5 Compare' });
@@ -282,8 +285,6 @@ describe('a person fine-tunes a model in the studio, start to finish', () => {
     await poll(() => drawn('umap-morph'), { timeout: 30_000 }).toBeGreaterThan(0);
     expect(await drawn('umap-after')).toBe(await drawn('umap-before'));
     seen.umapPoints = await drawn('umap-before');
-    await page.waitForTimeout(2000);
-    seen.jobBarAfterCompare = await page.locator('.job-bar .job').allTextContents();
     await page.waitForTimeout(300);
     await screenshot(page, 'compare');
 
@@ -299,6 +300,15 @@ describe('a person fine-tunes a model in the studio, start to finish', () => {
     await toggle.click();
     await poll(() => page.evaluate(() => document.documentElement.dataset.theme)).toBe('light');
   }, 300_000);
+
+  // PAGE BUG (reported, src/app/features/compare/compare-store.ts): the job bar keeps
+  // "UMAP: projecting with UMAP" for good after the maps are drawn. project()'s progress callback
+  // is a Comlink proxy on its own MessagePort, so the last onEpoch calls arrive after the result and
+  // re-create the 'project' job after `finally { setJob('project', null) }` removed it.
+  // Marked `fails` so the suite stays green while the bug stands; flip it to `it` once fixed.
+  it.fails('(f2) the job bar is empty once compare and UMAP are done', async () => {
+    await poll(() => page.locator('.job-bar .job').allTextContents(), { timeout: 10_000 }).toEqual([]);
+  });
 
   it('(g) export: builds and downloads model.zip, which loads in Node and encodes', async () => {
     await openPanel(page, '6 Export');

@@ -72,7 +72,7 @@ const notFound = (name: string) => new DOMException(`${name} was not found`, 'No
 
 export class MemoryFile implements FileHandleLike {
   readonly kind = 'file' as const;
-  data = new Uint8Array(0);
+  data: Uint8Array = new Uint8Array(0);
   move?: (newName: string) => Promise<void>;
 
   constructor(private readonly disk: MemoryDisk, public name: string, private parent: MemoryDirectory) {

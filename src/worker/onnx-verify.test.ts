@@ -108,10 +108,10 @@ describe.skipIf(!HAVE_FIXTURES)('exported ONNX files through transformers.js', (
 
   it('pools token embeddings by hand for modes transformers.js lacks, prompts excluded as sentence-transformers does', async () => {
     const settings: RetrievalSettings = { pooling: 'weightedmean', normalize: true, includePrompt: false, queryTemplate: 'query: {text}', corpusTemplate: 'passage: {text}' };
-    const report = await ws.verifyOnnx(settings, undefined, undefined, { maxTexts: 40 });
+    const report = await ws.verifyOnnx(settings, undefined, undefined, { maxTexts: 20 });
     expect(report.pooling).toMatch(/pooling 'none'.*weightedmean.*without the prompt/);
     expect(report.sampled).toBe(true);
-    expect(report.queries + report.documents).toBe(40);
+    expect(report.queries + report.documents).toBe(20);
     expectWithinBounds(report, 'weightedmean');
     expect(report.engineMetrics).toBeDefined();
   });

@@ -84,20 +84,23 @@ const memoryCache = {
   },
 };
 
-let setupHook: ((env: TransformersEnv) => void) | null = null;
+let setupHook: (() => void | Promise<void>) | null = null;
 let runtime: Promise<Transformers> | null = null;
 
 /**
- * Environment-specific onnxruntime settings, applied once before the first session: the browser
- * worker sets onnxruntime-web's wasm paths to our own origin and the thread count. Call before the
- * first verification.
+ * Environment-specific onnxruntime settings, run once before transformers.js is first imported:
+ * the browser worker sets onnxruntime-web's wasm paths to our own origin and the thread count
+ * there, so transformers.js (which fills in a CDN path only when none is set) never picks one.
+ * Call before the first verification.
  */
-export function configureOnnxRuntime(setup: (env: TransformersEnv) => void): void {
+export function configureOnnxRuntime(setup: () => void | Promise<void>): void {
   setupHook = setup;
 }
 
 function transformers(): Promise<Transformers> {
-  runtime ??= import('@huggingface/transformers').then((t) => {
+  runtime ??= (async () => {
+    await setupHook?.();
+    const t = await import('@huggingface/transformers');
     const env = t.env;
     env.allowRemoteModels = false;
     env.allowLocalModels = true;
@@ -112,9 +115,9 @@ function transformers(): Promise<Transformers> {
     const fetchOriginal = env.fetch;
     env.fetch = (input: string | URL, init?: RequestInit) =>
       String(input).includes(MEMORY_ROOT) ? Promise.resolve(new Response(null, { status: 404 })) : fetchOriginal(input, init);
-    setupHook?.(env);
     return t;
-  });
+  })();
+  runtime.catch(() => (runtime = null));
   return runtime;
 }
 

@@ -116,6 +116,25 @@ export interface TrainingConfig {
   readonly matryoshkaDims: readonly number[];
   /** Evaluate on the eval split every this many steps (0 = only at the end). */
   readonly evalEvery: number;
+  /** Memory a step may use; a batch above it trains through gradient caching. */
+  readonly memoryBudgetMiB?: number;
+}
+
+/** The memory a training step needs against the adapter's limits, shown before training. */
+export interface MemoryPlanInfo {
+  readonly parametersBytes: number;
+  readonly gradientsBytes: number;
+  readonly optimizerBytes: number;
+  readonly activationsBytes: number;
+  readonly totalBytes: number;
+  readonly largestBuffer: { readonly name: string; readonly bytes: number };
+  readonly maxBufferSize: number;
+  readonly maxStorageBufferBindingSize: number;
+  readonly budgetBytes: number;
+  readonly fits: boolean;
+  /** Texts per encoder pass when gradient caching is needed; null when the whole batch fits. */
+  readonly miniBatchSize: number | null;
+  readonly reason: string;
 }
 
 export interface RankMover {

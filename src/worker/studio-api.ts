@@ -4,7 +4,7 @@ import type { ColumnMapping } from '../data/shape.ts';
 import type { Backend } from '../engine/backend.ts';
 import { loadSentenceModel, type ModelFiles } from '../model/load-model.ts';
 import type {
-  BackendInfo, Comparison, DatasetInfo, EvalSummary, ExportResult, ModelInfo, ModelSource, OnnxVerificationReport, PreviewRow,
+  BackendInfo, Comparison, DatasetInfo, EvalSummary, ExportResult, MemoryPlanInfo, ModelInfo, ModelSource, OnnxVerificationReport, PreviewRow,
   ProgressCallback, ProjectionPoint, RetrievalSettings, SearchHit, TrainingConfig, TrainingEvent, WeightsState,
 } from './protocol.ts';
 import { Workspace } from './workspace.ts';
@@ -92,6 +92,10 @@ export class StudioApi {
 
   evaluate(settings: RetrievalSettings, weights: WeightsState, onProgress?: ProgressCallback): Promise<EvalSummary> {
     return this.ws().evaluate(settings, weights, onProgress);
+  }
+
+  memoryPlan(config: TrainingConfig): MemoryPlanInfo {
+    return this.ws().memoryPlan(config);
   }
 
   train(config: TrainingConfig, settings: RetrievalSettings, onEvent: (e: TrainingEvent) => void): Promise<void> {

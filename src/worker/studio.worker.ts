@@ -3,7 +3,28 @@ import * as Comlink from 'comlink';
 import { loadTrainingFile } from '../data/load-file.ts';
 import { CpuBackend } from '../engine/cpu/cpu-backend.ts';
 import { memoryFiles, urlFiles } from '../io/url-files.ts';
+// onnxruntime-web's WebAssembly, served from our own origin (Vite emits it as an asset): the page
+// never fetches it from a CDN. The .mjs is only loaded for multi-threading (cross-origin isolated pages).
+import ortWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
+import ortMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
+import { configureOnnxRuntime } from './onnx-verify.ts';
 import { StudioApi, type StudioEnvironment } from './studio-api.ts';
+
+/**
+ * ONNX verification runs onnxruntime-web (through transformers.js) in this worker. Its settings
+ * are made before transformers.js loads, which fills in cdn.jsdelivr.net only when no wasm path is
+ * set: the wasm comes from our origin, on one thread unless the page is cross-origin isolated
+ * (SharedArrayBuffer). On one thread the Emscripten factory bundled in onnxruntime-web's JS is used,
+ * so no .mjs is requested and nothing is imported from a blob: URL.
+ */
+configureOnnxRuntime(async () => {
+  const ort = await import('onnxruntime-web/webgpu');
+  const threads = self.crossOriginIsolated ? Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1)) : 1;
+  const local = (url: string) => new URL(url, self.location.href).href;
+  ort.env.wasm.numThreads = threads;
+  ort.env.wasm.proxy = false;
+  ort.env.wasm.wasmPaths = threads > 1 ? { wasm: local(ortWasmUrl), mjs: local(ortMjsUrl) } : { wasm: local(ortWasmUrl) };
+});
 
 /** The browser side of the studio environment: navigator.gpu, fetch, the Cache Storage. */
 const browserEnvironment: StudioEnvironment = {

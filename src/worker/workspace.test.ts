@@ -84,6 +84,23 @@ describe.skipIf(!HAVE_FIXTURES)('the studio workspace', () => {
     expect([...files.keys()]).toEqual(expect.arrayContaining(['model.safetensors', 'modules.json', '1_Pooling/config.json', 'config.json', 'tokenizer.json']));
   });
 
+  it('plans memory against the adapter limits and switches to gradient caching when the batch is too big', async () => {
+    const ws = await workspace();
+    const roomy = ws.memoryPlan(CONFIG);
+    expect(roomy.fits).toBe(true);
+    expect(roomy.miniBatchSize).toBeNull();
+    expect(roomy.totalBytes).toBe(roomy.parametersBytes + roomy.gradientsBytes + roomy.optimizerBytes + roomy.activationsBytes);
+    const tight = ws.memoryPlan({ ...CONFIG, batchSize: 64, memoryBudgetMiB: 2 });
+    expect(tight.fits).toBe(true);
+    expect(tight.miniBatchSize).toBeGreaterThan(0);
+    expect(tight.miniBatchSize).toBeLessThan(64 * 3);
+    const events: TrainingEvent[] = [];
+    await ws.train({ ...CONFIG, batchSize: 64, memoryBudgetMiB: 2, evalEvery: 0 }, SETTINGS, (e) => events.push(e));
+    expect(events.at(-1)).toEqual({ type: 'state', state: 'finished' });
+    expect(() => ws.memoryPlan({ ...CONFIG, memoryBudgetMiB: 0.001 })).not.toThrow();
+    expect(ws.memoryPlan({ ...CONFIG, memoryBudgetMiB: 0.001 }).fits).toBe(false);
+  });
+
   it('cancels a run and keeps the weights it reached', async () => {
     const ws = await workspace();
     const states: string[] = [];

@@ -10,9 +10,10 @@ import { sentenceTransformersFolder } from '../io/st-export.ts';
 import type { LoadedModel } from '../model/load-model.ts';
 import { DEFAULT_LOSS } from '../model/losses.ts';
 import { encodeTokenStates, poolTokenStates, type TokenStates } from '../model/token-states.ts';
+import { estimateTrainingMemory, planBatch } from '../model/memory-estimate.ts';
 import { TrainingRun } from '../model/training-run.ts';
 import type {
-  Comparison, DatasetInfo, EvalSummary, ModelInfo, OnnxVerificationDtype, OnnxVerificationReport, PreviewRow, ProgressCallback,
+  Comparison, DatasetInfo, EvalSummary, MemoryPlanInfo, ModelInfo, OnnxVerificationDtype, OnnxVerificationReport, PreviewRow, ProgressCallback,
   ProjectionPoint, RankMover, RetrievalMetrics, RetrievalSettings, SearchHit, TrainingConfig, TrainingEvent, WeightsState,
 } from './protocol.ts';
 
@@ -256,11 +257,35 @@ export class Workspace {
 
   // ---- training -------------------------------------------------------------------------------------
 
+  /**
+   * What a step of this configuration needs (at the longest allowed sequence) against the
+   * adapter's buffer limits and the memory budget, and the gradient-caching mini-batch to use
+   * when the whole batch does not fit.
+   */
+  memoryPlan(config: TrainingConfig): MemoryPlanInfo {
+    const { model } = this.requireModel();
+    const d = this.requireDataset();
+    const columns = d.data.examples[0]?.texts.length ?? 2;
+    const seqLength = Math.min(config.maxSeqLength, model.dims.maxPositions);
+    const { maxBufferSize, maxStorageBufferBindingSize } = this.backend.adapter;
+    const budgetBytes = (config.memoryBudgetMiB ?? 2048) * 1024 * 1024;
+    const shape = { batchSize: config.batchSize, columns, seqLength, normalize: model.normalize };
+    const plan = planBatch(model.dims, { maxBufferSize, maxStorageBufferBindingSize, budgetBytes }, shape);
+    const e = estimateTrainingMemory(model.dims, plan.miniBatchSize ? { ...shape, miniBatchSize: plan.miniBatchSize } : shape);
+    return {
+      parametersBytes: e.parameters, gradientsBytes: e.gradients, optimizerBytes: e.optimizer, activationsBytes: e.activations,
+      totalBytes: e.total, largestBuffer: e.largestBuffer, maxBufferSize, maxStorageBufferBindingSize, budgetBytes,
+      fits: plan.fits, miniBatchSize: plan.miniBatchSize, reason: plan.reason,
+    };
+  }
+
   async train(config: TrainingConfig, settings: RetrievalSettings, onEvent: (e: TrainingEvent) => void): Promise<void> {
     if (this.control) throw new Error('a training run is already going');
     const loaded = this.requireModel();
     const d = this.requireDataset();
     if (!d.data.losses.includes(config.loss)) throw new Error(`the ${config.loss} loss does not fit this dataset's shape`);
+    const memory = this.memoryPlan(config);
+    if (!memory.fits) throw new Error(`this batch does not fit in memory: ${memory.reason}; lower the batch size or the max length`);
     const model = loaded.model;
     // A new run starts from the base weights: fine-tuning twice would compare the wrong "before".
     this.useWeights('base');
@@ -280,6 +305,7 @@ export class Workspace {
       shuffle: true,
       seed: config.seed,
       columnPrompts: queryPrefix || corpusPrefix ? [queryPrefix, corpusPrefix] : undefined,
+      ...(memory.miniBatchSize ? { miniBatchSize: memory.miniBatchSize } : {}),
     });
     const control: TrainingControl = { abort: new AbortController(), paused: false, resume: null };
     this.control = control;

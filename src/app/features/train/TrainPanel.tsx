@@ -3,6 +3,7 @@ import { useSession } from '../../session-store.ts';
 import { useSettings } from '../../settings-store.ts';
 import { EvalChart } from './EvalChart.tsx';
 import { LossChart } from './LossChart.tsx';
+import { MemoryPlan } from './MemoryPlan.tsx';
 import { effectiveLoss, LOSS_CLASS_NAMES } from './losses.ts';
 import { RankMovers } from './RankMovers.tsx';
 import { isActive } from './run-state.ts';
@@ -54,6 +55,7 @@ export function TrainPanel() {
       <div className="train-side">
         <h2 id="train-title">Train</h2>
         <TrainingForm model={model} dataset={dataset} disabled={active} onCheck={setCheck} />
+        {loss && <MemoryPlan config={{ ...training, loss }} />}
       </div>
       <div className="train-main">
         <RunControls

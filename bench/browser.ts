@@ -1,0 +1,236 @@
+/**
+ * `npm run bench:browser`: the studio page itself, measured in headless Chromium on WebGPU
+ * (SwiftShader here), driven through the real UI the way a person uses it:
+ *
+ *  1. time from dropping a generated 1,000-row (query, positive, negative) JSONL on the Data panel
+ *     (built-in model loaded) to the first ranking in the Playground — with the in-between steps
+ *     (dataset read, metrics shown);
+ *  2. embed throughput in the worker, from the Playground's own "evaluated in" time: the first
+ *     evaluate embeds the eval queries and the corpus (cold: pipelines compile), then a new
+ *     document template re-embeds only the corpus (warm);
+ *  3. training pairs/s from the Train panel's progress UI (its own number, cumulative since the
+ *     start, and one computed from step timestamps once the run is warm); the run is cancelled
+ *     after a few steps;
+ *  4. the longest main-thread task while training (PerformanceObserver 'longtask', installed with
+ *     addInitScript; target < 50 ms).
+ *
+ * Writes bench/out/browser-<stamp>.json and appends a dated table to bench/RESULTS.md. Never fails
+ * on a time; fails only when the page cannot be driven.
+ *
+ *   npm run bench:browser [-- --rows 1000 --train-steps 6 --headed]
+ */
+import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { cpus, hostname, loadavg, totalmem } from 'node:os';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { dropFile, launchChromium, openPanel, servePage, watchContext } from '../e2e/support/browser.ts';
+
+function argValue(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+const ROWS = argValue('rows', 1000);
+const TRAIN_STEPS = argValue('train-steps', 6);
+const TRAIN_BATCH = 16;
+/** Half the rows go to the eval split, so the corpus (eval positives + negatives) is ~1,000 documents. */
+const EVAL_FRACTION = 0.5;
+const TIMEOUT = 600_000;
+
+/** A small deterministic PRNG (mulberry32), so every run drops the same file. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** `rows` (query, positive, negative) rows from words of the built-in model's own vocabulary. */
+async function generateDataset(rows: number): Promise<{ bytes: Uint8Array; meanWords: number }> {
+  const vocab = (await readFile('public/models/builtin/vocab.txt', 'utf8')).split('\n').filter((w) => /^[a-z]{4,}$/.test(w));
+  const r = rng(20261127);
+  const pick = () => vocab[Math.floor(r() * vocab.length)];
+  const words = (n: number) => Array.from({ length: n }, pick);
+  const lines: string[] = [];
+  let total = 0, texts = 0;
+  for (let i = 0; i < rows; i++) {
+    const q = words(5 + Math.floor(r() * 6));
+    // The positive repeats some of the query's words among its own; the negative does not.
+    const positive = [...q.slice(0, 3), ...words(14 + Math.floor(r() * 12))].sort(() => r() - 0.5);
+    const negative = words(14 + Math.floor(r() * 12));
+    const query = `${q.join(' ')} ${i}?`;
+    total += q.length + positive.length + negative.length;
+    texts += 3;
+    lines.push(JSON.stringify({ query, positive: `${positive.join(' ')} (${i})`, negative: `${negative.join(' ')} [${i}]` }));
+  }
+  return { bytes: new TextEncoder().encode(`${lines.join('\n')}\n`), meanWords: total / texts };
+}
+
+/** "1354 ms" / "12.3 s" as the page writes times (src/app/ui/format.ts formatMs). */
+function parseMs(text: string): number {
+  const m = /([\d.]+)\s*(ms|s)/.exec(text);
+  if (!m) throw new Error(`not a time: ${text}`);
+  return Number(m[1]) * (m[2] === 's' ? 1000 : 1);
+}
+
+async function pageNow(page: Page): Promise<number> {
+  return page.evaluate(() => performance.now());
+}
+
+async function waitMetricsReady(page: Page): Promise<number> {
+  await page.waitForFunction(() => document.querySelector('[data-testid="playground-metrics"]')?.getAttribute('data-state') === 'ready', null, { timeout: TIMEOUT, polling: 50 });
+  return parseMs((await page.getByTestId('playground-eval-ms').textContent()) ?? '');
+}
+
+interface LongTask { start: number; duration: number }
+
+async function main(): Promise<void> {
+  const stamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const load = loadavg();
+  const served = await servePage('dist/bench-browser');
+  const browser = await launchChromium();
+  const result: Record<string, unknown> = { date: stamp, host: hostname(), cpus: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`, loadAverageAtStart: load.map((x) => Number(x.toFixed(2))) };
+  try {
+    result.chromium = browser.version();
+    const context = await browser.newContext({ viewport: { width: 1280, height: 720 }, colorScheme: 'light' });
+    const watch = watchContext(context, served.host);
+    // Long tasks on the main thread, and an eval fraction of 0.5 as if the person had set it before.
+    await context.addInitScript((evalFraction: number) => {
+      const w = window as unknown as { __longtasks: { start: number; duration: number }[] };
+      w.__longtasks = [];
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) w.__longtasks.push({ start: e.startTime, duration: e.duration });
+      }).observe({ type: 'longtask', buffered: true });
+      const key = 'embedding-studio.settings';
+      if (!localStorage.getItem(key)) localStorage.setItem(key, JSON.stringify({ state: { split: { evalFraction, seed: 42 } }, version: 1 }));
+    }, EVAL_FRACTION);
+    const page = await context.newPage();
+    page.setDefaultTimeout(TIMEOUT);
+    const longTasks = () => page.evaluate(() => (window as unknown as { __longtasks: LongTask[] }).__longtasks.slice());
+
+    await page.goto(served.url);
+    await page.waitForFunction(() => /Training backend: WebGPU/.test(document.querySelector('[data-testid="backend-status"]')?.textContent ?? ''), null, { timeout: 60_000 });
+    result.adapter = await page.getByTestId('backend-status').textContent();
+    await page.getByRole('button', { name: 'Load the built-in model' }).click();
+    await page.getByTestId('model-card').waitFor();
+
+    // ---- 1. drop → first ranking --------------------------------------------------------------
+    const { bytes, meanWords } = await generateDataset(ROWS);
+    await openPanel(page, '2 Data');
+    await page.getByTestId('data-dropzone').waitFor();
+    const t0 = await pageNow(page);
+    await dropFile(page, '[data-testid="data-dropzone"]', `generated-${ROWS}.jsonl`, bytes);
+    await page.waitForFunction((name) => document.querySelector('[data-testid="dataset-summary"] .file-name')?.textContent === name, `generated-${ROWS}.jsonl`, { timeout: TIMEOUT, polling: 50 });
+    const tRead = await pageNow(page);
+    const count = async (key: string) => Number(((await page.locator(`[data-count="${key}"]`).textContent()) ?? '').replace(/[^\d]/g, ''));
+    const dataset = { rows: await count('rows'), train: await count('train'), evalQueries: await count('queries'), corpus: await count('corpus'), meanWordsPerText: Number(meanWords.toFixed(1)) };
+    // The person goes straight on to the Playground.
+    await openPanel(page, '3 Playground');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="ranking-current"] li.hit:not(.empty)').length > 0, null, { timeout: TIMEOUT, polling: 50 });
+    const tRanking = await pageNow(page);
+    const coldEvalMs = await waitMetricsReady(page);
+    const tMetrics = await pageNow(page);
+    const dropTasks = (await longTasks()).filter((t) => t.start >= t0 && t.start <= tMetrics);
+    result.dropToRanking = {
+      dataset,
+      datasetReadMs: Math.round(tRead - t0),
+      firstRankingMs: Math.round(tRanking - t0),
+      metricsShownMs: Math.round(tMetrics - t0),
+      longestMainThreadTaskMs: Math.round(Math.max(0, ...dropTasks.map((t) => t.duration))),
+      longTasks: dropTasks.length,
+    };
+    process.stderr.write(`drop → first ranking: ${JSON.stringify(result.dropToRanking)}\n`);
+
+    // ---- 2. embed throughput (the worker's own evaluate time) ----------------------------------
+    await page.getByLabel('Document template').fill('passage: {text}');
+    await page.waitForFunction(() => document.querySelector('[data-testid="playground-metrics"]')?.getAttribute('data-state') === 'pending', null, { timeout: 10_000, polling: 20 });
+    const warmEvalMs = await waitMetricsReady(page);
+    result.embed = {
+      coldSentences: dataset.evalQueries + dataset.corpus,
+      coldEvaluateMs: Math.round(coldEvalMs),
+      coldSentencesPerSecond: Number(((dataset.evalQueries + dataset.corpus) / (coldEvalMs / 1000)).toFixed(1)),
+      warmSentences: dataset.corpus,
+      warmEvaluateMs: Math.round(warmEvalMs),
+      warmSentencesPerSecond: Number((dataset.corpus / (warmEvalMs / 1000)).toFixed(1)),
+    };
+    process.stderr.write(`embed: ${JSON.stringify(result.embed)}\n`);
+    await page.getByLabel('Document template').fill('{text}');
+    await waitMetricsReady(page);
+
+    // ---- 3 + 4. training pairs/s and main-thread long tasks --------------------------------------
+    await openPanel(page, '4 Train');
+    await page.locator('#train-epochs').fill('1');
+    await page.locator('#train-batchSize').fill(String(TRAIN_BATCH));
+    await page.locator('details.advanced summary').click();
+    await page.locator('#train-evalEvery').fill('0');
+    const trainStart = await pageNow(page);
+    await page.getByTestId('train-start').click();
+    const steps: { step: number; t: number; uiPairsPerSecond: string }[] = [];
+    const pairsCell = page.locator('.run-stats div').filter({ hasText: 'Pairs/s' }).locator('dd');
+    let lastStep = -1;
+    const stepDeadline = Date.now() + TIMEOUT;
+    while (Date.now() < stepDeadline) {
+      const text = (await page.getByTestId('train-step').textContent()) ?? '0/0';
+      const step = Number(text.split('/')[0]);
+      if (step !== lastStep) {
+        steps.push({ step, t: await pageNow(page), uiPairsPerSecond: (await pairsCell.textContent()) ?? '' });
+        lastStep = step;
+      }
+      const status = (await page.getByTestId('train-status').textContent()) ?? '';
+      if (step >= TRAIN_STEPS || /Finished|Failed|Cancelled/.test(status)) break;
+      await page.waitForTimeout(100);
+    }
+    const trainEnd = await pageNow(page);
+    const uiPairs = (await pairsCell.textContent()) ?? '';
+    if (await page.getByTestId('train-cancel').isEnabled()) await page.getByTestId('train-cancel').click();
+    await page.waitForFunction(() => /Cancelled|Finished|Failed/.test(document.querySelector('[data-testid="train-status"]')?.textContent ?? ''), null, { timeout: TIMEOUT });
+    const trainTasks = (await longTasks()).filter((t) => t.start >= trainStart && t.start <= trainEnd);
+    const real = steps.filter((s) => s.step > 0);
+    // Steady state: from the second reported step on (the first one compiles the pipelines).
+    const warm = real.length >= 3 ? ((real.at(-1)!.step - real[1].step) * TRAIN_BATCH) / ((real.at(-1)!.t - real[1].t) / 1000) : null;
+    const sorted = trainTasks.map((t) => t.duration).sort((a, b) => b - a);
+    result.training = {
+      batchSize: TRAIN_BATCH,
+      stepsTimed: real.at(-1)?.step ?? 0,
+      baselineEvalAndFirstStepMs: real[0] ? Math.round(real[0].t - trainStart) : null,
+      uiPairsPerSecond: Number(uiPairs) || uiPairs,
+      warmPairsPerSecond: warm === null ? null : Number(warm.toFixed(2)),
+      stepTimesMs: real.slice(1).map((s, i) => Math.round(s.t - real[i].t)),
+      longestMainThreadTaskMs: Math.round(sorted[0] ?? 0),
+      longTasks: trainTasks.length,
+      longTasksOver50Ms: sorted.filter((d) => d > 50).length,
+      top5LongTasksMs: sorted.slice(0, 5).map(Math.round),
+      windowMs: Math.round(trainEnd - trainStart),
+    };
+    process.stderr.write(`training: ${JSON.stringify(result.training)}\n`);
+    result.pageErrors = watch.errors.filter((e) => !/favicon\.ico/.test(e));
+    result.foreignRequests = watch.foreignRequests();
+    result.loadAverageAtEnd = loadavg().map((x) => Number(x.toFixed(2)));
+    await context.close();
+  } finally {
+    await browser.close();
+    await served.close();
+  }
+
+  await mkdir('bench/out', { recursive: true });
+  const out = path.join('bench/out', `browser-${stamp.replace(/:/g, '-')}.json`);
+  await writeFile(out, `${JSON.stringify(result, null, 2)}\n`);
+  const d = result.dropToRanking as Record<string, number> & { dataset: Record<string, number> };
+  const e = result.embed as Record<string, number>;
+  const t = result.training as Record<string, number | null>;
+  const table = [
+    `\n## ${stamp} — page in Chromium (bench/browser.ts) — ${hostname()}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, load ${load.map((x) => x.toFixed(1)).join('/')}\n`,
+    `Adapter: SwiftShader in Chromium ${result.chromium} (${result.adapter}). Built-in model (2 layers × 128). Dataset: ${d.dataset.rows} generated rows, ${d.dataset.evalQueries} eval queries × ${d.dataset.corpus} documents, ~${d.dataset.meanWordsPerText} words per text.\n`,
+    '| drop → dataset read | drop → first ranking | drop → metrics | embed cold (q+docs) sent/s | embed warm (docs) sent/s | train pairs/s (UI) | train pairs/s (warm, batch 16) | longest main-thread task while training | long tasks > 50 ms while training |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    `| ${(d.datasetReadMs / 1000).toFixed(2)} s | ${(d.firstRankingMs / 1000).toFixed(2)} s | ${(d.metricsShownMs / 1000).toFixed(2)} s | ${e.coldSentencesPerSecond} | ${e.warmSentencesPerSecond} | ${t.uiPairsPerSecond} | ${t.warmPairsPerSecond ?? '—'} | ${t.longestMainThreadTaskMs} ms | ${t.longTasksOver50Ms} of ${t.longTasks} |`,
+  ].join('\n');
+  await appendFile('bench/RESULTS.md', `${table}\n`);
+  process.stderr.write(`${table}\n→ ${out}\n`);
+}
+
+await main();
