@@ -8,5 +8,9 @@ export default defineConfig(({ mode }) => {
     plugins: [react(), cspPlugin(env.VITE_HUB_HOSTS)],
     worker: { format: 'es' },
     build: { target: 'es2022' },
+    // The ONNX check (src/worker/onnx-verify.ts) loads these lazily in the studio worker: pre-bundle them
+    // together so the dev server shares one onnxruntime-web instance and does not reload the page when it
+    // first meets them. Its .wasm is imported with ?url in studio.worker.ts: an asset of our own origin.
+    optimizeDeps: { include: ['@huggingface/transformers', 'onnxruntime-web/webgpu'] },
   };
 });

@@ -223,6 +223,11 @@ function jsUsage(info: ModelCardInfo, id: string, sentences: readonly string[]):
     );
   }
   lines.push('```');
+  lines.push(
+    '',
+    `_Texts longer than ${info.maxSeqLength} tokens: transformers.js truncates them without keeping the final [SEP] token, ` +
+      'where sentence-transformers keeps it, so their embeddings differ slightly; shorten long texts to get identical results._',
+  );
   if (info.onnx === false) lines.push('', '_This export has no `onnx/` folder; run the ONNX export before using it from transformers.js._');
   return lines.join('\n');
 }

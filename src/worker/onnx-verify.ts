@@ -12,7 +12,6 @@ import type { IrEvalSet } from '../data/ir-dataset.ts';
 import { transformersJsPooling } from '../io/model-card.ts';
 import { poolTokenStates } from '../model/token-states.ts';
 import type { OnnxVerification, OnnxVerificationDtype, OnnxVerificationReport, ProgressCallback, RetrievalMetrics, RetrievalSettings } from './protocol.ts';
-import { parseTemplate } from './workspace.ts';
 
 type Transformers = typeof import('@huggingface/transformers');
 export type TransformersEnv = Transformers['env'];
@@ -177,10 +176,17 @@ export function selectVerificationTexts(set: IrEvalSet | null, fallback: readonl
 
 // ---- the check ----------------------------------------------------------------------------------
 
+export interface Affixes {
+  readonly prefix: string;
+  readonly suffix: string;
+}
+
 export interface OnnxVerifyInput {
   /** The exported folder (path → bytes), as sentenceTransformersFolder wrote it. */
   readonly files: ReadonlyMap<string, Uint8Array>;
   readonly settings: RetrievalSettings;
+  /** The query and corpus templates split around {text} (Workspace's parseTemplate): prefix = the prompt. */
+  readonly templates: { readonly query: Affixes; readonly corpus: Affixes };
   readonly texts: VerificationTexts;
   /** The engine's truncation length in tokens, special tokens included (SentenceModel.maxSeqLength). */
   readonly maxSeqLength: number;
@@ -300,8 +306,8 @@ async function longInputs(extractor: FeatureExtractionPipeline, inputs: readonly
 
 export async function verifyOnnxFiles(input: OnnxVerifyInput): Promise<Omit<OnnxVerificationReport, 'engineMetrics'>> {
   const { files, settings, texts, engine, onProgress, signal } = input;
-  const { prefix: qPrefix, suffix: qSuffix } = parseTemplate(settings.queryTemplate);
-  const { prefix: cPrefix, suffix: cSuffix } = parseTemplate(settings.corpusTemplate);
+  const { prefix: qPrefix, suffix: qSuffix } = input.templates.query;
+  const { prefix: cPrefix, suffix: cSuffix } = input.templates.corpus;
   const hasPrompts = Boolean((texts.queries.length > 0 && qPrefix) || cPrefix);
   const D = engine.dimension;
   const engineAll = new Float32Array(engine.queries.length + engine.corpus.length);

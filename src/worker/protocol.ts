@@ -231,3 +231,34 @@ export interface OnnxVerificationReport {
   /** e.g. "onnxruntime-web (wasm, 1 thread)" or "onnxruntime-node". */
   readonly runtime: string;
 }
+
+// ---- saved runs and datasets (src/storage) ------------------------------------------------------------
+
+export type { DatasetSummary, EvalPoint as SavedEvalPoint, LossPoint, RunRecord, RunSummary, StoredModelSource } from '../storage/records.ts';
+export type { StorageEstimateInfo } from '../storage/quota.ts';
+
+/** How much room the studio has, and whether it can keep anything at all. */
+export interface StorageStatus extends import('../storage/quota.ts').StorageEstimateInfo {
+  /** False where runs and datasets cannot be kept (no IndexedDB, Node). */
+  readonly enabled: boolean;
+  /** Why storage is off, when it is. */
+  readonly problem: string | null;
+  /** The last save that failed (a full disk, above all), until one succeeds. */
+  readonly saveProblem: string | null;
+}
+
+export interface OpenedRun {
+  readonly run: import('../storage/records.ts').RunRecord;
+  /** What the person should know: another dataset loaded, a paused run, … */
+  readonly notes: readonly string[];
+}
+
+export interface RestorableSession {
+  readonly model: import('../storage/records.ts').StoredModelSource | null;
+  readonly dataset: import('../storage/records.ts').DatasetSummary | null;
+}
+
+export interface OpenedDataset {
+  readonly info: DatasetInfo;
+  readonly dataset: import('../storage/records.ts').DatasetSummary;
+}

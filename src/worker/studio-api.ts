@@ -8,12 +8,42 @@ import type {
   ProgressCallback, ProjectionPoint, RetrievalSettings, SearchHit, TrainingConfig, TrainingEvent, WeightsState,
 } from './protocol.ts';
 import { Workspace } from './workspace.ts';
+import type { DatasetSummary, OpenedDataset, OpenedRun, RestorableSession, RunRecord, RunSummary, StorageStatus, StoredModelSource } from './protocol.ts';
+import { RunRecorder } from '../storage/run-recorder.ts';
+import { newRunId } from '../storage/records.ts';
+import { decodeRunWeights, encodeRunWeights, type StudioStorage } from '../storage/studio-storage.ts';
 
 /** What differs between the browser worker and Node: where backends, models and files come from. */
 export interface StudioEnvironment {
   createBackend(preference: 'webgpu' | 'cpu'): Promise<{ backend: Backend; fallbackReason?: string }>;
   resolveModel(source: ModelSource, onProgress: ProgressCallback, signal: AbortSignal): Promise<{ files: ModelFiles; name: string; randomWeights: boolean }>;
   parseDataset(name: string, bytes: Uint8Array, mapping?: ColumnMapping): Promise<LoadedTrainingData>;
+  /** Where runs, their weights and datasets are kept between visits; absent: nothing is kept. */
+  storage?: StudioStorage;
+}
+
+/** A model source as it can be remembered: no token, no file bytes. */
+export function storedModelSource(source: ModelSource, name: string): StoredModelSource {
+  switch (source.kind) {
+    case 'builtin':
+      return { kind: 'builtin' };
+    case 'hub':
+      return source.endpoint ? { kind: 'hub', repoId: source.repoId, endpoint: source.endpoint } : { kind: 'hub', repoId: source.repoId };
+    default:
+      return { kind: 'local', name };
+  }
+}
+
+/** "the built-in model", "BAAI/bge-small-en-v1.5 from the Hub", … */
+export function describeModelSource(source: StoredModelSource | null, name: string): string {
+  if (!source) return name;
+  if (source.kind === 'builtin') return 'the built-in model';
+  if (source.kind === 'hub') return `${source.repoId} from the Hub`;
+  return `${source.name} (from your own files)`;
+}
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
 }
 
 export interface SplitSettings {
@@ -31,6 +61,12 @@ export class StudioApi {
   private dataset: LoadedTrainingData | null = null;
   private split: SplitSettings = { evalFraction: 0.2, seed: 42 };
   private loadAbort: AbortController | null = null;
+  /** Persistence state: what the last model and dataset were, which run this tab holds, what failed. */
+  private modelSource: StoredModelSource | null = null;
+  private datasetRef: { id: string | null; name: string } | null = null;
+  private currentRun: string | null = null;
+  private saveProblem: string | null = null;
+  private saving: Promise<void> = Promise.resolve();
 
   constructor(private readonly env: StudioEnvironment) {}
 
@@ -63,18 +99,31 @@ export class StudioApi {
     onProgress('reading weights', 1, 1);
     const info = await ws.setModel(loaded, { name, randomWeights });
     if (this.dataset) ws.setDataset(this.dataset, this.split);
+    this.modelSource = storedModelSource(source, name);
+    await this.env.storage?.rememberModel(this.modelSource).catch((e: unknown) => this.noteSaveProblem('remembering the model', e));
     return info;
   }
 
   async loadDataset(name: string, bytes: Uint8Array, split: SplitSettings, mapping?: ColumnMapping): Promise<DatasetInfo> {
     this.dataset = await this.env.parseDataset(name, bytes, mapping);
     this.split = split;
-    return this.ws().setDataset(this.dataset, split);
+    const info = this.ws().setDataset(this.dataset, split);
+    this.datasetRef = { id: null, name };
+    if (this.env.storage) {
+      try {
+        this.datasetRef = { id: (await this.env.storage.saveDataset(name, bytes, mapping ?? null, split)).id, name };
+      } catch (e) {
+        this.noteSaveProblem(`saving the dataset ${name}`, e);
+      }
+    }
+    return info;
   }
 
   setSplit(split: SplitSettings): DatasetInfo {
     if (!this.dataset) throw new Error('load a dataset first');
     this.split = split;
+    const id = this.datasetRef?.id;
+    if (id && this.env.storage) void this.env.storage.updateDataset(id, { split }).catch((e: unknown) => this.noteSaveProblem('saving the split', e));
     return this.ws().setDataset(this.dataset, split);
   }
 
@@ -98,8 +147,39 @@ export class StudioApi {
     return this.ws().memoryPlan(config);
   }
 
-  train(config: TrainingConfig, settings: RetrievalSettings, onEvent: (e: TrainingEvent) => void): Promise<void> {
-    return this.ws().train(config, settings, onEvent);
+  /**
+   * Trains; with storage, the run gets an id and a lock at the start and is saved (record and
+   * weights) when it pauses, is cancelled or finishes (a failed run: its record only). The
+   * promise settles once those saves are done.
+   */
+  async train(config: TrainingConfig, settings: RetrievalSettings, onEvent: (e: TrainingEvent) => void): Promise<void> {
+    const ws = this.ws();
+    const storage = this.env.storage;
+    if (!storage || ws.isTraining) return ws.train(config, settings, onEvent);
+    let recorder: RunRecorder | null = null;
+    try {
+      recorder = await this.startRecording(storage, config, settings);
+    } catch (e) {
+      this.noteSaveProblem('starting the run record (this run will not be saved)', e);
+    }
+    if (!recorder) return ws.train(config, settings, onEvent);
+    const rec = recorder;
+    const save = (withWeights: boolean) => {
+      // Both are taken now, before training can go on: the record as of this event, and the weights' read.
+      const record = rec.record();
+      const params = withWeights ? ws.snapshotTrainedParams() : Promise.resolve(null);
+      this.saving = this.saving.then(() => this.persistRun(storage, rec, record, params));
+    };
+    try {
+      await ws.train(config, settings, (e) => {
+        const changed = rec.onEvent(e);
+        onEvent(e);
+        if (changed === 'paused' || changed === 'cancelled' || changed === 'finished') save(true);
+        else if (changed === 'failed') save(false);
+      });
+    } finally {
+      await this.saving;
+    }
   }
 
   pause(): void {
@@ -145,5 +225,154 @@ export class StudioApi {
       for (const [path, bytes] of Object.entries(unzipSync(zip))) if (path.startsWith('model/') && !path.endsWith('/')) files.set(path.slice('model/'.length), bytes);
     }
     return this.ws().verifyOnnx(settings, onProgress, files);
+  }
+
+  // ---- saved runs and datasets ------------------------------------------------------------------------
+
+  private requireStorage(): StudioStorage {
+    if (!this.env.storage) throw new Error('runs and datasets are not kept here (no browser storage)');
+    return this.env.storage;
+  }
+
+  private noteSaveProblem(what: string, e: unknown): void {
+    const m = messageOf(e);
+    this.saveProblem = m.startsWith('Not enough storage') ? m : `${what} failed: ${m}`;
+  }
+
+  private async startRecording(storage: StudioStorage, config: TrainingConfig, settings: RetrievalSettings): Promise<RunRecorder | null> {
+    const ws = this.ws();
+    const model = ws.currentModel;
+    if (!model || !ws.hasDataset) return null; // train() says what is missing
+    const fingerprint = await ws.baseFingerprint();
+    const id = newRunId();
+    await storage.locks.hold(id);
+    this.holdOnly(storage, id);
+    const d = ws.datasetInfo();
+    return new RunRecorder({
+      id,
+      model: { name: model.name, source: this.modelSource, parameters: model.parameters, dimension: model.dimension, layers: model.layers, fingerprint },
+      dataset: { name: d.file, id: this.datasetRef?.id ?? null, rows: d.rows, trainRows: d.trainRows, evalRows: d.evalRows },
+      config,
+      retrieval: settings,
+      adapter: ws.backend.adapter.summary,
+    });
+  }
+
+  /** Makes `id` this tab's current run: the previous one's lock is let go. */
+  private holdOnly(storage: StudioStorage, id: string | null): void {
+    if (this.currentRun && this.currentRun !== id) storage.locks.release(this.currentRun);
+    this.currentRun = id;
+  }
+
+  private async persistRun(storage: StudioStorage, recorder: RunRecorder, record: RunRecord, params: Promise<Float32Array | null>): Promise<void> {
+    try {
+      const flat = await params;
+      const layout = this.ws().paramLayout;
+      const bytes = flat && layout ? encodeRunWeights(layout, flat, { run: record.id, step: String(record.step) }) : undefined;
+      // Weights saved by an earlier save of this run (the record was taken before it ended).
+      const current = recorder.weights ? { ...record, weights: recorder.weights } : record;
+      const result = await storage.saveRun(current, bytes);
+      recorder.weights = result.record.weights;
+      recorder.weightsProblem = result.weightsProblem;
+      this.saveProblem = result.weightsProblem ?? null;
+    } catch (e) {
+      this.noteSaveProblem(`saving run ${record.id}`, e);
+    }
+  }
+
+  /** Resolves once the saves of the current or last run are done. */
+  waitForSaves(): Promise<void> {
+    return this.saving;
+  }
+
+  async listRuns(): Promise<RunSummary[]> {
+    return this.requireStorage().listRuns();
+  }
+
+  async getRun(id: string): Promise<RunRecord> {
+    return this.requireStorage().requireRun(id);
+  }
+
+  /** The run's history (config, settings, curves, metrics; no weights) as a JSON document. */
+  exportRunHistory(id: string): Promise<string> {
+    return this.requireStorage().exportRunHistory(id);
+  }
+
+  /** Deletes a run and its weights; refused while it trains here or is open in another tab. */
+  async deleteRun(id: string): Promise<void> {
+    const storage = this.requireStorage();
+    if (this.currentRun === id && this.ws().isTraining) throw new Error('this run is training: cancel it first, then delete it');
+    await storage.deleteRun(id);
+    if (this.currentRun === id) this.currentRun = null;
+  }
+
+  /**
+   * Loads a saved run's weights as the fine-tuned weights, when the model it started from is the
+   * one loaded (same base weights); otherwise says which model to load first.
+   */
+  async openRun(id: string): Promise<OpenedRun> {
+    const storage = this.requireStorage();
+    const ws = this.ws();
+    if (ws.isTraining) throw new Error('a training run is going: wait for it to end, or cancel it, before opening another run');
+    const run = await storage.requireRun(id);
+    const wanted = describeModelSource(run.model.source, run.model.name);
+    const model = ws.currentModel;
+    if (!model) throw new Error(`This run fine-tuned ${wanted}. Load that model in the Model panel first, then open the run again.`);
+    if ((await ws.baseFingerprint()) !== run.model.fingerprint) {
+      const other = model.name === run.model.name ? `${model.name} with other weights` : model.name;
+      throw new Error(`This run fine-tuned ${wanted}, but the loaded model is ${other}; its weights only fit the model it started from. Load ${wanted} in the Model panel, then open the run again.`);
+    }
+    await storage.locks.hold(id);
+    try {
+      const bytes = await storage.readRunWeights(run);
+      ws.adoptTrainedWeights(decodeRunWeights(ws.paramLayout!, bytes, run.weights?.file), { config: run.config, seconds: run.durationSeconds, steps: run.step });
+    } catch (e) {
+      if (this.currentRun !== id) storage.locks.release(id);
+      throw e;
+    }
+    this.holdOnly(storage, id);
+    const notes: string[] = [];
+    if (run.state === 'paused') notes.push(`The run was paused at step ${run.step} of ${run.totalSteps}: these are the weights it had reached.`);
+    if (run.state === 'cancelled') notes.push(`The run was cancelled at step ${run.step} of ${run.totalSteps}: these are the weights it had reached.`);
+    if (!ws.hasDataset) notes.push(`No dataset is loaded: load ${run.dataset.name} to compare before and after on its eval split.`);
+    else if (ws.datasetInfo().file !== run.dataset.name) notes.push(`This run trained on ${run.dataset.name}; the loaded dataset is ${ws.datasetInfo().file}, so comparisons use that one.`);
+    return { run, notes };
+  }
+
+  /** Quota and usage, whether the browser keeps the data, and the last save that failed. */
+  async storageEstimate(): Promise<StorageStatus> {
+    const storage = this.env.storage;
+    if (!storage) return { known: false, usage: 0, quota: 0, available: 0, persisted: null, nearlyFull: false, warning: null, enabled: false, problem: 'runs and datasets are not kept here (no browser storage)', saveProblem: null };
+    let problem: string | null = null;
+    try {
+      await storage.stores();
+    } catch (e) {
+      problem = messageOf(e);
+    }
+    return { ...(await storage.estimate()), enabled: problem === null, problem, saveProblem: this.saveProblem };
+  }
+
+  async listDatasets(): Promise<DatasetSummary[]> {
+    return this.requireStorage().listDatasets();
+  }
+
+  /** Loads a saved dataset as if its file had been dropped again, with its mapping and split. */
+  async openDataset(id: string): Promise<OpenedDataset> {
+    const { summary, bytes } = await this.requireStorage().openDataset(id);
+    this.dataset = await this.env.parseDataset(summary.name, bytes, summary.mapping ?? undefined);
+    this.split = summary.split;
+    this.datasetRef = { id, name: summary.name };
+    return { info: this.ws().setDataset(this.dataset, this.split), dataset: summary };
+  }
+
+  async deleteDataset(id: string): Promise<void> {
+    await this.requireStorage().deleteDataset(id);
+    if (this.datasetRef?.id === id) this.datasetRef = { id: null, name: this.datasetRef.name };
+  }
+
+  /** What a reload can bring back: the last model choice and the last dataset. */
+  async lastSession(): Promise<RestorableSession> {
+    if (!this.env.storage) return { model: null, dataset: null };
+    return this.env.storage.lastSession();
   }
 }

@@ -8,10 +8,13 @@ import { computeRankings, informationRetrievalMetrics, IR_MAX_K, type IrMetrics 
 import { projectTogether } from '../eval/projection.ts';
 import { sentenceTransformersFolder } from '../io/st-export.ts';
 import type { LoadedModel } from '../model/load-model.ts';
+import type { ParamLayout } from '../engine/params.ts';
+import { sha256Hex } from '../storage/records.ts';
 import { DEFAULT_LOSS } from '../model/losses.ts';
 import { encodeTokenStates, poolTokenStates, type TokenStates } from '../model/token-states.ts';
 import { estimateTrainingMemory, planBatch } from '../model/memory-estimate.ts';
 import { TrainingRun } from '../model/training-run.ts';
+import { selectVerificationTexts, verifyOnnxFiles } from './onnx-verify.ts';
 import type {
   Comparison, DatasetInfo, EvalSummary, MemoryPlanInfo, ModelInfo, OnnxVerificationDtype, OnnxVerificationReport, PreviewRow, ProgressCallback,
   ProjectionPoint, RankMover, RetrievalMetrics, RetrievalSettings, SearchHit, TrainingConfig, TrainingEvent, WeightsState,
@@ -498,7 +501,6 @@ export class Workspace {
     options: { maxTexts?: number; dtypes?: readonly OnnxVerificationDtype[] } = {},
   ): Promise<OnnxVerificationReport> {
     return this.asJob(async (signal) => {
-      const { selectVerificationTexts, verifyOnnxFiles } = await import('./onnx-verify.ts');
       this.requireModel();
       const weights: WeightsState = this.trainedParams ? 'trained' : 'base';
       const set = this.dataset?.evalSet ?? null;
@@ -522,6 +524,7 @@ export class Workspace {
         retrievalMetrics(informationRetrievalMetrics(computeRankings(q, c, dimension, IR_MAX_K, 'cosine'), texts.relevant!, { similarity: 'cosine' }).metrics);
       const report = await verifyOnnxFiles({
         files: exported, settings, texts, engine, score, onProgress, signal, dtypes: options.dtypes, maxSeqLength: this.requireModel().model.maxSeqLength,
+        templates: { query: parseTemplate(settings.queryTemplate), corpus: parseTemplate(settings.corpusTemplate) },
       });
       return texts.relevant && texts.queries.length > 0 ? { ...report, engineMetrics: score(engine.queries, engine.corpus, engine.dimension) } : report;
     });
@@ -530,4 +533,65 @@ export class Workspace {
   get training(): { config: TrainingConfig; seconds: number; steps: number } | null {
     return this.lastTraining;
   }
+
+  // ---- saved runs (the studio API persists them; see src/storage) ---------------------------------
+
+  /** The loaded model's parameter layout (the table weights files are written and read by). */
+  get paramLayout(): ParamLayout | null {
+    return this.loaded?.layout ?? null;
+  }
+
+  get currentModel(): ModelInfo | null {
+    return this.modelInfo;
+  }
+
+  get isTraining(): boolean {
+    return this.control !== null;
+  }
+
+  get hasDataset(): boolean {
+    return this.dataset !== null;
+  }
+
+  /**
+   * The weights a run has reached: read from the model while it is paused (the read starts at
+   * once, before training can resume), else the fine-tuned weights, if any.
+   */
+  snapshotTrainedParams(): Promise<Float32Array | null> {
+    if (this.control?.paused && this.loaded) return this.loaded.model.store.readParams();
+    return Promise.resolve(this.trainedParams);
+  }
+
+  /** A digest of the base weights: saved runs only fit the model they started from. */
+  baseFingerprint(): Promise<string> {
+    const base = this.baseParams;
+    if (!base) return Promise.reject(new Error('load a model first'));
+    let digest = BASE_FINGERPRINTS.get(base);
+    if (!digest) {
+      digest = sha256Hex(base, 32);
+      BASE_FINGERPRINTS.set(base, digest);
+    }
+    return digest;
+  }
+
+  /** Makes saved weights (a reopened run) the fine-tuned weights, as if that run had just ended. */
+  adoptTrainedWeights(params: Float32Array, training: { config: TrainingConfig; seconds: number; steps: number } | null): void {
+    if (this.control) throw new Error('a training run is going: wait for it to end, or cancel it, before opening another run');
+    const loaded = this.requireModel();
+    if (params.length !== loaded.layout.totalSize) throw new Error(`the saved weights have ${params.length} values; the loaded model has ${loaded.layout.totalSize}`);
+    if (training) {
+      const maxSeqLength = Math.min(training.config.maxSeqLength, loaded.model.dims.maxPositions);
+      if (loaded.model.maxSeqLength !== maxSeqLength) {
+        loaded.model.maxSeqLength = maxSeqLength;
+        this.tokenStates.clear();
+      }
+    }
+    this.trainedParams = params;
+    this.forgetTrainedStates();
+    if (this.current === 'trained') this.backend.write(loaded.model.store.params, params);
+    this.lastTraining = training;
+  }
 }
+
+/** Base-weight digests, per parameter buffer (a new model load makes a new buffer). */
+const BASE_FINGERPRINTS = new WeakMap<Float32Array, Promise<string>>();

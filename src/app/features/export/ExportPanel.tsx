@@ -1,18 +1,22 @@
 import { useEffect, useMemo, useRef } from 'react';
 import { useSession } from '../../session-store.ts';
 import { useSettings } from '../../settings-store.ts';
+import { studio } from '../../worker-client.ts';
 import { CodeBlock } from './CodeBlock.tsx';
-import { exportKey, formatBytes, sortFiles, useExport } from './export-store.ts';
+import { exportKey, formatBytes, sortFiles, useExport, workerVerifyOnnx, type VerifyOnnx } from './export-store.ts';
 import { generateSnippets } from './snippets.ts';
-import { VerifyOnnxSection, type VerifyOnnx } from './VerifyOnnxSection.tsx';
+import { VerifyOnnxSection } from './VerifyOnnxSection.tsx';
 
 export interface ExportPanelProps {
-  /** Feature flag: pass the worker call once it exists; without it the Verify section is not shown. */
-  readonly verifyOnnx?: VerifyOnnx;
+  /**
+   * How the exported ONNX files are checked after each build (default: the studio worker, through
+   * transformers.js and onnxruntime-web). `null` turns the check and its section off.
+   */
+  readonly verifyOnnx?: VerifyOnnx | null;
 }
 
 /** Step 6: the model as a sentence-transformers folder (with ONNX for transformers.js), and how to use it. */
-export function ExportPanel({ verifyOnnx }: ExportPanelProps) {
+export function ExportPanel({ verifyOnnx = workerVerifyOnnx }: ExportPanelProps) {
   const model = useSession((s) => s.model);
   const trained = useSession((s) => s.trained);
   const revision = useSession((s) => s.revision);
@@ -47,7 +51,12 @@ export function ExportPanel({ verifyOnnx }: ExportPanelProps) {
         {settings.includePrompt ? '' : ' (prompt excluded)'}, {settings.normalize ? 'L2-normalised' : 'not normalised'}.
       </p>
       <div className="row export-actions">
-        <button type="button" onClick={() => void exp.build(settings, revision)} disabled={exp.status === 'building'} data-testid="export-build">
+        <button
+          type="button"
+          onClick={() => void exp.build(settings, revision, verifyOnnx ?? undefined)}
+          disabled={exp.status === 'building' || exp.verification.status === 'running'}
+          data-testid="export-build"
+        >
           {exp.status === 'building' ? 'Building model.zip…' : exp.status === 'ready' ? 'Rebuild model.zip' : 'Build model.zip'}
         </button>
         {exp.url ? (
@@ -98,8 +107,15 @@ export function ExportPanel({ verifyOnnx }: ExportPanelProps) {
         </section>
       </div>
 
-      {/* ---- Verify ONNX exports: shown only once the worker supports it (see VerifyOnnxSection.tsx) ---- */}
-      {verifyOnnx && <VerifyOnnxSection verify={verifyOnnx} settings={settings} />}
+      {/* ---- Verify ONNX exports: what you evaluated is what you ship (see VerifyOnnxSection.tsx) ---- */}
+      {verifyOnnx && (
+        <VerifyOnnxSection
+          state={exp.verification}
+          outdated={exp.verification.key !== null && exp.verification.key !== exportKey(settings, revision)}
+          onVerify={() => void exp.verify(settings, revision, verifyOnnx)}
+          onCancel={() => void studio().cancelJob()}
+        />
+      )}
     </section>
   );
 }

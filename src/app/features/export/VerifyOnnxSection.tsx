@@ -1,72 +1,136 @@
-import { useState } from 'react';
-import type { RetrievalSettings } from '../../../worker/protocol.ts';
+import type { OnnxVerificationReport, RetrievalMetrics } from '../../../worker/protocol.ts';
+import { deltaDirection, formatDelta, formatMetric, formatMs } from '../../ui/format.ts';
+import type { VerificationState } from './export-store.ts';
 
-/**
- * ======================  Verify ONNX exports (NOT WIRED YET)  ======================
- * Another engineer wires this to a worker call. ExportPanel renders it only when it is given a
- * `verifyOnnx` function, so nothing here shows until real numbers exist.
- * Expected worker method (not in StudioApi today):
- *   verifyOnnx(settings: RetrievalSettings, onProgress?: ProgressCallback): Promise<OnnxVerification[]>
- * which runs each exported onnx/*.onnx file (onnxruntime-web) on a sample of eval texts and
- * compares with the engine's own embeddings of the same weights and settings.
- */
-export interface OnnxVerification {
-  /** e.g. "onnx/model.onnx". */
-  readonly file: string;
-  readonly dtype: 'fp32' | 'fp16' | 'int8';
-  readonly texts: number;
-  /** Largest |onnx - engine| over all embedding components. */
-  readonly maxAbsDiff: number;
-  /** Smallest cosine similarity between an ONNX embedding and the engine's. */
-  readonly minCosine: number;
-  readonly ok: boolean;
-  readonly message?: string;
+export type { OnnxVerification, OnnxVerificationReport } from '../../../worker/protocol.ts';
+export type { VerifyOnnx } from './export-store.ts';
+
+const METRICS: readonly { key: 'mrrAt10' | 'ndcgAt10' | 'recallAt10'; label: string }[] = [
+  { key: 'mrrAt10', label: 'MRR@10' },
+  { key: 'ndcgAt10', label: 'NDCG@10' },
+  { key: 'recallAt10', label: 'Recall@10' },
+];
+
+function MetricCells({ metrics, engine }: { metrics: RetrievalMetrics | undefined; engine: RetrievalMetrics | undefined }) {
+  return (
+    <>
+      {METRICS.map(({ key }) => {
+        const v = metrics?.[key];
+        const d = v !== undefined && engine && metrics !== engine ? v - engine[key] : null;
+        const dir = d === null ? 'same' : deltaDirection(d);
+        return (
+          <td key={key} className="num" data-metric={key}>
+            {formatMetric(v)}
+            {d !== null && dir !== 'same' && <span className={`small ${dir === 'up' ? 'delta-up' : 'delta-down'}`}> {formatDelta(d)}</span>}
+          </td>
+        );
+      })}
+    </>
+  );
 }
 
-export type VerifyOnnx = (settings: RetrievalSettings) => Promise<readonly OnnxVerification[]>;
-
-export function VerifyOnnxSection({ verify, settings }: { verify: VerifyOnnx; settings: RetrievalSettings }) {
-  const [state, setState] = useState<{ running: boolean; rows: readonly OnnxVerification[] | null; error: string | null }>({ running: false, rows: null, error: null });
-  const run = () => {
-    setState({ running: true, rows: null, error: null });
-    verify(settings).then(
-      (rows) => setState({ running: false, rows, error: null }),
-      (e: unknown) => setState({ running: false, rows: null, error: (e as Error).message }),
-    );
-  };
+function Summary({ report }: { report: OnnxVerificationReport }) {
+  const total = report.queries + report.documents;
+  const what = report.queries > 0 ? `${report.queries} eval queries and ${report.documents} documents` : `${report.documents} texts`;
   return (
-    <section className="verify-onnx" aria-labelledby="verify-onnx-title" data-testid="verify-onnx">
+    <p className="muted small" data-testid="verify-onnx-summary">
+      Loaded back through transformers.js ({report.runtime}), offline, from the files in this zip; {what} ({report.source}
+      {report.sampled ? `, at most ${total} texts per file` : ''}); sentence vectors: {report.pooling}. max |Δ| and min cosine compare with the studio's
+      embeddings of the same texts.
+    </p>
+  );
+}
+
+/**
+ * "What you evaluated is what you ship": each exported ONNX file, run through transformers.js on
+ * the eval texts, next to the studio's own embeddings and metrics.
+ */
+export function VerifyOnnxSection({ state, onVerify, onCancel, outdated }: { state: VerificationState; onVerify: () => void; onCancel: () => void; outdated?: boolean }) {
+  const { report } = state;
+  const running = state.status === 'running';
+  const truncated = report?.truncatedTexts ?? 0;
+  const engine = report?.engineMetrics;
+  return (
+    <section className="verify-onnx" aria-labelledby="verify-onnx-title" data-testid="verify-onnx" aria-busy={running}>
       <h3 id="verify-onnx-title">Verify ONNX exports</h3>
-      <p className="muted small">Runs every exported ONNX file on eval texts and compares its embeddings with the studio's own.</p>
-      <button type="button" className="ghost" onClick={run} disabled={state.running}>
-        {state.running ? 'Verifying…' : 'Verify'}
-      </button>
-      {state.error && <p className="error-text" role="alert">{state.error}</p>}
-      {state.rows && (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">File</th>
-              <th scope="col">dtype</th>
-              <th scope="col" className="num">Texts</th>
-              <th scope="col" className="num">max |Δ|</th>
-              <th scope="col" className="num">min cosine</th>
-              <th scope="col">Result</th>
-            </tr>
-          </thead>
-          <tbody>
-            {state.rows.map((r) => (
-              <tr key={r.file}>
-                <td><code>{r.file}</code></td>
-                <td>{r.dtype}</td>
-                <td className="num">{r.texts}</td>
-                <td className="num">{r.maxAbsDiff.toExponential(2)}</td>
-                <td className="num">{r.minCosine.toFixed(6)}</td>
-                <td className={r.ok ? 'delta-up' : 'delta-down'}>{r.ok ? '✓ matches' : `✗ ${r.message ?? 'differs'}`}</td>
+      <p className="muted small">
+        After each build the worker runs every exported ONNX file the way transformers.js users will — onnxruntime-web, no network — and compares
+        its embeddings and retrieval metrics with the studio's.
+      </p>
+      <div className="row">
+        <button type="button" className="ghost" onClick={onVerify} disabled={running} data-testid="verify-onnx-run">
+          {running ? 'Verifying…' : state.status === 'idle' ? 'Verify' : 'Verify again'}
+        </button>
+        {running && (
+          <button type="button" className="ghost" onClick={onCancel}>
+            Cancel
+          </button>
+        )}
+        {outdated && state.status === 'done' && <span className="warn-text small">Checked an earlier build.</span>}
+      </div>
+      {state.error && (
+        <p className="error-text" role="alert">
+          Verification {state.error === 'cancelled' ? 'cancelled' : `failed: ${state.error}`}
+        </p>
+      )}
+      {report && (
+        <>
+          <Summary report={report} />
+          <table data-testid="verify-onnx-table">
+            <thead>
+              <tr>
+                <th scope="col">File</th>
+                <th scope="col">dtype</th>
+                <th scope="col" className="num" title="Largest |ONNX − studio| over all embedding components of the texts that fit max_seq_length">max |Δ|</th>
+                <th scope="col" className="num">min cosine</th>
+                {truncated > 0 && (
+                  <th scope="col" className="num" title="Including the texts longer than max_seq_length">
+                    max |Δ| all
+                  </th>
+                )}
+                {engine && METRICS.map((m) => <th key={m.key} scope="col" className="num">{m.label}</th>)}
+                <th scope="col" className="num">Time</th>
+                <th scope="col">Result</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {engine && (
+                <tr data-testid="verify-onnx-engine">
+                  <td>studio engine</td>
+                  <td>—</td>
+                  <td className="num">—</td>
+                  <td className="num">—</td>
+                  {truncated > 0 && <td className="num">—</td>}
+                  <MetricCells metrics={engine} engine={engine} />
+                  <td className="num">—</td>
+                  <td className="muted">reference</td>
+                </tr>
+              )}
+              {report.rows.map((r) => (
+                <tr key={r.file} data-dtype={r.dtype} data-ok={r.ok}>
+                  <td><code>{r.file}</code></td>
+                  <td>{r.dtype}</td>
+                  <td className="num" data-max-abs-diff={r.fittingMaxAbsDiff}>{Number.isFinite(r.fittingMaxAbsDiff) ? r.fittingMaxAbsDiff.toExponential(2) : '—'}</td>
+                  <td className="num">{Number.isFinite(r.fittingMinCosine) ? r.fittingMinCosine.toFixed(6) : '—'}</td>
+                  {truncated > 0 && <td className="num">{Number.isFinite(r.maxAbsDiff) ? r.maxAbsDiff.toExponential(2) : '—'}</td>}
+                  {engine && <MetricCells metrics={r.metrics} engine={engine} />}
+                  <td className="num">{formatMs(r.milliseconds)}</td>
+                  <td className={r.ok ? 'delta-up' : 'delta-down'} title={`tolerance ${r.tolerance.toExponential(0)}`}>
+                    {r.ok ? '✓ matches' : `✗ ${r.message ?? 'differs'}`}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {truncated > 0 && (
+            <p className="warn-text small" data-testid="verify-onnx-truncation">
+              {truncated} of {report.queries + report.documents} texts are longer than max_seq_length ({report.maxSeqLength} tokens). transformers.js
+              truncates at its tokenizer's model_max_length ({report.tokenizerMaxLength ?? 'unset'}) without keeping the final [SEP], so those embeddings —
+              and the metrics above — differ from the studio's and sentence-transformers'. Files are judged on the texts that fit; shorten long
+              texts before embedding them with transformers.js to get the studio's numbers.
+            </p>
+          )}
+        </>
       )}
     </section>
   );
