@@ -39,10 +39,29 @@ export function delimiterForFile(name: string): string | undefined {
 // Plain decimal or exponent notation only; "1e3" yes, "0x10", "Infinity" or "1,5" no.
 const NUMBER_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
-function countOf(text: string, needle: string, from: number, to: number): number {
-  let n = 0;
-  for (let i = text.indexOf(needle, from); i >= 0 && i < to; i = text.indexOf(needle, i + needle.length)) n++;
-  return n;
+/**
+ * Editor line numbers: "\r\n", "\r" and "\n" each end one line, whichever of them papaparse
+ * took as the record separator (a quoted field in a "\r\n" file may hold a bare "\n").
+ * `lineAt(pos)` is 1 + the number of line ends that finish before `pos`; a "\r\n" finishes at
+ * its "\n". Positions must not decrease between calls.
+ */
+function lineCounter(text: string): (pos: number) => number {
+  let at = 0;
+  let ends = 0;
+  return (pos) => {
+    for (; at < pos; at++) {
+      const c = text.charCodeAt(at);
+      if (c === 10 || (c === 13 && text.charCodeAt(at + 1) !== 10)) ends++;
+    }
+    return ends + 1;
+  };
+}
+
+/** Number of lines in `text`, a final line end not starting a new one. */
+function countLines(text: string): number {
+  if (text.length === 0) return 0;
+  const last = text.charCodeAt(text.length - 1);
+  return lineCounter(text)(text.length) - (last === 10 || last === 13 ? 1 : 0);
 }
 
 /**
@@ -69,14 +88,14 @@ function typeColumns(rows: CsvRow[], columns: readonly string[]): void {
   for (const col of columns) {
     let filled = 0, numeric = 0;
     for (const { value } of rows) {
-      const v = (value[col] as string).trim();
+      const v = String(value[col]).trim();
       if (v === '') continue;
       filled++;
       if (NUMBER_RE.test(v)) numeric++;
     }
     if (numeric === 0 || numeric * 2 <= filled) continue;
     for (const { value } of rows) {
-      const v = (value[col] as string).trim();
+      const v = String(value[col]).trim();
       value[col] = v === '' ? null : NUMBER_RE.test(v) ? Number(v) : value[col];
     }
   }
@@ -91,8 +110,11 @@ export function parseCsv(input: string, opts: CsvOptions = {}): CsvParseResult {
   const issues: DataIssue[] = [];
   let header: string[] | undefined;
   let blankLines = 0;
-  let start = 0;
-  let line = 1;
+  // papaparse drops one leading byte-order mark of what it is given (a second one, here), and
+  // its cursor then counts from after it.
+  const shift = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  let start = shift;
+  const lineAt = lineCounter(text);
   let linebreak = '\n';
   let delimiter = opts.delimiter ?? ',';
 
@@ -103,12 +125,16 @@ export function parseCsv(input: string, opts: CsvOptions = {}): CsvParseResult {
     step: (result) => {
       linebreak = result.meta.linebreak || linebreak;
       delimiter = result.meta.delimiter;
-      const end = result.meta.cursor;
+      const end = result.meta.cursor + shift;
       // papaparse reports an empty record after the final line break; the editor shows no line.
       if (start >= text.length) return;
       // The cursor sits after the record's line break (or at the end of the text).
       const body = text.endsWith(linebreak, end) && end > start ? end - linebreak.length : end;
-      const endLine = line + countOf(text, linebreak, start, body);
+      // A record that papaparse starts at the "\n" of a "\r\n" (a "\r" file) begins on the next line.
+      const first = text.charCodeAt(start) === 10 && text.charCodeAt(start - 1) === 13 ? start + 1 : start;
+      const line = lineAt(first);
+      // The line of the record's last character (a line end belongs to the line it ends).
+      const endLine = body > first ? Math.max(line, lineAt(body - 1)) : line;
       const fields = result.data;
       const issue = (message: string) => issues.push({ code: 'bad-csv', file, line, message });
 
@@ -132,17 +158,17 @@ export function parseCsv(input: string, opts: CsvOptions = {}): CsvParseResult {
             `check for an unquoted ${JSON.stringify(delimiter)} or an unclosed quote`,
         );
       } else {
-        const value: Record<string, unknown> = {};
+        // No prototype: a column named "__proto__" or "constructor" is a column like any other.
+        const value: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
         header.forEach((name, i) => (value[name] = fields[i]));
         rows.push({ line, endLine, value });
       }
-      line = endLine + (body < end ? 1 : 0);
       start = end;
     },
   });
 
   const columns = header ?? [];
   typeColumns(rows, columns);
-  const totalLines = text.length === 0 ? 0 : countOf(text, linebreak, 0, text.length) + (text.endsWith(linebreak) ? 0 : 1);
+  const totalLines = countLines(text);
   return { file, rows, issues, totalLines, blankLines, delimiter, columns };
 }

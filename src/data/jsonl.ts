@@ -62,14 +62,22 @@ export function formatIssue(issue: DataIssue): string {
   return `${issue.file}:${where}: ${issue.message}`;
 }
 
-const utf8 = new TextEncoder();
-
-function exceedsUtf8Bytes(s: string, limit: number): boolean {
-  // A UTF-16 unit is 1 to 3 UTF-8 bytes (a surrogate pair is 4 for 2 units), so encoding is only
-  // needed in the band where the length alone cannot decide.
-  if (s.length > limit) return true;
-  if (s.length * 3 <= limit) return false;
-  return utf8.encode(s).length > limit;
+/**
+ * UTF-8 length of `s` as TextEncoder would write it: a surrogate pair is 4 bytes, a lone
+ * surrogate 3 (it becomes U+FFFD).
+ */
+function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
 }
 
 /** "a string", "an array", "null"…: for messages that say what was found. */
@@ -93,7 +101,10 @@ export class JsonlParser {
   private readonly decoder = new TextDecoder('utf-8');
   private readonly rows: JsonlRow[] = [];
   private readonly issues: DataIssue[] = [];
-  private pending = '';
+  /** The line read so far, in the parts it arrived in (joined once, when the line ends). */
+  private pending: string[] = [];
+  /** UTF-8 length of `pending`, kept as parts arrive so a long line is never re-encoded. */
+  private pendingBytes = 0;
   private pendingTooLong = false;
   private lineNo = 0;
   private blank = 0;
@@ -142,9 +153,15 @@ export class JsonlParser {
 
   private appendPending(part: string): void {
     if (this.pendingTooLong || part.length === 0) return;
-    this.pending += part;
-    if (exceedsUtf8Bytes(this.pending, this.maxLineBytes)) {
-      this.pending = '';
+    let bytes = utf8Length(part);
+    // A surrogate pair split between two parts was counted as two lone surrogates (3 + 3 bytes).
+    const prev = this.pending.length > 0 ? this.pending[this.pending.length - 1] : '';
+    if ((prev.charCodeAt(prev.length - 1) & 0xfc00) === 0xd800 && (part.charCodeAt(0) & 0xfc00) === 0xdc00) bytes -= 2;
+    this.pending.push(part);
+    this.pendingBytes += bytes;
+    if (this.pendingBytes > this.maxLineBytes) {
+      this.pending = [];
+      this.pendingBytes = 0;
       this.pendingTooLong = true;
     }
   }
@@ -152,8 +169,9 @@ export class JsonlParser {
   private finishLine(): void {
     this.lineNo++;
     const tooLong = this.pendingTooLong;
-    let line = this.pending;
-    this.pending = '';
+    let line = this.pending.join('');
+    this.pending = [];
+    this.pendingBytes = 0;
     this.pendingTooLong = false;
     if (tooLong) {
       this.issue('line-too-long', `line is longer than the limit of ${this.maxLineBytes} bytes; it was not read`);

@@ -83,7 +83,8 @@ export async function loadTrainingFile(
   const file = opts.file ?? name;
   if (format === 'parquet') return finish(await parseParquet(asyncBufferOf(data), { file }), opts.mapping);
 
-  const { text, bad } = decodeUtf8Lines(await bytesOf(data));
+  // Line numbers of bad bytes must be the parser's: CSV counts a lone "\r" as a line end, JSONL does not.
+  const { text, bad } = decodeUtf8Lines(await bytesOf(data), format === 'jsonl' ? 'lf' : 'any');
   let parsed: JsonlParseResult;
   if (format === 'jsonl') {
     if (/^\uFEFF?\s*\[/.test(text)) {

@@ -8,7 +8,7 @@
  */
 
 import { gunzipSync } from 'fflate';
-import { parquetMetadataAsync, parquetReadObjects, type AsyncBuffer, type Compressors, type FileMetaData } from 'hyparquet';
+import { parquetMetadataAsync, parquetReadObjects, parquetSchema, type AsyncBuffer, type Compressors, type FileMetaData, type SchemaTree } from 'hyparquet';
 import type { DataIssue, JsonlParseResult, JsonlRow } from './jsonl.ts';
 import { decodeUtf8Strict, invalidUtf8Offset } from './utf8.ts';
 
@@ -25,13 +25,20 @@ class InvalidText {
   ) {}
 }
 
+/** What a string column holds where the file gave something other than bytes (a corrupt schema). */
+class NotText {
+  constructor(readonly found: string) {}
+}
+
 // Snappy is built into hyparquet; GZIP costs nothing since fflate is already a dependency.
 // ZSTD/Brotli/LZ4 would need extra decoders and are refused with a clear message instead.
 const compressors: Compressors = { GZIP: (input: Uint8Array) => gunzipSync(input) };
 
 const parsers = {
-  stringFromBytes: (bytes: Uint8Array | undefined): string | InvalidText | undefined => {
-    if (bytes === undefined) return undefined;
+  stringFromBytes: (bytes: unknown): string | InvalidText | NotText | undefined => {
+    if (bytes === undefined || bytes === null) return undefined;
+    // A corrupt schema can declare a string column over, say, booleans; hyparquet passes them on.
+    if (!(bytes instanceof Uint8Array)) return new NotText(typeof bytes);
     const text = decodeUtf8Strict(bytes);
     if (text !== undefined) return text;
     const offset = invalidUtf8Offset(bytes);
@@ -57,6 +64,63 @@ function plain(v: unknown): unknown {
   return v;
 }
 
+/**
+ * Checks that every row group's column chunks match the schema one to one, before hyparquet
+ * starts reading: it starts all of a row group's chunks at once and then resolves each chunk's
+ * schema path, so a chunk naming no column (a flipped byte in a name) used to fail after the
+ * others had started, and their failures became unhandled rejections (fatal in Node).
+ */
+function checkLayout(metadata: FileMetaData, file: string): void {
+  let tree: SchemaTree;
+  try {
+    tree = parquetSchema(metadata);
+  } catch (e) {
+    throw new ParquetFileError(file, 'the schema is damaged', e);
+  }
+  const leaves = new Set<string>();
+  const walk = (t: SchemaTree, path: string[]) => {
+    for (const c of t.children) {
+      const p = [...path, c.element.name];
+      if (c.children.length === 0) leaves.add(JSON.stringify(p));
+      else walk(c, p);
+    }
+  };
+  walk(tree, []);
+  metadata.row_groups.forEach((group, g) => {
+    const where = `row group ${g + 1}`;
+    if (!Array.isArray(group.columns)) throw new ParquetFileError(file, 'the file metadata is damaged', `${where} lists no columns`);
+    const seen = new Set<string>();
+    for (const chunk of group.columns) {
+      const meta = chunk?.meta_data;
+      const path: unknown = meta?.path_in_schema;
+      if (!Array.isArray(path) || !path.every((x) => typeof x === 'string')) {
+        throw new ParquetFileError(file, 'the file metadata is damaged', `${where} has a column chunk without a column path`);
+      }
+      const key = JSON.stringify(path);
+      if (!leaves.has(key)) throw new ParquetFileError(file, 'the file metadata is damaged', `${where} has data for column "${path.join('.')}", which the schema does not have`);
+      if (seen.has(key)) throw new ParquetFileError(file, 'the file metadata is damaged', `${where} has column "${path.join('.')}" twice`);
+      seen.add(key);
+    }
+    for (const leaf of leaves) {
+      if (!seen.has(leaf)) {
+        throw new ParquetFileError(file, 'the file metadata is damaged', `${where} has no data for column "${(JSON.parse(leaf) as string[]).join('.')}"`);
+      }
+    }
+  });
+}
+
+/** The first marker left by `parsers` in a value, looking inside lists and structs. */
+function findMarker(v: unknown, depth = 0): InvalidText | NotText | undefined {
+  if (v instanceof InvalidText || v instanceof NotText) return v;
+  if (depth > 16 || typeof v !== 'object' || v === null) return undefined;
+  const items = Array.isArray(v) ? v : Object.getPrototypeOf(v) === Object.prototype ? Object.values(v) : [];
+  for (const x of items) {
+    const m = findMarker(x, depth + 1);
+    if (m) return m;
+  }
+  return undefined;
+}
+
 /** Reads every row of every row group; issues cover strings whose bytes are not UTF-8. */
 export async function parseParquet(source: AsyncBuffer, opts: ParquetOptions = {}): Promise<JsonlParseResult> {
   const file = opts.file ?? '<input>';
@@ -66,6 +130,7 @@ export async function parseParquet(source: AsyncBuffer, opts: ParquetOptions = {
   } catch (e) {
     throw new ParquetFileError(file, 'not a readable Parquet file', e);
   }
+  checkLayout(metadata, file);
   const rows: JsonlRow[] = [];
   const issues: DataIssue[] = [];
   let rowStart = 0;
@@ -79,18 +144,22 @@ export async function parseParquet(source: AsyncBuffer, opts: ParquetOptions = {
     }
     objects.forEach((object, i) => {
       const line = rowStart + i + 1;
-      const value: Record<string, unknown> = {};
+      const value: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
       let ok = true;
       for (const [key, v] of Object.entries(object)) {
-        if (v instanceof InvalidText) {
+        const marker = findMarker(v);
+        if (marker instanceof NotText) {
+          throw new ParquetFileError(file, `cannot read row ${line}`, `string column "${key}" holds a ${marker.found} value; the file's schema is damaged`);
+        }
+        if (marker instanceof InvalidText) {
           ok = false;
-          const hex = v.byte.toString(16).toUpperCase().padStart(2, '0');
+          const hex = marker.byte.toString(16).toUpperCase().padStart(2, '0');
           issues.push({
             code: 'bad-utf8',
             file,
             line,
             field: key,
-            message: `field "${key}" is not valid UTF-8 (byte 0x${hex} at byte offset ${v.offset} of the value); the row was skipped`,
+            message: `field "${key}" is not valid UTF-8 (byte 0x${hex} at byte offset ${marker.offset} of the value); the row was skipped`,
           });
         }
         value[key] = plain(v);

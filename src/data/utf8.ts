@@ -49,16 +49,24 @@ export interface BadUtf8Line {
 }
 
 /**
- * Decodes a whole file, replacing bad bytes with U+FFFD (a newline is never swallowed, so line
- * numbers stay right), and lists the lines that held bad bytes so their rows can be refused.
+ * What ends a line, as the parser that reads the text counts lines: JSONL splits at "\n" only
+ * (a "\r\n" ends with one), CSV/TSV also at a lone "\r" (classic Mac files).
  */
-export function decodeUtf8Lines(bytes: Uint8Array): { text: string; bad: BadUtf8Line[] } {
+export type LineEnds = 'lf' | 'any';
+
+/**
+ * Decodes a whole file, replacing bad bytes with U+FFFD (a line end is never swallowed, so line
+ * numbers stay right), and lists the lines that held bad bytes so their rows can be refused.
+ * Lines are counted as `lineEnds` says, so that they agree with the parser's line numbers.
+ */
+export function decodeUtf8Lines(bytes: Uint8Array, lineEnds: LineEnds = 'lf'): { text: string; bad: BadUtf8Line[] } {
   const whole = decodeUtf8Strict(bytes);
   if (whole !== undefined) return { text: whole, bad: [] };
   const bad: BadUtf8Line[] = [];
   for (let start = 0, line = 1; start < bytes.length; line++) {
-    let end = bytes.indexOf(0x0a, start);
-    if (end < 0) end = bytes.length;
+    let end = start;
+    // A "\r" ends a line unless a "\n" follows (then the "\n" ends it).
+    while (end < bytes.length && bytes[end] !== 0x0a && !(lineEnds === 'any' && bytes[end] === 0x0d && bytes[end + 1] !== 0x0a)) end++;
     const off = invalidUtf8Offset(bytes.subarray(start, end));
     if (off >= 0) bad.push({ line, fileOffset: start + off, lineOffset: off, byte: bytes[start + off] });
     start = end + 1;

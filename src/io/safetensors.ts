@@ -121,7 +121,9 @@ export function parseSafetensors(bytes: Uint8Array, source = 'model.safetensors'
   const bufferStart = 8 + headerLen;
   const bufferLen = bytes.byteLength - bufferStart;
 
-  const metadata: Record<string, string> = {};
+  // No prototype, so every key is an own key: "__proto__" included (a plain object would take it
+  // as a prototype assignment and drop it).
+  const metadata = Object.create(null) as Record<string, string>;
   const entries: TensorEntry[] = [];
   for (const [name, raw] of Object.entries(header)) {
     if (name === METADATA_KEY) {
@@ -212,6 +214,12 @@ function parseEntry(
       `${where} shape ${JSON.stringify(shape)} (${dtype}) needs more bytes than the ` +
         `${bufferLen}-byte data section holds`,
     );
+  }
+  // Beside a zero the product is 0 whatever the other dimensions are, but one past 2^53 is not
+  // the number the file wrote (JSON.parse rounded it), so the shape we would report is wrong.
+  const inexact = dims.find((d) => !Number.isSafeInteger(d));
+  if (inexact !== undefined) {
+    fail(`${where} shape ${JSON.stringify(shape)} has dimension ${inexact}, beyond 2^53 − 1, which cannot be read exactly`);
   }
   const nbytes = elems * DTYPE_BYTES[dtype];
 
@@ -305,7 +313,7 @@ export function writeSafetensors(
   // Code-unit order, as Rust's String ordering is byte order and names are almost always ASCII.
   const sorted = [...tensors].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
-  const header: Record<string, unknown> = {};
+  const header = Object.create(null) as Record<string, unknown>;
   if (metadata !== undefined) header[METADATA_KEY] = metadata;
   let offset = 0;
   for (const t of sorted) {

@@ -38,7 +38,8 @@ export async function sentenceTransformersFolder(loaded: LoadedModel, options: E
   if (model.normalize) modules.push({ idx: 2, name: '2', path: '2_Normalize', type: 'sentence_transformers.models.Normalize' });
   files.set('modules.json', json(modules));
   files.set('1_Pooling/config.json', json(poolingConfigToJson(model.pooling, model.dimension)));
-  if (model.normalize) files.set('2_Normalize/.gitkeep', new Uint8Array());
+  // sentence-transformers writes an empty config for Normalize; it also keeps the folder.
+  if (model.normalize) files.set('2_Normalize/config.json', json({}));
   files.set('sentence_bert_config.json', json({ max_seq_length: model.maxSeqLength, do_lower_case: config.doLowerCase }));
   files.set(
     'config_sentence_transformers.json',

@@ -58,6 +58,50 @@ async function toBytes(source: Uint8Array | ArrayBuffer | Blob): Promise<Uint8Ar
   return new Uint8Array(await source.arrayBuffer());
 }
 
+const CRC_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+/** CRC-32 (ISO-HDLC, the zip one) of `data`. */
+export function crc32(data: Uint8Array): number {
+  let c = 0xffffffff;
+  for (let i = 0; i < data.length; i++) c = CRC_TABLE[(c ^ data[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/**
+ * The CRC-32 of every central-directory entry, in directory order: the order fflate's filter
+ * sees them in. fflate reads the same records but keeps the checksum to itself. Walks the
+ * directory the way fflate does (end record, zip64 locator), reading past the end as 0 like it.
+ */
+function centralDirectoryCrcs(d: Uint8Array): number[] {
+  const b2 = (i: number) => (d[i] ?? 0) | ((d[i + 1] ?? 0) << 8);
+  const b4 = (i: number) => (b2(i) | (b2(i + 2) << 16)) >>> 0;
+  let e = d.length - 22;
+  while (e > 0 && b4(e) !== 0x06054b50) e--;
+  let count = b2(e + 8);
+  let o = b4(e + 16);
+  if (b4(e - 20) === 0x07064b50) {
+    const ze = b4(e - 12);
+    if (b4(ze) === 0x06064b50) {
+      count = b4(ze + 32);
+      o = b4(ze + 48);
+    }
+  }
+  const crcs: number[] = [];
+  for (let i = 0; i < count && o < d.length; i++) {
+    crcs.push(b4(o + 16));
+    o += 46 + b2(o + 28) + b2(o + 30) + b2(o + 32);
+  }
+  return crcs;
+}
+
 function inflate(bytes: Uint8Array, accept: (f: UnzipFileInfo) => boolean): Promise<Unzipped> {
   // Async unzip: large entries inflate off the calling thread (Web Workers / worker_threads).
   return new Promise((resolve, reject) => {
@@ -79,9 +123,13 @@ export async function zipFiles(source: Uint8Array | ArrayBuffer | Blob, options:
     throw new ZipError(`${name}: not a readable zip archive (${(e as Error).message})`);
   }
 
+  const crcs = centralDirectoryCrcs(bytes);
+  if (crcs.length !== infos.length) throw new ZipError(`${name}: not a readable zip archive (the central directory is damaged)`);
+
   const wanted = new Map<string, string>(); // entry name → normalised path
+  const expected = new Map<string, { size: number; crc: number }>(); // entry name → what inflating must give
   let declared = 0;
-  for (const f of infos) {
+  for (const [k, f] of infos.entries()) {
     const checked = entryPath(f.name);
     if ('error' in checked) throw new ZipError(`${name}: entry "${f.name}" ${checked.error}; refusing to open this archive`);
     if (f.name.endsWith('/') || checked.path === '' || isJunk(checked.path)) continue; // folders and OS junk
@@ -91,6 +139,7 @@ export async function zipFiles(source: Uint8Array | ArrayBuffer | Blob, options:
     }
     declared += f.originalSize;
     wanted.set(f.name, checked.path);
+    expected.set(f.name, { size: f.originalSize, crc: crcs[k] });
   }
   if (declared > max) {
     throw new ZipError(
@@ -116,7 +165,17 @@ export async function zipFiles(source: Uint8Array | ArrayBuffer | Blob, options:
   for (const [entry, data] of Object.entries(out)) {
     actual += data.byteLength;
     const p = wanted.get(entry);
-    if (p !== undefined) files.set(root ? p.slice(root.length + 1) : p, data);
+    if (p === undefined) continue;
+    // fflate checks neither: a flipped byte or a lowered size field would come back as other content.
+    const want = expected.get(entry)!;
+    if (data.byteLength !== want.size) {
+      throw new ZipError(`${name}: "${entry}" is damaged (size mismatch: ${data.byteLength} bytes inflated, the archive declares ${want.size})`);
+    }
+    if (crc32(data) !== want.crc) throw new ZipError(`${name}: "${entry}" is damaged (CRC mismatch)`);
+    files.set(root ? p.slice(root.length + 1) : p, data);
+  }
+  for (const entry of wanted.keys()) {
+    if (!Object.prototype.hasOwnProperty.call(out, entry)) throw new ZipError(`${name}: "${entry}" is listed in the archive but could not be read`);
   }
   if (actual > max) throw new ZipError(`${name}: inflated to ${formatBytes(actual)}, over the ${formatBytes(max)} limit`);
 

@@ -3,7 +3,7 @@ import { ParamLayout, ParamStore } from '../engine/params.ts';
 import { parseSafetensors } from '../io/safetensors.ts';
 import { bertParamGroups, type BertDims } from './bert.ts';
 import { SentenceModel } from './sentence-model.ts';
-import { readSentenceTransformerConfig, type BertConfig, type SentenceTransformerConfig } from './st-config.ts';
+import { ModelConfigError, readSentenceTransformerConfig, type BertConfig, type SentenceTransformerConfig } from './st-config.ts';
 import { TextTokenizer } from './tokenizer.ts';
 import { packWeights } from './weights.ts';
 
@@ -53,7 +53,15 @@ async function readJson(files: ModelFiles, path: string): Promise<unknown> {
 
 /** Reads a sentence-transformers (or plain Hugging Face BERT) folder onto a backend. */
 export async function loadSentenceModel(files: ModelFiles, backend: Backend): Promise<LoadedModel> {
-  const config = await readSentenceTransformerConfig((p) => files.readText(p));
+  let config: SentenceTransformerConfig;
+  try {
+    config = await readSentenceTransformerConfig((p) => files.readText(p));
+  } catch (e) {
+    // Config errors name the file inside the model; say which model too.
+    if (!(e instanceof ModelConfigError)) throw e;
+    const prefix = `${e.file}: `;
+    throw new ModelConfigError(`${files.name}/${e.file}`, e.message.startsWith(prefix) ? e.message.slice(prefix.length) : e.message);
+  }
   const dims = bertDims(config.bert);
   // Older models keep the transformer's files in a module folder such as 0_Transformer/.
   const at = (p: string) => (config.transformerPath ? `${config.transformerPath}/${p}` : p);

@@ -119,7 +119,7 @@ class Fields {
     return this.obj[field] !== undefined && this.obj[field] !== null;
   }
 
-  int(field: string, fallback?: number, min = 1): number {
+  int(field: string, fallback?: number, min = 1, max = Number.MAX_SAFE_INTEGER): number {
     const v = this.obj[field];
     if (v === undefined || v === null) {
       if (fallback === undefined) this.fail(field, 'is required');
@@ -127,6 +127,7 @@ class Fields {
     }
     if (typeof v !== 'number' || !Number.isInteger(v)) this.fail(field, `must be an integer, got ${JSON.stringify(v)}`);
     if ((v as number) < min) this.fail(field, `must be ≥ ${min}, got ${v}`);
+    if ((v as number) > max) this.fail(field, `must be ≤ ${max}, got ${v}`);
     return v as number;
   }
 
@@ -155,6 +156,16 @@ class Fields {
 
 const SUPPORTED_MODELS =
   'supported: BERT-family encoders (model_type "bert": BertModel, BertForMaskedLM, BertForPreTraining, …)';
+
+/** Largest accepted value of each config.json dimension. */
+export const BERT_DIM_LIMITS = {
+  hidden_size: 65_536,
+  num_hidden_layers: 512,
+  intermediate_size: 1 << 20,
+  max_position_embeddings: 1 << 20,
+  type_vocab_size: 65_536,
+  vocab_size: 10_000_000,
+} as const;
 
 /** config.json of a BERT encoder; defaults are transformers' BertConfig defaults. */
 export function parseBertConfig(json: unknown, file = 'config.json'): BertConfig {
@@ -192,20 +203,23 @@ export function parseBertConfig(json: unknown, file = 'config.json'): BertConfig
     f.fail('position_embedding_type', `is "${positionType}"; only "absolute" is supported`);
   }
 
-  const hiddenSize = f.int('hidden_size');
-  const numAttentionHeads = f.int('num_attention_heads');
+  // Upper bounds far above any BERT (large: 1024 hidden, 24 layers, 4096 intermediate), so a
+  // corrupt or hostile config fails here instead of sizing parameter tables from its numbers.
+  const B = BERT_DIM_LIMITS;
+  const hiddenSize = f.int('hidden_size', undefined, 1, B.hidden_size);
+  const numAttentionHeads = f.int('num_attention_heads', undefined, 1, B.hidden_size);
   if (hiddenSize % numAttentionHeads !== 0) {
     f.fail('hidden_size', `(${hiddenSize}) must be divisible by num_attention_heads (${numAttentionHeads})`);
   }
 
   return {
     hiddenSize,
-    numHiddenLayers: f.int('num_hidden_layers'),
+    numHiddenLayers: f.int('num_hidden_layers', undefined, 1, B.num_hidden_layers),
     numAttentionHeads,
-    intermediateSize: f.int('intermediate_size'),
-    maxPositionEmbeddings: f.int('max_position_embeddings', 512),
-    typeVocabSize: f.int('type_vocab_size', 2),
-    vocabSize: f.int('vocab_size'),
+    intermediateSize: f.int('intermediate_size', undefined, 1, B.intermediate_size),
+    maxPositionEmbeddings: f.int('max_position_embeddings', 512, 1, B.max_position_embeddings),
+    typeVocabSize: f.int('type_vocab_size', 2, 1, B.type_vocab_size),
+    vocabSize: f.int('vocab_size', undefined, 1, B.vocab_size),
     layerNormEps: f.num('layer_norm_eps', 1e-12, Number.MIN_VALUE, 1),
     hiddenAct: 'gelu',
     hiddenDropoutProb: f.num('hidden_dropout_prob', 0.1, 0, 1),

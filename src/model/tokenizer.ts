@@ -75,8 +75,11 @@ export class TextTokenizer {
     if (!isObject(tokenizerConfig)) throw new TokenizerConfigError('tokenizer_config.json: expected a JSON object');
     if (!isObject(tokenizerJson.model)) throw new TokenizerConfigError('tokenizer.json: missing "model"');
 
+    // The library trusts every id it is given (an id of 2^31 makes it grow an array to that
+    // length), so the ids and the fields its encoder relies on are checked before it sees them.
+    const libraryJson = checkModel(tokenizerJson);
     try {
-      this.inner = new Tokenizer(tokenizerJson, tokenizerConfig);
+      this.inner = new Tokenizer(libraryJson, tokenizerConfig);
     } catch (e) {
       throw new TokenizerConfigError(`tokenizer.json: cannot build tokenizer: ${(e as Error).message}`);
     }
@@ -92,6 +95,9 @@ export class TextTokenizer {
     this.vocabSize = maxId + 1;
 
     const padFromJson = isObject(tokenizerJson.padding) ? tokenizerJson.padding.pad_id : undefined;
+    if (padFromJson !== undefined && padFromJson !== null && !this.isTokenId(padFromJson)) {
+      fail(`tokenizer.json: padding.pad_id ${JSON.stringify(padFromJson)} is not a token id (an integer in [0, ${this.vocabSize}))`);
+    }
     this.padTokenId =
       this.configTokenId(tokenizerConfig, 'pad_token') ??
       (typeof padFromJson === 'number' ? padFromJson : undefined) ??
@@ -189,7 +195,22 @@ export class TextTokenizer {
 
   private contentIds(text: string): number[] {
     const t = this.doLowerCase ? text.toLowerCase() : text;
-    return this.inner.encode(t, { add_special_tokens: false }).ids;
+    const { ids, tokens } = this.inner.encode(t, { add_special_tokens: false });
+    // A word the vocabulary cannot spell maps to the unknown token; without one the library
+    // yields `undefined`, which an Int32Array would silently store as token 0.
+    ids.forEach((id, i) => {
+      if (!this.isTokenId(id)) {
+        fail(
+          `tokenizer.json: the token ${JSON.stringify(tokens[i])} of ${JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text)} ` +
+            `has no id (got ${JSON.stringify(id) ?? 'undefined'}); the model has no usable "unk_token" for words outside its vocabulary`,
+        );
+      }
+    });
+    return ids;
+  }
+
+  private isTokenId(id: unknown): id is number {
+    return typeof id === 'number' && Number.isInteger(id) && id >= 0 && id < this.vocabSize;
   }
 
   private configTokenId(config: JsonObject, key: string): number | undefined {
@@ -208,8 +229,17 @@ export class TextTokenizer {
   // reading of the post-processor agrees with the library's own on a probe text.
   private checkTemplate(): void {
     const probe = 'Hello world 123';
-    const ours = this.encode(probe);
-    const theirs = this.inner.encode(this.doLowerCase ? probe.toLowerCase() : probe).ids;
+    let ours: number[], theirs: number[];
+    try {
+      ours = this.encode(probe);
+      theirs = this.inner.encode(this.doLowerCase ? probe.toLowerCase() : probe).ids;
+      // Words outside any small vocabulary, accents, CJK and an emoji: the paths (sub-words,
+      // unknown words, normalisation) a damaged configuration would make fail on real text.
+      for (const text of PROBE_TEXTS) this.contentIds(text);
+    } catch (e) {
+      if (e instanceof TokenizerConfigError) throw e;
+      throw new TokenizerConfigError(`tokenizer.json: the tokenizer fails on a probe text: ${(e as Error).message}`);
+    }
     if (ours.length !== theirs.length || ours.some((id, i) => id !== theirs[i])) {
       throw new TokenizerConfigError(
         `tokenizer.json: post_processor adds special tokens we do not understand ` +
@@ -221,6 +251,91 @@ export class TextTokenizer {
 
 function fail(message: string): never {
   throw new TokenizerConfigError(message);
+}
+
+const PROBE_TEXTS = ['Hello world 123', 'unbelievably xqzzyvw-Qwerty ÀÉÎ ñ 下雨了 😀 ' + 'x'.repeat(120), ''];
+
+/** Above any real vocabulary (BERT 30k, multilingual 250k); ids past it are refused outright. */
+const MAX_TOKEN_ID = 10_000_000;
+/** Ids may leave gaps, but not more than this many past the number of tokens the file declares. */
+const MAX_ID_GAP = 65_536;
+
+/**
+ * Checks every token id in `model.vocab` and `added_tokens` (integers, in a bound derived from
+ * how many tokens there are, one token per id) and the WordPiece fields the library's encoder
+ * uses unchecked. Returns the JSON to hand the library: the same object, or a copy with
+ * WordPiece's `continuing_subword_prefix` default ("##") filled in.
+ */
+function checkModel(json: JsonObject): JsonObject {
+  const model = json.model as JsonObject;
+  const vocab = isObject(model.vocab) ? model.vocab : undefined;
+  const addedRaw = json.added_tokens;
+  if (addedRaw !== undefined && addedRaw !== null && !Array.isArray(addedRaw)) fail('tokenizer.json: "added_tokens" must be an array');
+  const added: unknown[] = Array.isArray(addedRaw) ? addedRaw : [];
+  const vocabEntries = vocab ? Object.entries(vocab) : [];
+  const bound = Math.min(MAX_TOKEN_ID, vocabEntries.length + added.length + MAX_ID_GAP);
+  const checkId = (where: string, token: string, id: unknown): number => {
+    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id >= bound) {
+      fail(
+        `tokenizer.json: ${where} token ${JSON.stringify(token)} has id ${JSON.stringify(id) ?? String(id)}; ` +
+          `token ids must be integers in [0, ${bound}) (the file declares ${vocabEntries.length + added.length} tokens)`,
+      );
+    }
+    return id as number;
+  };
+
+  // One token per id: two tokens sharing an id would share an embedding row.
+  const byId = new Map<number, string>();
+  const vocabIds = new Map<string, number>();
+  for (const [token, raw] of vocabEntries) {
+    const id = checkId('model.vocab', token, raw);
+    const other = byId.get(id);
+    if (other !== undefined) fail(`tokenizer.json: model.vocab tokens ${JSON.stringify(other)} and ${JSON.stringify(token)} both have id ${id}`);
+    byId.set(id, token);
+    vocabIds.set(token, id);
+  }
+  const addedIds = new Map<number, string>();
+  added.forEach((t, i) => {
+    if (!isObject(t) || typeof t.content !== 'string') fail(`tokenizer.json: added_tokens[${i}] must be an object with a string "content"`);
+    const token = (t as JsonObject).content as string;
+    const id = checkId(`added_tokens[${i}]`, token, (t as JsonObject).id);
+    const inVocab = vocabIds.get(token);
+    if (inVocab !== undefined && inVocab !== id) {
+      fail(`tokenizer.json: added token ${JSON.stringify(token)} has id ${id} but model.vocab gives it id ${inVocab}`);
+    }
+    const owner = addedIds.get(id) ?? (inVocab === undefined ? byId.get(id) : undefined);
+    if (owner !== undefined && owner !== token) fail(`tokenizer.json: added token ${JSON.stringify(token)} has id ${id}, which is already ${JSON.stringify(owner)}'s`);
+    addedIds.set(id, token);
+  });
+
+  if (model.type !== 'WordPiece') return json;
+  if (!vocab) fail('tokenizer.json: WordPiece model.vocab must be an object of token → id');
+  const unk = model.unk_token;
+  if (typeof unk !== 'string' || !vocabIds.has(unk)) {
+    fail(
+      `tokenizer.json: WordPiece model.unk_token is ${JSON.stringify(unk) ?? 'missing'}; it must name a token of model.vocab ` +
+        '(words outside the vocabulary are encoded as that token)',
+    );
+  }
+  const maxChars = model.max_input_chars_per_word;
+  if (maxChars !== undefined && maxChars !== null && !(typeof maxChars === 'number' && Number.isInteger(maxChars) && maxChars > 0)) {
+    fail(`tokenizer.json: WordPiece model.max_input_chars_per_word must be a positive integer, got ${JSON.stringify(maxChars)}`);
+  }
+  const prefix = model.continuing_subword_prefix;
+  if (typeof prefix === 'string') return json;
+  if (prefix !== undefined && prefix !== null) {
+    fail(`tokenizer.json: WordPiece model.continuing_subword_prefix must be a string, got ${JSON.stringify(prefix)}`);
+  }
+  // The Rust library's default; the JS library would otherwise prefix sub-words with "undefined".
+  return { ...json, model: { ...model, continuing_subword_prefix: '##' } };
+}
+
+function checkTypeId(v: unknown, where: string): number {
+  if (v === undefined || v === null) return 0;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= 1024) {
+    fail(`tokenizer.json: post_processor ${where} type_id must be a small non-negative integer, got ${JSON.stringify(v)}`);
+  }
+  return v as number;
 }
 
 const EMPTY_TEMPLATE: SingleTemplate = { prefix: [], prefixTypes: [], suffix: [], suffixTypes: [], contentType: 0 };
@@ -265,10 +380,10 @@ function readTemplateProcessing(obj: JsonObject, tokenToId: (t: string) => numbe
   for (const item of single) {
     if (isObject(item) && isObject(item.Sequence)) {
       seenSequence = true;
-      t.contentType = typeof item.Sequence.type_id === 'number' ? item.Sequence.type_id : 0;
+      t.contentType = checkTypeId(item.Sequence.type_id, 'Sequence');
     } else if (isObject(item) && isObject(item.SpecialToken)) {
       const name = item.SpecialToken.id;
-      const typeId = typeof item.SpecialToken.type_id === 'number' ? item.SpecialToken.type_id : 0;
+      const typeId = checkTypeId(item.SpecialToken.type_id, 'SpecialToken');
       if (typeof name !== 'string') fail('tokenizer.json: TemplateProcessing SpecialToken without an id');
       const entry = specials[name as string];
       // A special-token entry can expand to several ids; fall back to the vocabulary if absent.

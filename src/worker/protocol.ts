@@ -236,9 +236,10 @@ export interface OnnxVerificationReport {
 
 export type { DatasetSummary, EvalPoint as SavedEvalPoint, LossPoint, RunRecord, RunSummary, StoredModelSource } from '../storage/records.ts';
 export type { StorageEstimateInfo } from '../storage/quota.ts';
+type StorageEstimateInfoBase = import('../storage/quota.ts').StorageEstimateInfo;
 
 /** How much room the studio has, and whether it can keep anything at all. */
-export interface StorageStatus extends import('../storage/quota.ts').StorageEstimateInfo {
+export interface StorageStatus extends StorageEstimateInfoBase {
   /** False where runs and datasets cannot be kept (no IndexedDB, Node). */
   readonly enabled: boolean;
   /** Why storage is off, when it is. */

@@ -8,6 +8,7 @@ import { memoryFiles, urlFiles } from '../io/url-files.ts';
 import ortWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
 import ortMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
 import { configureOnnxRuntime } from './onnx-verify.ts';
+import { browserStudioStorage } from '../storage/browser-storage.ts';
 import { StudioApi, type StudioEnvironment } from './studio-api.ts';
 
 /**
@@ -64,6 +65,8 @@ const browserEnvironment: StudioEnvironment = {
   async parseDataset(name, bytes, mapping) {
     return loadTrainingFile(name, bytes, mapping ? { file: name, mapping } : { file: name });
   },
+  // Runs, their weights and datasets, kept between visits (IndexedDB + OPFS + Web Locks).
+  storage: browserStudioStorage(),
 };
 
 /** Hands the zip's buffer to the page instead of copying it (hundreds of MB with ONNX files). */

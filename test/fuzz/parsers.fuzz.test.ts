@@ -180,12 +180,13 @@ describe('JSONL parser (jsonl.ts)', () => {
     );
   });
 
-  // BUG (jsonl.ts JsonlParser.appendPending → exceedsUtf8Bytes): while a line streams in, every
+  // Regression, was a bug (jsonl.ts JsonlParser.appendPending → exceedsUtf8Bytes): while a line streams in, every
   // chunk re-encodes the whole pending line once it is longer than maxLineBytes/3 UTF-16 units,
   // so a ~1 MB line delivered in small chunks (a slow network stream) costs O(n²): ~1 s for
   // 1 KiB chunks here (~4.6 s for 256 B), ~50× the same line in 64 KiB chunks. Expected: linear (count bytes
   // per appended part instead of re-encoding the accumulated line).
-  it.fails('streams a long line in small chunks in time linear in its length', () => {
+  // Fixed: the pending line is kept as parts with a running UTF-8 byte count.
+  it('streams a long line in small chunks in time linear in its length', () => {
     const line = '{"anchor":"' + 'a'.repeat(1_000_000 - 40) + '","positive":"b"}\n';
     const time = (chunk: number) => {
       const t0 = performance.now();
@@ -374,15 +375,18 @@ describe('CSV parser (csv.ts)', () => {
     );
   });
 
-  it('round-trips fields whatever newline style quoted fields hold (fields only)', async () => {
+  // Line numbers count "\r\n", "\r" and "\n" as an editor does, whichever the file's record
+  // separator is (a quoted "\n" in a "\r\n" file once left endLine and later rows one short).
+  it('round-trips fields whatever newline style quoted fields hold; line numbers exact', async () => {
     await fuzz(
       'csv round trip (mixed inner newlines)',
       csvDoc('mixed'),
       (doc) => {
-        const { text } = renderCsv(doc);
+        const { text, startLines, endLines } = renderCsv(doc);
         const r = parseCsv(text, { file: 'mixed.csv', delimiter: doc.delim });
         expect(r.issues).toEqual([]);
         expect(r.rows.map((row) => Object.values(row.value))).toEqual(doc.rows);
+        expect(r.rows.map((row) => [row.line, row.endLine])).toEqual(startLines.map((l, i) => [l, endLines[i]]));
       },
       { numRuns: 300, maxMsPerInput: 200 },
     );
@@ -435,19 +439,24 @@ describe('CSV parser (csv.ts)', () => {
     );
   });
 
-  // BUG (csv.ts parseCsv/typeColumns): a header cell named "__proto__" is assigned with
+  // Regression, was a bug (csv.ts parseCsv/typeColumns): a header cell named "__proto__" is assigned with
   // `value[name] = fields[i]` on a plain object, which sets the prototype instead of a field (the
   // column is silently lost), and typeColumns then calls `.trim()` on Object.prototype:
   // parseCsv('__proto__,anchor\nx,y\n') throws "TypeError: value[col].trim is not a function".
   // Expected: the column is kept like any other (Object.create(null) rows, or defineProperty).
-  it.fails('keeps header names that are Object.prototype keys as ordinary columns', async () => {
+  // Fixed: rows are null-prototype objects.
+  it('keeps header names that are Object.prototype keys as ordinary columns', async () => {
     await fuzz(
       'csv prototype-ish header names',
       fc.record({ name: fc.constantFrom('__proto__', 'constructor', 'toString', 'hasOwnProperty'), cell: fc.constantFrom('x', '1', '') }),
-      ({ name, cell }) => {
+      async ({ name, cell }) => {
         const r = parseCsv(`${name},anchor\n${cell},y\n`, { file: 'p.csv' });
         expect(r.columns).toEqual([name, 'anchor']);
         expect(Object.keys(r.rows[0].value)).toEqual([name, 'anchor']);
+        // And through shape detection and validation: the column is an ordinary extra one.
+        const loaded = await loadTrainingFile('p.csv', enc.encode(`anchor,${name},positive\nx,${cell},y\n`));
+        expect(loaded.report.issues).toEqual([]);
+        expect(loaded.examples.map((e) => e.texts)).toEqual([['x', 'y']]);
       },
       { numRuns: 20, maxMsPerInput: 50, examples: [{ name: '__proto__', cell: 'x' }] },
     );
@@ -587,13 +596,14 @@ describe('Parquet parser (parquet.ts)', () => {
     });
   });
 
-  // BUG (parquet.ts `parsers.stringFromBytes` and the issue message at line ~87): when a corrupt
+  // Regression, was a bug (parquet.ts `parsers.stringFromBytes` and the issue message at line ~87): when a corrupt
   // schema turns a UTF8 column's physical type into BOOLEAN, hyparquet hands stringFromBytes a
   // boolean; decodeUtf8Strict(true) fails, invalidUtf8Offset(true) is -1, and the row loop crashes
   // on `v.byte.toString(16)`: "TypeError: Cannot read properties of undefined (reading
   // 'toString')" escapes parseParquet. Input: SMALL_PARQUET below with byte 303 set to 0.
   // Expected: ParquetFileError naming the file (or a bad-utf8 issue), never a TypeError.
-  it.fails('refuses every corrupted file with a ParquetFileError naming the file', async () => {
+  // Fixed: a non-bytes value becomes a marker that parseParquet turns into a ParquetFileError.
+  it('refuses every corrupted file with a ParquetFileError naming the file', async () => {
     await countingUnhandled(async () => {
       await fuzz(
         'parquet byte corruption (error type)',
@@ -608,13 +618,14 @@ describe('Parquet parser (parquet.ts)', () => {
     });
   });
 
-  // BUG (parquet.ts parseParquet → hyparquet parquetReadObjects): hyparquet reads a row group's
+  // Regression, was a bug (parquet.ts parseParquet → hyparquet parquetReadObjects): hyparquet reads a row group's
   // column chunks concurrently; when one fails, parseParquet rejects with a ParquetFileError but
   // the other chunks' promises reject later with nobody listening. In Node (the CLI) an unhandled
   // rejection kills the process: SMALL_PARQUET with bytes [216]=236, [341]=72, [37]=105 prints
   // "cannot read rows 1–2: …" and then dies with "RangeError: Invalid typed array length: 26884"
   // from hyparquet/src/plain.js. Expected: every failure of the read is awaited/handled.
-  it.fails('leaves no unhandled promise rejection behind when a corrupted file is refused', async () => {
+  // Fixed: parseParquet checks that every row group's column chunks match the schema one to one before hyparquet starts any read.
+  it('leaves no unhandled promise rejection behind when a corrupted file is refused', async () => {
     await countingUnhandled(async (count) => {
       await fuzz(
         'parquet byte corruption (unhandled rejections)',
@@ -695,13 +706,14 @@ describe('loadTrainingFile (load-file.ts)', () => {
     );
   });
 
-  // BUG (utf8.ts decodeUtf8Lines + load-file.ts refuseBadLines): bad bytes are located by counting
+  // Regression, was a bug (utf8.ts decodeUtf8Lines + load-file.ts refuseBadLines): bad bytes are located by counting
   // 0x0A only, but CSV files with classic-Mac "\r" line ends are parsed by papaparse line by line.
   // Every bad byte is then blamed on line 1 (the header), so the row that really holds it is KEPT
   // with U+FFFD in its text (silent corruption) and the issue says "line 1 … the row was skipped".
   // Input: bytes of "anchor,positive\rx,y\r" + 0xFF + "a,b\r" as d.csv → examples include
   // ["\uFFFDa","b"]. Expected: row on line 3 refused with a bad-utf8 issue on line 3.
-  it.fails('refuses rows with bad bytes in CSV files with \\r line ends too', async () => {
+  // Fixed: decodeUtf8Lines counts line ends as the parser does (CSV: \r\n, \r, \n; JSONL: \n).
+  it('refuses rows with bad bytes in CSV files with \\r line ends too', async () => {
     await fuzz(
       'load-file bad utf-8 rows, \\r line ends',
       fc.integer({ min: 1, max: 8 }),

@@ -225,14 +225,28 @@ describe('safetensors: hostile headers', () => {
     );
   });
 
-  // BUG (safetensors.ts parseSafetensors, the "__metadata__" loop): `metadata[k] = v` on a plain
-  // object turns a "__proto__" key into a prototype assignment, so {"__metadata__":
-  // {"__proto__":"x"}} parses with that entry silently dropped (metadata is {}). Minor, but it is
-  // silent data loss on a round trip. Expected: kept as an own key (Object.create(null) or
-  // defineProperty), or refused.
-  it.fails('keeps every metadata key, including prototype-ish ones', () => {
+  // Regression (safetensors.ts parseSafetensors, the "__metadata__" loop): `metadata[k] = v` on a
+  // plain object took a "__proto__" key as a prototype assignment, so {"__metadata__":
+  // {"__proto__":"x"}} parsed with that entry silently dropped. Metadata is now a
+  // null-prototype record: every key is kept, and written back by writeSafetensors.
+  it('keeps every metadata key, including prototype-ish ones', () => {
     const meta = JSON.parse('{"__proto__":"x","constructor":"y"}') as Record<string, string>;
     const parsed = parseSafetensors(fileWith({ __metadata__: meta }), 'm.safetensors');
     expect(Object.keys(parsed.metadata).sort()).toEqual(['__proto__', 'constructor']);
+    expect(parsed.metadata['__proto__']).toBe('x');
+    const again = parseSafetensors(writeSafetensors([], parsed.metadata), 'm2.safetensors');
+    expect(Object.keys(again.metadata).sort()).toEqual(['__proto__', 'constructor']);
+  });
+
+  // A dimension past 2^53 − 1 next to a 0 made the product 0, so the shape was accepted with a
+  // dimension JSON.parse had rounded (e.g. [1e300, 0]).
+  it('refuses shapes with a dimension past 2^53 − 1 even when another dimension is 0', () => {
+    for (const d of [2 ** 53, 1e300, 2 ** 64]) {
+      const error = thrown(() => parseSafetensors(fileWith({ w: { dtype: 'F32', shape: [d, 0], data_offsets: [0, 0] } }), 'z.safetensors'));
+      expectSpecificError(error, [SafetensorsError], ['z.safetensors']);
+      expect(error.message).toContain('"w"');
+    }
+    // Large but exact dimensions beside a zero are still a valid empty tensor.
+    expect(parseSafetensors(fileWith({ w: { dtype: 'F32', shape: [2 ** 40, 0], data_offsets: [0, 0] } })).tensors.get('w')!.data.length).toBe(0);
   });
 });

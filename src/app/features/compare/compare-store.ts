@@ -27,34 +27,48 @@ export function compareKey(settings: RetrievalSettings, revision: number): strin
   return JSON.stringify([revision, settings.pooling, settings.normalize, settings.includePrompt, settings.queryTemplate, settings.corpusTemplate]);
 }
 
-const progress = (id: string, label: string) =>
-  callback((stage: string, done: number, total: number) => useSession.getState().setJob(id, { label: `${label}: ${stage}`, done, total }));
+/**
+ * A job's progress callback and its end. Progress messages travel on their own channel and can
+ * arrive after the job's result, so a closed job ignores them instead of reappearing.
+ */
+function progress(id: string, label: string) {
+  let open = true;
+  useSession.getState().setJob(id, { label, done: 0, total: 0 });
+  return {
+    report: callback((stage: string, done: number, total: number) => {
+      if (open) useSession.getState().setJob(id, { label: `${label}: ${stage}`, done, total });
+    }),
+    close: () => {
+      open = false;
+      useSession.getState().setJob(id, null);
+    },
+  };
+}
 
 type Set = (patch: Partial<CompareResults>) => void;
 type Get = () => CompareResults;
 
 /** compare() then project(); a result is kept only if nobody asked for other settings meanwhile. */
 async function runJobs(key: string, settings: RetrievalSettings, set: Set, get: Get): Promise<void> {
-  const session = useSession.getState();
+  const comparing = progress('compare', 'Comparing');
   try {
-    session.setJob('compare', { label: 'Comparing', done: 0, total: 0 });
-    const comparison = await studio().compare(settings, TOP_K, progress('compare', 'Comparing'));
+    const comparison = await studio().compare(settings, TOP_K, comparing.report);
     if (get().key !== key) return;
     set({ comparison, compareState: 'done', projectState: 'running' });
   } catch (e) {
     if (get().key === key) set({ compareState: 'failed', compareError: (e as Error).message });
     return;
   } finally {
-    session.setJob('compare', null);
+    comparing.close();
   }
+  const projecting = progress('project', 'UMAP');
   try {
-    session.setJob('project', { label: 'UMAP', done: 0, total: 0 });
-    const projection = await studio().project(settings, progress('project', 'UMAP'));
+    const projection = await studio().project(settings, projecting.report);
     if (get().key === key) set({ projection, projectState: 'done' });
   } catch (e) {
     if (get().key === key) set({ projectState: 'failed', projectError: (e as Error).message });
   } finally {
-    session.setJob('project', null);
+    projecting.close();
   }
 }
 

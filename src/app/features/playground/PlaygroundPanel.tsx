@@ -35,9 +35,16 @@ export function PlaygroundPanel() {
   const canRetrieve = dataset !== null && dataset.evalQueries > 0 && dataset.corpusSize > 0;
   const { queries: evalQueries, error: queriesError } = useEvalQueries(dataset?.rows ?? 0, revision, canRetrieve);
 
+  // A new dataset brings new eval queries: start from its first one, not the old file's query.
+  const datasetFile = dataset?.file ?? null;
   useEffect(() => {
-    if (evalQueries.length > 0 && !usePlayground.getState().query) setQuery(evalQueries[0]);
-  }, [evalQueries, setQuery]);
+    const state = usePlayground.getState();
+    if (evalQueries.length === 0) return;
+    if (!state.query || state.datasetFile !== datasetFile) {
+      setQuery(evalQueries[0]);
+      state.setDatasetFile(datasetFile);
+    }
+  }, [evalQueries, setQuery, datasetFile]);
 
   const q = query.trim();
   const evalCurrent = useLatestAsync(canRetrieve ? requestKey({ s: current, weights, revision }) : null, () => studio().evaluate(current, weights));

@@ -5,13 +5,18 @@ import type { WeightsState } from '../../../worker/protocol.ts';
 interface PlaygroundState {
   query: string;
   weights: WeightsState;
+  /** The dataset the query was picked from. */
+  datasetFile: string | null;
   setQuery(query: string): void;
+  setDatasetFile(file: string | null): void;
   setWeights(weights: WeightsState): void;
 }
 
 export const usePlayground = create<PlaygroundState>()((set) => ({
   query: '',
   weights: 'base',
+  datasetFile: null,
   setQuery: (query) => set({ query }),
+  setDatasetFile: (datasetFile) => set({ datasetFile }),
   setWeights: (weights) => set({ weights }),
 }));

@@ -1,0 +1,178 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { loadTrainingFile } from '../data/load-file.ts';
+import { CpuBackend } from '../engine/cpu/cpu-backend.ts';
+import { folderFiles } from '../io/folder-files.ts';
+import { MemoryLockManager, RunLocks } from '../storage/locks.ts';
+import { MemoryDisk } from '../storage/memory-opfs.ts';
+import { RunFiles } from '../storage/opfs.ts';
+import { memoryStores, type RecordStores } from '../storage/stores.ts';
+import { StudioStorage } from '../storage/studio-storage.ts';
+import { HAVE_FIXTURES, TINY_BERT_MODEL_DIR } from '../../test/support/tiny-bert.ts';
+import type { RetrievalSettings, TrainingConfig, TrainingEvent } from './protocol.ts';
+import { StudioApi } from './studio-api.ts';
+
+const SETTINGS: RetrievalSettings = { pooling: 'mean', normalize: true, includePrompt: true, queryTemplate: '{text}', corpusTemplate: '{text}' };
+const CONFIG: TrainingConfig = {
+  loss: 'mnrl', epochs: 1, batchSize: 8, learningRate: 2e-3, warmupSteps: 0, weightDecay: 0, maxSeqLength: 32,
+  scheduler: 'constant', seed: 7, matryoshkaDims: [], evalEvery: 2,
+};
+const DATA = 'public/samples/support-faq.jsonl';
+const BUILTIN = 'public/models/builtin';
+
+/** One browser profile: record stores, an OPFS disk and the Web Locks every tab shares. */
+function profile(disk = new MemoryDisk()) {
+  return { stores: memoryStores(), disk, locks: new MemoryLockManager() };
+}
+
+/** A tab of the studio in that profile: its own worker, its own locks held. */
+async function tab(p: { stores: RecordStores; disk: MemoryDisk; locks: MemoryLockManager }) {
+  const storage = new StudioStorage({
+    stores: async () => p.stores,
+    files: new RunFiles(async () => p.disk.root),
+    locks: new RunLocks(p.locks),
+    storageManager: { estimate: async () => ({ usage: p.disk.used, quota: Number.isFinite(p.disk.quota) ? p.disk.quota : 1e12 }), persisted: async () => false },
+  });
+  const saved: string[] = [];
+  const saveRun = storage.saveRun.bind(storage);
+  storage.saveRun = (record, weights) => {
+    saved.push(`${record.state}${weights ? '+weights' : ''}`);
+    return saveRun(record, weights);
+  };
+  const api = new StudioApi({
+    createBackend: async () => ({ backend: new CpuBackend() }),
+    // The tiny fixture model plays a Hub model (fast on the CPU); the built-in one is itself.
+    resolveModel: async (source) =>
+      source.kind === 'hub'
+        ? { files: folderFiles(TINY_BERT_MODEL_DIR), name: source.repoId, randomWeights: true }
+        : { files: folderFiles(BUILTIN), name: 'built-in (random weights)', randomWeights: true },
+    parseDataset: async (name, bytes, mapping) => loadTrainingFile(name, bytes, mapping ? { file: name, mapping } : { file: name }),
+    storage,
+  });
+  await api.init('cpu');
+  return { api, storage, saved };
+}
+
+async function withData(t: Awaited<ReturnType<typeof tab>>) {
+  await t.api.loadModel({ kind: 'hub', repoId: 'test/tiny-bert', token: 'secret' }, () => {});
+  return t.api.loadDataset('support-faq.jsonl', new Uint8Array(readFileSync(DATA)), { evalFraction: 0.3, seed: 1 });
+}
+
+describe.skipIf(!HAVE_FIXTURES)('the studio keeps runs and datasets', () => {
+  it('saves a run when it pauses and when it finishes, reopens it in another tab, and refuses a second writer', async () => {
+    const p = profile();
+    const a = await tab(p);
+    await withData(a);
+    expect((await a.api.listDatasets()).map((d) => d.name)).toEqual(['support-faq.jsonl']);
+    expect(await a.api.lastSession()).toMatchObject({ model: { kind: 'hub', repoId: 'test/tiny-bert' }, dataset: { name: 'support-faq.jsonl', split: { evalFraction: 0.3, seed: 1 } } });
+
+    const events: TrainingEvent[] = [];
+    await a.api.train(CONFIG, SETTINGS, (e) => {
+      events.push(e);
+      if (e.type === 'step' && e.step === 1) a.api.pause();
+      if (e.type === 'state' && e.state === 'paused') setTimeout(() => a.api.resume(), 5);
+    });
+    expect(a.saved).toEqual(['paused+weights', 'finished+weights']);
+    const [summary] = await a.api.listRuns();
+    const steps = events.filter((e) => e.type === 'step').length;
+    expect(summary).toMatchObject({ modelName: 'test/tiny-bert', datasetName: 'support-faq.jsonl', loss: 'mnrl', step: steps, totalSteps: steps, state: 'finished', hasWeights: true });
+    expect(summary.mrrBefore).not.toBeNull();
+    expect(summary.mrrAfter).not.toBe(summary.mrrBefore);
+    expect(p.disk.paths()).toEqual([`runs/${summary.id}/weights.safetensors`]);
+    const history = JSON.parse(await a.api.exportRunHistory(summary.id));
+    expect(history.run.lossCurve).toHaveLength(steps);
+    expect(history.run.evalHistory[0].step).toBe(0);
+    expect(history.run.config).toEqual(CONFIG);
+    expect(history.run.model.source).toEqual({ kind: 'hub', repoId: 'test/tiny-bert' });
+    // The Hub token is never kept.
+    expect(JSON.stringify(history)).not.toContain('secret');
+    expect(JSON.stringify(await a.api.lastSession())).not.toContain('secret');
+
+    // A second tab (a reload while the first is still open): the run is the first tab's.
+    const b = await tab(p);
+    await withData(b);
+    await expect(b.api.openRun(summary.id)).rejects.toThrow(/open in another tab/);
+    await expect(b.api.deleteRun(summary.id)).rejects.toThrow(/open in another tab/);
+
+    // The first tab moves on to another run (cancelled: its weights are kept too) and lets go.
+    await a.api.train({ ...CONFIG, evalEvery: 0 }, SETTINGS, (e) => {
+      if (e.type === 'step' && e.step === 1) a.api.cancel();
+    });
+    expect(a.saved.slice(2)).toEqual(['cancelled+weights']);
+    const opened = await b.api.openRun(summary.id);
+    expect(opened.run.id).toBe(summary.id);
+    expect(opened.notes).toEqual([]);
+    // The reopened weights give back the metrics the run ended with.
+    const after = await b.api.evaluate(SETTINGS, 'trained');
+    expect(after.metrics.mrrAt10).toBeCloseTo(summary.mrrAfter!, 6);
+    const before = await b.api.evaluate(SETTINGS, 'base');
+    expect(before.metrics.mrrAt10).toBeCloseTo(summary.mrrBefore!, 6);
+
+    await b.api.deleteRun(summary.id);
+    expect((await a.api.listRuns()).map((r) => r.state)).toEqual(['cancelled']);
+    expect(p.disk.paths()).toHaveLength(1);
+  });
+
+  it('explains instead of opening a run of another model', async () => {
+    const p = profile();
+    const a = await tab(p);
+    await withData(a);
+    await a.api.train({ ...CONFIG, evalEvery: 0 }, SETTINGS, () => {});
+    const [run] = await a.api.listRuns();
+    const c = await tab(p);
+    await expect(c.api.openRun(run.id)).rejects.toThrow(/This run fine-tuned test\/tiny-bert from the Hub. Load that model in the Model panel first/);
+    await c.api.loadModel({ kind: 'builtin' }, () => {});
+    await expect(c.api.openRun(run.id)).rejects.toThrow(/but the loaded model is built-in \(random weights\).*Load test\/tiny-bert from the Hub in the Model panel/);
+  });
+
+  it('a full disk keeps the run record, says so, and the earlier weights stay readable', async () => {
+    const p = profile();
+    const a = await tab(p);
+    await withData(a);
+    let step = 0, pausedAt = -1;
+    await a.api.train({ ...CONFIG, evalEvery: 0 }, SETTINGS, (e) => {
+      if (e.type === 'step') step = e.step;
+      if (e.type === 'step' && e.step === 1) a.api.pause();
+      if (e.type === 'state' && e.state === 'paused') {
+        pausedAt = step;
+        // Nearly nothing left once the pause's weights are written.
+        setTimeout(() => void a.api.waitForSaves().then(() => {
+          p.disk.quota = p.disk.used + 4096;
+          a.api.resume();
+        }), 5);
+      }
+    });
+    const [run] = await a.api.listRuns();
+    const record = await a.api.getRun(run.id);
+    expect(record.state).toBe('finished');
+    expect(pausedAt).toBeGreaterThan(0);
+    expect(pausedAt).toBeLessThan(record.step);
+    expect(record.weights?.step).toBe(pausedAt);
+    expect(record.weightsProblem).toMatch(/Not enough storage space/);
+    const status = await a.api.storageEstimate();
+    expect(status).toMatchObject({ enabled: true, nearlyFull: true });
+    expect(status.saveProblem).toMatch(/Not enough storage space.*untouched/);
+    // Reopening gives the weights saved at the pause.
+    const b = await tab(p);
+    await withData(b);
+    // The first tab still holds its run; once it lets go, the second may open it.
+    await expect(b.api.openRun(run.id)).rejects.toThrow(/open in another tab/);
+    a.storage.locks.releaseAll();
+    const opened = await b.api.openRun(run.id);
+    expect(opened.run.weights?.step).toBe(pausedAt);
+  });
+
+  it('restores the last dataset with its split', async () => {
+    const p = profile();
+    const a = await tab(p);
+    await withData(a);
+    a.api.setSplit({ evalFraction: 0.25, seed: 9 });
+    await new Promise((r) => setTimeout(r, 10));
+    const b = await tab(p);
+    const session = await b.api.lastSession();
+    expect(session.dataset?.split).toEqual({ evalFraction: 0.25, seed: 9 });
+    const restored = await b.api.openDataset(session.dataset!.id);
+    expect(restored.info.file).toBe('support-faq.jsonl');
+    expect(restored.info.rows).toBeGreaterThan(0);
+  });
+});
