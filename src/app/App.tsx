@@ -4,6 +4,8 @@ import { DataPanel } from './features/data/DataPanel.tsx';
 import { ExportPanel } from './features/export/ExportPanel.tsx';
 import { ModelPanel } from './features/model/ModelPanel.tsx';
 import { PlaygroundPanel } from './features/playground/PlaygroundPanel.tsx';
+import { RestoreNotice } from './features/runs/RestoreNotice.tsx';
+import { RunsPanel } from './features/runs/RunsPanel.tsx';
 import { TrainPanel } from './features/train/TrainPanel.tsx';
 import { BackendBadge } from './shell/BackendBadge.tsx';
 import { JobBar } from './shell/JobBar.tsx';
@@ -18,6 +20,7 @@ const PANELS: { id: PanelId; title: string; needs: 'nothing' | 'model' | 'data' 
   { id: 'train', title: '4 Train', needs: 'data' },
   { id: 'compare', title: '5 Compare', needs: 'trained' },
   { id: 'export', title: '6 Export', needs: 'model' },
+  { id: 'runs', title: 'Runs', needs: 'nothing' },
 ];
 
 export function App() {
@@ -63,6 +66,7 @@ export function App() {
         ))}
       </nav>
       <JobBar />
+      <RestoreNotice />
       <main className="panel" data-panel={panel}>
         {panel === 'model' && <ModelPanel />}
         {panel === 'data' && <DataPanel />}
@@ -70,6 +74,7 @@ export function App() {
         {panel === 'train' && <TrainPanel />}
         {panel === 'compare' && <CompareView />}
         {panel === 'export' && <ExportPanel />}
+        {panel === 'runs' && <RunsPanel />}
       </main>
     </div>
   );

@@ -20,7 +20,10 @@ export interface ValidationReport {
   blankLines: number;
   /** Rows turned into examples. */
   validRows: number;
-  /** Distinct non-blank lines that were skipped; each has at least one entry in `issues`. */
+  /**
+   * Distinct non-blank lines that were skipped: each has an entry in `issues`, or, when no shape
+   * could be detected, every row is skipped until a column mapping is given (`detection.reason`).
+   */
   skippedRows: number;
   /** Every problem found, in line order. */
   issues: DataIssue[];
@@ -68,7 +71,7 @@ export function finish(parsed: JsonlParseResult, mapping: ColumnMapping | undefi
     totalLines: parsed.totalLines,
     blankLines: parsed.blankLines,
     validRows: examples.length,
-    skippedRows: new Set(issues.map((i) => i.line)).size,
+    skippedRows: new Set([...issues.map((i) => i.line), ...(detection.ok ? [] : parsed.rows.map((r) => r.line))]).size,
     issues,
     countsByCode,
   };

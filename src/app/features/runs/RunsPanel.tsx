@@ -1,0 +1,150 @@
+import { useEffect, useState } from 'react';
+import type { RunSummary } from '../../../worker/protocol.ts';
+import { useSession } from '../../session-store.ts';
+import { ErrorNote } from '../../ui/ErrorNote.tsx';
+import { formatBytes } from '../../ui/format.ts';
+import { isActive } from '../train/run-state.ts';
+import { useTrainRun } from '../train/train-run-store.ts';
+import { RunCompare } from './RunCompare.tsx';
+import { formatRunDate, lossLabel, mrrChange, STATE_LABELS } from './runs-format.ts';
+import { useRuns } from './runs-store.ts';
+import { SavedDatasets } from './SavedDatasets.tsx';
+import { StorageBar } from './StorageBar.tsx';
+
+function RunRow({ run, selected, busy, training, onToggle, onOpen, onExport, onDelete }: {
+  run: RunSummary;
+  selected: boolean;
+  busy: boolean;
+  training: boolean;
+  onToggle(): void;
+  onOpen(): void;
+  onExport(): void;
+  onDelete(): void;
+}) {
+  const [confirming, setConfirming] = useState(false);
+  const date = formatRunDate(run.created);
+  return (
+    <tr className={selected ? 'selected' : undefined} data-run-id={run.id}>
+      <td>
+        <input type="checkbox" checked={selected} onChange={onToggle} aria-label={`Compare the run of ${date}`} />
+      </td>
+      <td>{date}</td>
+      <td className="clip" title={run.modelName}>{run.modelName}</td>
+      <td className="clip" title={run.datasetName}>{run.datasetName}</td>
+      <td className="mono small">{lossLabel(run)}</td>
+      <td className="num">
+        {run.step} / {run.totalSteps}
+      </td>
+      <td className="num mono">{mrrChange(run)}</td>
+      <td>
+        <span className={`badge state-${run.state}`}>{STATE_LABELS[run.state]}</span>
+        {!run.hasWeights && <span className="muted small"> no weights</span>}
+      </td>
+      <td className="actions">
+        {confirming ? (
+          <>
+            <span className="small">Delete this run{run.hasWeights ? ` and its weights (${formatBytes(run.weightsBytes)})` : ''}?</span>
+            <button type="button" className="danger small" disabled={busy} onClick={() => { setConfirming(false); onDelete(); }}>
+              Delete
+            </button>
+            <button type="button" className="ghost small" onClick={() => setConfirming(false)}>
+              Keep
+            </button>
+          </>
+        ) : (
+          <>
+            <button type="button" className="small" disabled={busy || training || !run.hasWeights} onClick={onOpen} title={run.hasWeights ? 'Load its fine-tuned weights' : 'This run has no saved weights'}>
+              Reopen
+            </button>
+            <button type="button" className="ghost small" disabled={busy} onClick={onExport}>
+              Export JSON
+            </button>
+            <button type="button" className="ghost small" disabled={busy} onClick={() => setConfirming(true)} aria-label={`Delete the run of ${date}`}>
+              Delete…
+            </button>
+          </>
+        )}
+      </td>
+    </tr>
+  );
+}
+
+/** Saved training runs: reopen one, compare two, export a history, delete; and the storage they use. */
+export function RunsPanel() {
+  const { runs, datasets, status, records, selected, loading, busy, error, notes, refresh, toggle, open, remove, exportHistory, openDataset, removeDataset, persist } = useRuns();
+  const revision = useSession((s) => s.revision);
+  const currentFile = useSession((s) => s.dataset?.file ?? null);
+  const training = isActive(useTrainRun((s) => s.status));
+
+  // Refetch when the weights or data change (a run ended, a dataset was loaded).
+  useEffect(() => {
+    void refresh();
+  }, [refresh, revision]);
+
+  const [a, b] = selected;
+  const comparing = a && b && records[a] && records[b];
+
+  return (
+    <section className="runs-panel" aria-labelledby="runs-title">
+      <div className="row">
+        <h2 id="runs-title">Runs</h2>
+        <button type="button" className="ghost small" onClick={() => void refresh()} disabled={loading}>
+          Refresh
+        </button>
+      </div>
+      <StorageBar status={status} busy={busy !== null} onPersist={() => void persist()} />
+      <ErrorNote error={error} />
+      {notes.length > 0 && (
+        <ul className="runs-notes" role="status">
+          {notes.map((n) => (
+            <li key={n}>{n}</li>
+          ))}
+        </ul>
+      )}
+      {status?.enabled === false ? null : runs.length === 0 ? (
+        <p className="muted">{loading ? 'Reading saved runs…' : 'No saved runs yet. A run is saved here when training pauses, is cancelled or finishes — with its weights, so you can reopen it after a reload.'}</p>
+      ) : (
+        <>
+          <p className="muted small">Tick two runs to compare them.</p>
+          <div className="runs-table-wrap">
+            <table className="runs-table" data-testid="runs-table">
+              <thead>
+                <tr>
+                  <th scope="col"><span className="visually-hidden">Compare</span></th>
+                  <th scope="col">Date</th>
+                  <th scope="col">Model</th>
+                  <th scope="col">Dataset</th>
+                  <th scope="col">Loss</th>
+                  <th scope="col" className="num">Steps</th>
+                  <th scope="col" className="num">MRR@10 before → after</th>
+                  <th scope="col">State</th>
+                  <th scope="col"><span className="visually-hidden">Actions</span></th>
+                </tr>
+              </thead>
+              <tbody>
+                {runs.map((run) => (
+                  <RunRow
+                    key={run.id}
+                    run={run}
+                    selected={selected.includes(run.id)}
+                    busy={busy !== null}
+                    training={training}
+                    onToggle={() => toggle(run.id)}
+                    onOpen={() => void open(run.id)}
+                    onExport={() => void exportHistory(run)}
+                    onDelete={() => void remove(run.id)}
+                  />
+                ))}
+              </tbody>
+            </table>
+          </div>
+          {selected.length === 2 && !comparing && <p className="muted small">Reading both runs…</p>}
+          {comparing && <RunCompare a={records[a]} b={records[b]} />}
+        </>
+      )}
+      {status?.enabled !== false && (
+        <SavedDatasets datasets={datasets} busy={busy} current={currentFile} onOpen={(id) => void openDataset(id)} onDelete={(id) => void removeDataset(id)} />
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,85 @@
+import { create } from 'zustand';
+import type { ModelSource } from '../../../worker/protocol.ts';
+import { useSession } from '../../session-store.ts';
+import { useSettings } from '../../settings-store.ts';
+import { errorMessage } from '../../ui/use-latest-async.ts';
+import { callback, studio } from '../../worker-client.ts';
+import { DATA_JOB } from '../data/use-dataset-loader.ts';
+import { retrievalFromModel } from '../model/model-files.ts';
+import { MODEL_JOB, progressLabel } from '../model/use-model-loader.ts';
+import { formatRunDate } from './runs-format.ts';
+
+export interface RestoreNote {
+  readonly tone: 'ok' | 'warn';
+  readonly text: string;
+}
+
+interface RestoreStore {
+  notes: readonly RestoreNote[];
+  dismiss(): void;
+}
+
+/** What the page brought back from the last visit, said once at the top of the page. */
+export const useRestore = create<RestoreStore>()((set) => ({
+  notes: [],
+  dismiss: () => set({ notes: [] }),
+}));
+
+let started = false;
+
+/**
+ * On load, once the worker is up: loads the last model choice (built-in or Hub id; never a token)
+ * and the last dataset from this browser's storage, and says so. Runs once per page.
+ */
+export async function restoreLastSession(): Promise<void> {
+  if (started) return;
+  started = true;
+  const notes: RestoreNote[] = [];
+  const say = (note: RestoreNote) => {
+    notes.push(note);
+    useRestore.setState({ notes: [...notes] });
+  };
+  let last;
+  try {
+    last = await studio().lastSession();
+  } catch (e) {
+    say({ tone: 'warn', text: `Could not read what was saved last time: ${errorMessage(e)}` });
+    return;
+  }
+  const session = useSession.getState();
+
+  if (last.model && !session.model && !(MODEL_JOB in session.jobs)) {
+    if (last.model.kind === 'local') {
+      say({ tone: 'warn', text: `Last time you used ${last.model.name} from your own files; load it again in the Model panel (its files are not kept).` });
+    } else {
+      const source: ModelSource = last.model.kind === 'builtin' ? { kind: 'builtin' } : { kind: 'hub', repoId: last.model.repoId, ...(last.model.endpoint ? { endpoint: last.model.endpoint } : {}) };
+      const label = last.model.kind === 'builtin' ? 'the built-in model' : last.model.repoId;
+      session.setJob(MODEL_JOB, { label: `Restoring ${label}…`, done: 0, total: 0 });
+      try {
+        const info = await studio().loadModel(source, callback((stage: string, done: number, total: number) => useSession.getState().setJob(MODEL_JOB, { label: progressLabel(stage, done, total), done, total })));
+        useSession.getState().setModel(info);
+        useSettings.getState().setRetrieval(retrievalFromModel(info));
+        say({ tone: 'ok', text: `Loaded ${label}, the model you used last time.` });
+      } catch (e) {
+        say({ tone: 'warn', text: `Could not load ${label} again (${errorMessage(e)}); choose a model in the Model panel.` });
+      } finally {
+        useSession.getState().setJob(MODEL_JOB, null);
+      }
+    }
+  }
+
+  if (last.dataset && !useSession.getState().dataset && !(DATA_JOB in useSession.getState().jobs)) {
+    const d = last.dataset;
+    useSession.getState().setJob(DATA_JOB, { label: `Restoring ${d.name}…`, done: 0, total: 0 });
+    try {
+      const { info, dataset } = await studio().openDataset(d.id);
+      useSettings.getState().setSplit(dataset.split);
+      useSession.getState().setDataset(info);
+      say({ tone: 'ok', text: `Restored your last dataset, ${d.name} (first loaded ${formatRunDate(d.added)}), from this browser's storage.` });
+    } catch (e) {
+      say({ tone: 'warn', text: `Could not restore your last dataset ${d.name}: ${errorMessage(e)}` });
+    } finally {
+      useSession.getState().setJob(DATA_JOB, null);
+    }
+  }
+}
