@@ -70,9 +70,20 @@ export class StudioApi {
 
   constructor(private readonly env: StudioEnvironment) {}
 
+  /** Resolves once a backend exists, so actions clicked before the engine started wait for it. */
+  // Declared before `started`, whose initializer replaces it with the promise's resolver.
+  private markStarted: () => void = () => {};
+  private started: Promise<void> = new Promise((resolve) => (this.markStarted = resolve));
+
+  private async ready(): Promise<Workspace> {
+    await this.started;
+    return this.ws();
+  }
+
   async init(preference: 'webgpu' | 'cpu'): Promise<BackendInfo> {
     this.workspace?.backend.destroy();
     const { backend, fallbackReason } = await this.env.createBackend(preference);
+    this.markStarted();
     this.workspace = new Workspace(backend);
     this.backendInfo = fallbackReason ? { adapter: backend.adapter, fallbackReason } : { adapter: backend.adapter };
     return this.backendInfo;
@@ -89,7 +100,7 @@ export class StudioApi {
   }
 
   async loadModel(source: ModelSource, onProgress: ProgressCallback): Promise<ModelInfo> {
-    const ws = this.ws();
+    const ws = await this.ready();
     this.loadAbort?.abort();
     const abort = new AbortController();
     this.loadAbort = abort;
@@ -105,6 +116,7 @@ export class StudioApi {
   }
 
   async loadDataset(name: string, bytes: Uint8Array, split: SplitSettings, mapping?: ColumnMapping): Promise<DatasetInfo> {
+    await this.ready();
     this.dataset = await this.env.parseDataset(name, bytes, mapping);
     this.split = split;
     const info = this.ws().setDataset(this.dataset, split);

@@ -101,6 +101,28 @@ describe.skipIf(!HAVE_FIXTURES)('the studio workspace', () => {
     expect(ws.memoryPlan({ ...CONFIG, memoryBudgetMiB: 0.001 }).fits).toBe(false);
   });
 
+  it('keeps a paused run intact while the playground looks at the base weights', async () => {
+    const losses = async (usePlaygroundWhilePaused: boolean) => {
+      const ws = await workspace();
+      const seen: number[] = [];
+      await ws.train({ ...CONFIG, evalEvery: 0 }, SETTINGS, (e) => {
+        if (e.type === 'step') seen.push(e.loss);
+        if (usePlaygroundWhilePaused && e.type === 'step' && e.step === 2) ws.pause();
+        if (e.type === 'state' && e.state === 'paused') {
+          void (async () => {
+            await ws.search('How do I return an item?', SETTINGS, 'base', 3);
+            await ws.evaluate({ ...SETTINGS, pooling: 'cls' }, 'base');
+            ws.resume();
+          })();
+        }
+      });
+      return seen;
+    };
+    const plain = await losses(false);
+    const interrupted = await losses(true);
+    expect(interrupted).toEqual(plain);
+  });
+
   it('cancels a run and keeps the weights it reached', async () => {
     const ws = await workspace();
     const states: string[] = [];

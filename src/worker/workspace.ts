@@ -64,7 +64,10 @@ export class Workspace {
   private modelInfo: ModelInfo | null = null;
   private baseParams: Float32Array | null = null;
   private trainedParams: Float32Array | null = null;
-  private current: WeightsState = 'base';
+  /** What the model's parameter buffer holds now; 'live' = a training run's weights. */
+  private current: WeightsState | 'live' = 'base';
+  /** A running (or paused) run's weights while the buffer shows base or trained weights. */
+  private liveParams: Float32Array | null = null;
   private dataset: DatasetState | null = null;
   private readonly tokenStates = new Map<string, TokenStates>();
   private control: TrainingControl | null = null;
@@ -111,12 +114,23 @@ export class Workspace {
     return this.trainedParams !== null;
   }
 
-  private useWeights(state: WeightsState): void {
+  private async useWeights(state: WeightsState): Promise<void> {
     if (state === this.current) return;
     const params = state === 'base' ? this.baseParams : this.trainedParams;
     if (!params) throw new Error('there are no fine-tuned weights yet: train first');
-    this.backend.write(this.requireModel().model.store.params, params);
+    const store = this.requireModel().model.store;
+    // A playground query during a paused run must not overwrite the run's weights.
+    if (this.current === 'live') this.liveParams = await store.readParams();
+    this.backend.write(store.params, params);
     this.current = state;
+  }
+
+  /** Puts a run's own weights back before its next step. */
+  private resumeLiveWeights(): void {
+    if (this.current === 'live') return;
+    if (!this.liveParams) throw new Error('the training run lost its weights');
+    this.backend.write(this.requireModel().model.store.params, this.liveParams);
+    this.current = 'live';
   }
 
   // ---- data ---------------------------------------------------------------------------------------
@@ -196,7 +210,7 @@ export class Workspace {
     const key = `${weights}\u0000${role}\u0000${template}`;
     const hit = role === 'adhoc' ? undefined : this.tokenStates.get(key);
     if (hit) return hit;
-    this.useWeights(weights);
+    await this.useWeights(weights);
     const model = this.requireModel().model;
     const states = await encodeTokenStates(model, suffix ? texts.map((t) => t + suffix) : texts, prefix || undefined, {
       signal,
@@ -291,7 +305,7 @@ export class Workspace {
     if (!memory.fits) throw new Error(`this batch does not fit in memory: ${memory.reason}; lower the batch size or the max length`);
     const model = loaded.model;
     // A new run starts from the base weights: fine-tuning twice would compare the wrong "before".
-    this.useWeights('base');
+    await this.useWeights('base');
     this.trainedParams = null;
     this.forgetTrainedStates();
     model.maxSeqLength = Math.min(config.maxSeqLength, model.dims.maxPositions);
@@ -313,7 +327,9 @@ export class Workspace {
     const control: TrainingControl = { abort: new AbortController(), paused: false, resume: null };
     this.control = control;
     const baseline = d.evalSet ? await this.evaluateNow(settings, 'base') : null;
-    this.useWeights('base');
+    await this.useWeights('base');
+    this.liveParams = this.baseParams;
+    this.current = 'live';
     const started = performance.now();
     let pausedMs = 0;
     onEvent({ type: 'state', state: 'running' });
@@ -321,7 +337,6 @@ export class Workspace {
     const evaluateNow = async (step: number) => {
       if (!baseline || !d.evalSet) return;
       this.trainedParams = await model.store.readParams();
-      this.current = 'trained';
       this.forgetTrainedStates();
       const now = await this.evaluateNow(settings, 'trained');
       const movers: RankMover[] = d.evalSet.queries
@@ -359,12 +374,15 @@ export class Workspace {
               pausedMs += performance.now() - pausedAt;
               onEvent({ type: 'state', state: 'running' });
             }
+            this.resumeLiveWeights();
           },
         },
       );
       const cancelled = control.abort.signal.aborted;
+      this.resumeLiveWeights();
       this.trainedParams = await model.store.readParams();
       this.current = 'trained';
+      this.liveParams = null;
       this.lastTraining = { config, seconds: (performance.now() - started - pausedMs) / 1000, steps: run.trainer.stepsTaken };
       if (!cancelled) await evaluateNow(run.trainer.stepsTaken);
       onEvent({ type: 'state', state: cancelled ? 'cancelled' : 'finished' });
@@ -372,6 +390,7 @@ export class Workspace {
       // A failed run must not leave half-updated weights behind as "trained".
       this.backend.write(model.store.params, this.trainedParams ?? this.baseParams!);
       this.current = this.trainedParams ? 'trained' : 'base';
+      this.liveParams = null;
       onEvent({ type: 'state', state: 'failed', message: (e as Error).message });
       throw e;
     } finally {
@@ -473,7 +492,7 @@ export class Workspace {
   /** The fine-tuned (or, before training, the base) model as sentence-transformers files. */
   async exportFolder(settings: RetrievalSettings): Promise<Map<string, Uint8Array>> {
     const loaded = this.requireModel();
-    this.useWeights(this.trainedParams ? 'trained' : 'base');
+    await this.useWeights(this.trainedParams ? 'trained' : 'base');
     const model = loaded.model;
     const saved = { pooling: model.pooling, normalize: model.normalize };
     model.pooling = { mode: settings.pooling, includePrompt: settings.includePrompt };

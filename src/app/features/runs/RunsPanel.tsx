@@ -28,7 +28,7 @@ function RunRow({ run, selected, busy, training, onToggle, onOpen, onExport, onD
       <td>
         <input type="checkbox" checked={selected} onChange={onToggle} aria-label={`Compare the run of ${date}`} />
       </td>
-      <td>{date}</td>
+      <td className="date">{date}</td>
       <td className="clip" title={run.modelName}>{run.modelName}</td>
       <td className="clip" title={run.datasetName}>{run.datasetName}</td>
       <td className="mono small">{lossLabel(run)}</td>
