@@ -21,6 +21,7 @@
  *
  *   npm run bench:browser [-- --rows 1000 --train-steps 6 --headed]
  */
+import { seededRandom } from '../src/data/split.ts';
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, hostname, loadavg, totalmem } from 'node:os';
 import path from 'node:path';
@@ -37,17 +38,8 @@ const TRAIN_STEPS = argValue('train-steps', 6);
 const TRAIN_BATCH = 16;
 const TIMEOUT = 600_000;
 
-/** A small deterministic PRNG (mulberry32), so every run drops the same file. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The split's deterministic PRNG, so every run drops the same file. */
+const rng = seededRandom;
 
 /** `rows` (query, positive) rows from words of the built-in model's own vocabulary, all texts distinct. */
 async function generateDataset(rows: number): Promise<{ bytes: Uint8Array; meanWords: number }> {

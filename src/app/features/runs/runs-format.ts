@@ -3,15 +3,9 @@ import type { RetrievalMetrics, RunRecord, RunSummary, StorageStatus } from '../
 import { formatBytes, formatMetric } from '../../ui/format.ts';
 import { LOSS_CLASS_NAMES } from '../train/losses.ts';
 
-export const METRIC_ROWS: readonly { key: keyof RetrievalMetrics; label: string }[] = [
-  { key: 'mrrAt10', label: 'MRR@10' },
-  { key: 'ndcgAt10', label: 'NDCG@10' },
-  { key: 'mapAt100', label: 'MAP@100' },
-  { key: 'accuracyAt1', label: 'Accuracy@1' },
-  { key: 'recallAt1', label: 'Recall@1' },
-  { key: 'recallAt5', label: 'Recall@5' },
-  { key: 'recallAt10', label: 'Recall@10' },
-];
+/** The same rows, in the same order, as the Compare panel's metrics table. */
+export { METRIC_ROWS } from '../compare/per-query.ts';
+import { METRIC_ROWS } from '../compare/per-query.ts';
 
 /** "27 Nov 2026, 21:50" in the reader's locale. */
 export function formatRunDate(ms: number, locale?: string): string {
