@@ -13,8 +13,8 @@ export interface KernelSpec {
   readonly label: string;
   /** Scalars packed into one uniform struct `P`, all 4 bytes, in this order. */
   readonly params: readonly (readonly [name: string, type: ScalarType])[];
-  /** Storage bindings 1..n, in the order the caller passes tensors. */
-  readonly buffers: readonly (readonly [name: string, access: Access, type: ScalarType])[];
+  /** Storage bindings 1..n, in the order the caller passes tensors (vec4 views need 16-byte-multiple offsets and lengths). */
+  readonly buffers: readonly (readonly [name: string, access: Access, type: ScalarType | 'vec4<f32>'])[];
   /** Helper functions and `@compute fn main(...)`. */
   readonly body: string;
 }

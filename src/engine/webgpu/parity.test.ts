@@ -123,7 +123,8 @@ suite('webgpu backend matches the cpu backend', () => {
   });
 
   it('matmul: every variant, every transpose, bias, out, accumulate, odd sizes', async () => {
-    const shapes = [[1, 1, 1], [3, 17, 5], [33, 65, 17], [65, 3, 70]];
+    // K = 4 and 36 also exercise register8x8's vec4 path for A·Bᵀ (K % 4 = 0).
+    const shapes = [[1, 1, 1], [3, 17, 5], [33, 65, 17], [65, 3, 70], [9, 4, 11], [17, 36, 70]];
     for (const variant of matmulVariants) {
       gpu.setMatmulVariant(variant.name);
       for (const [M, K, N] of shapes) {

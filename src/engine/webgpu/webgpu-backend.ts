@@ -30,7 +30,7 @@ import {
 import { gatherKernel, scatterAddKernel } from './kernels/embedding.ts';
 import { layerNormBackwardKernel, layerNormKernel, layerNormParamGradKernel } from './kernels/layernorm.ts';
 import { cosentKernel, crossEntropyKernel, tripletKernel } from './kernels/losses.ts';
-import { type MatmulVariant, type MatmulVariantName, matmulVariant, matmulVariants } from './kernels/matmul.ts';
+import { type MatmulVariant, type MatmulVariantName, matmulVariant, matmulVariants, register8Dot } from './kernels/matmul.ts';
 import { adamwKernel } from './kernels/optimizer.ts';
 import {
   l2NormalizeBackwardKernel, l2NormalizeKernel, maxPoolBackwardKernel, maxPoolKernel, rowDotKernel,
@@ -205,10 +205,13 @@ export class WebGpuBackend implements Backend {
     if (bias && bias.size !== N) throw new Error(`matmul: bias has ${bias.size} values, expected ${N}`);
     if (M * N === 0) return out;
     const v = this.matmulVariant;
+    const [ga, gb] = [gpuTensor(a), gpuTensor(b)];
+    // Linear layers (x·Wᵀ) with K % 4 = 0 read both operands as vec4 on the register kernel.
+    const dot4 = v.name === 'register8x8' && options.transB && !options.transA && K % 4 === 0 && ga.byteOffset % 16 === 0 && gb.byteOffset % 16 === 0;
     this.rec.run(
-      v.spec(options.transA ?? false, options.transB ?? false),
+      dot4 ? register8Dot() : v.spec(options.transA ?? false, options.transB ?? false),
       [M, N, K, bias ? 1 : 0, options.accumulate ? 1 : 0],
-      [gpuTensor(a), gpuTensor(b), bias ?? this.rec.dummy, out],
+      [ga, gb, bias ?? this.rec.dummy, out],
       v.groups(M, N),
     );
     return out;

@@ -72,6 +72,37 @@ function registerSpec(rm: number, rn: number, wx: number, wy: number, transA: bo
   return { label: `matmul register${rm}x${rn}${transA ? ' Aᵀ' : ''}${transB ? ' Bᵀ' : ''}`, params: PARAMS, buffers: BUFFERS, body: lines.join('\n') };
 }
 
+/**
+ * C = A·Bᵀ (the Linear layer's x·Wᵀ) when K is a multiple of 4: both operands are read as vec4
+ * along K, so each step loads 8 + 8 vectors for 64 four-term dot products — a quarter of the
+ * loads (and of the bounds checks WebGPU puts on each) of the scalar register kernel.
+ */
+export function registerDotSpec(): KernelSpec {
+  const rows = range(8), cols = range(8);
+  const lines: string[] = [];
+  lines.push('@compute @workgroup_size(8, 8)');
+  lines.push('fn main(@builtin(global_invocation_id) gid: vec3<u32>) {');
+  lines.push('  let nBase = gid.x * 8u;', '  let mBase = gid.y * 8u;');
+  lines.push('  if (nBase >= P.N || mBase >= P.M) { return; }');
+  lines.push('  let K4 = P.K / 4u;', '  let mLast = P.M - 1u;', '  let nLast = P.N - 1u;');
+  for (const i of rows) lines.push(`  let ar${i} = min(mBase + ${i}u, mLast) * K4;`);
+  for (const j of cols) lines.push(`  let br${j} = min(nBase + ${j}u, nLast) * K4;`);
+  for (const i of rows) for (const j of cols) lines.push(`  var c${i}_${j} = 0.0;`);
+  lines.push('  for (var k = 0u; k < K4; k = k + 1u) {');
+  for (const i of rows) lines.push(`    let va${i} = a4[ar${i} + k];`);
+  for (const j of cols) lines.push(`    let vb${j} = b4[br${j} + k];`);
+  for (const i of rows) for (const j of cols) lines.push(`    c${i}_${j} = c${i}_${j} + dot(va${i}, vb${j});`);
+  lines.push('  }');
+  for (const i of rows) for (const j of cols) lines.push(storeOne(`(mBase + ${i}u)`, `(nBase + ${j}u)`, `c${i}_${j}`));
+  lines.push('}');
+  return {
+    label: 'matmul register8x8 dot4 Bᵀ',
+    params: PARAMS,
+    buffers: [['a4', 'read', 'vec4<f32>'], ['b4', 'read', 'vec4<f32>'], ['bias', 'read', 'f32'], ['c', 'read_write', 'f32']],
+    body: lines.join('\n'),
+  };
+}
+
 /** 64×64 output tile per workgroup of 16×16 threads, 4×4 outputs each, K in slices of 16. */
 function tiledSpec(transA: boolean, transB: boolean): KernelSpec {
   // Load mappings follow the memory order of each operand so neighbouring lanes read
@@ -121,6 +152,8 @@ ${stores.join('\n')}
 }
 
 const register8 = memoSpec((ta: boolean, tb: boolean) => registerSpec(8, 8, 8, 8, ta, tb));
+/** The vec4 form of register8x8 for A·Bᵀ with K % 4 = 0 (same 8×8 outputs per thread, same grid). */
+export const register8Dot = memoSpec(() => registerDotSpec());
 const register4 = memoSpec((ta: boolean, tb: boolean) => registerSpec(4, 4, 16, 16, ta, tb));
 const tiled = memoSpec((ta: boolean, tb: boolean) => tiledSpec(ta, tb));
 const groups64 = (M: number, N: number): [number, number, number] => [Math.max(1, Math.ceil(N / 64)), Math.max(1, Math.ceil(M / 64)), 1];
