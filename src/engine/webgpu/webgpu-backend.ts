@@ -56,7 +56,12 @@ function dropoutParams(shape: AttentionShape): number[] {
   const p = shape.dropout?.p ?? 0;
   if (p <= 0) return [0, 0, 1];
   if (p >= 1) throw new Error(`attention dropout ${p} must be below 1`);
-  return [shape.dropout!.seed >>> 0, Math.min(Math.ceil(p * 2 ** 32), 2 ** 32 - 1), 1 / (1 - p)];
+  return [shape.dropout!.seed >>> 0, Math.min(dropoutThreshold(p), 2 ** 32 - 1), 1 / (1 - p)];
+}
+
+/** keep ⇔ state / 2^32 ≥ p ⇔ state ≥ ceil(p · 2^32): exact in float64 and in u32 (2^32 = keep none). */
+function dropoutThreshold(p: number): number {
+  return Math.ceil(p * 2 ** 32);
 }
 
 export class WebGpuBackend implements Backend {
@@ -283,8 +288,7 @@ export class WebGpuBackend implements Backend {
       this.rec.copy(src, y);
       return y;
     }
-    // keep ⇔ state / 2^32 ≥ p ⇔ state ≥ ceil(p · 2^32): exact in float64 and in u32.
-    const threshold = Math.ceil(p * 2 ** 32);
+    const threshold = dropoutThreshold(p);
     const keepNone = threshold >= 2 ** 32 ? 1 : 0;
     this.elementwise(dropoutKernel, [y.size, seed >>> 0, keepNone ? 0 : threshold, keepNone, 1 / (1 - p)], [src, y]);
     return y;

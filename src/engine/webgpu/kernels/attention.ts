@@ -5,18 +5,14 @@
  * scatter loop, so nothing is accumulated by two threads.
  */
 import { type KernelSpec, main1d } from '../kernel.ts';
+import { DROPOUT_HASH_WGSL } from './elementwise.ts';
 
 const SHAPE: KernelSpec['params'] = [['n', 'u32'], ['T', 'u32'], ['NH', 'u32'], ['D', 'u32'], ['H', 'u32'], ['scale', 'f32']];
 /** SHAPE plus attention-probability dropout: keep ⇔ hash(seed, probs index) ≥ threshold. */
 const SHAPE_DROPOUT: KernelSpec['params'] = [...SHAPE, ['seed', 'u32'], ['threshold', 'u32'], ['keepScale', 'f32']];
 
-/** The dropout hash of backend.ts's `dropoutUniform`, and the factor it gives one probability. */
-const KEEP_FN = `
-fn pcg_hash(seed: u32, index: u32) -> u32 {
-  let state = index * 747796405u + 2891336453u + seed * 277803737u;
-  let word = ((state >> ((state >> 28u) + 4u)) ^ state) * 277803737u;
-  return (word >> 22u) ^ word;
-}
+/** The dropout kernels' hash, and the factor it gives one probability. */
+const KEEP_FN = `${DROPOUT_HASH_WGSL}
 fn keep_factor(index: u32) -> f32 {
   return select(0.0, P.keepScale, pcg_hash(P.seed, index) >= P.threshold);
 }

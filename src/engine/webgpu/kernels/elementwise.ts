@@ -76,16 +76,18 @@ export const geluBackwardKernel: KernelSpec = {
  * state / 2^32 ≥ p in float64; the host turns that into the exact integer test
  * state ≥ ceil(p · 2^32) (`threshold`), so no float rounding can flip a mask bit.
  */
-export const dropoutKernel: KernelSpec = {
-  label: 'dropout',
-  params: [['n', 'u32'], ['seed', 'u32'], ['threshold', 'u32'], ['keepNone', 'u32'], ['keepScale', 'f32']],
-  buffers: [['x', 'read', 'f32'], ['y', 'read_write', 'f32']],
-  body: `
+export const DROPOUT_HASH_WGSL = `
 fn pcg_hash(seed: u32, index: u32) -> u32 {
   let state = index * 747796405u + 2891336453u + seed * 277803737u;
   let word = ((state >> ((state >> 28u) + 4u)) ^ state) * 277803737u;
   return (word >> 22u) ^ word;
-}
+}`;
+
+export const dropoutKernel: KernelSpec = {
+  label: 'dropout',
+  params: [['n', 'u32'], ['seed', 'u32'], ['threshold', 'u32'], ['keepNone', 'u32'], ['keepScale', 'f32']],
+  buffers: [['x', 'read', 'f32'], ['y', 'read_write', 'f32']],
+  body: `${DROPOUT_HASH_WGSL}
 ${main1d('P.n', '  let keep = P.keepNone == 0u && pcg_hash(P.seed, i) >= P.threshold;\n  y[i] = select(0.0, x[i] * P.keepScale, keep);')}`,
 };
 
