@@ -20,7 +20,10 @@ export async function loadModelDir(dir: string, backend: Backend): Promise<Loade
   const info = await stat(dir).catch(() => null);
   if (!info?.isDirectory()) throw new UsageError(`--model: ${dir} is not a folder`);
   try {
-    return await loadSentenceModel(folderFiles(dir), backend);
+    const loaded = await loadSentenceModel(folderFiles(dir), backend);
+    // Said once on stderr: stdout stays the command's own output.
+    if (loaded.weightsSource.format === 'onnx') process.stderr.write(`note: ${dir}: ${loaded.config.warnings.at(-1)}\n`);
+    return loaded;
   } catch (e) {
     // Whatever is wrong with the user's model folder is theirs to fix: a one-line usage error.
     throw new UsageError(`--model: ${(e as Error).message}`);

@@ -1,5 +1,6 @@
 import type { Backend } from '../engine/backend.ts';
 import { ParamLayout, ParamStore } from '../engine/params.ts';
+import { readOnnxWeights } from '../io/onnx/onnx-weights.ts';
 import { parseSafetensors } from '../io/safetensors.ts';
 import { bertParamGroups, type BertDims } from './bert.ts';
 import { SentenceModel } from './sentence-model.ts';
@@ -21,7 +22,19 @@ export interface LoadedModel {
   readonly layout: ParamLayout;
   /** The Transformer module's own text files (config, tokenizer), kept verbatim for export. */
   readonly transformerFiles: ReadonlyMap<string, string>;
+  /** Which file the weights came from (path inside the model) and how it stored them. */
+  readonly weightsSource: WeightsSource;
 }
+
+export interface WeightsSource {
+  readonly format: 'safetensors' | 'onnx';
+  readonly path: string;
+  /** ONNX only: the stored dtypes, e.g. ["FLOAT16"] or ["FLOAT", "INT8 (DequantizeLinear)"]. */
+  readonly storage?: readonly string[];
+}
+
+/** ONNX files read when a model has no model.safetensors, best precision first (transformers.js' names). */
+export const ONNX_WEIGHT_FILES = ['onnx/model.onnx', 'onnx/model_fp16.onnx', 'onnx/model_quantized.onnx'] as const;
 
 /** Files copied as they are into an exported model (whichever of them the source has). */
 export const TRANSFORMER_TEXT_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.txt'] as const;
@@ -70,11 +83,10 @@ export async function loadSentenceModel(files: ModelFiles, backend: Backend): Pr
   if (tokenizer.vocabSize > dims.vocabSize) {
     throw new Error(`${files.name}: the tokenizer has ${tokenizer.vocabSize} tokens but the embedding matrix only ${dims.vocabSize} rows`);
   }
-  const bytes = await files.readBytes(at('model.safetensors'));
-  if (!bytes) throw new Error(`${files.name}: model.safetensors is missing (only safetensors weights are read here)`);
-  const weights = parseSafetensors(bytes, `${files.name}/model.safetensors`);
   const layout = new ParamLayout(bertParamGroups(dims));
-  const store = new ParamStore(backend, layout, packWeights(layout, weights.tensors, `${files.name}/model.safetensors`));
+  const weights = await readWeights(files, at, layout);
+  if (weights.source.format === 'onnx') config = { ...config, warnings: [...config.warnings, onnxWarning(weights.source)] };
+  const store = new ParamStore(backend, layout, weights.values);
   const maxSeqLength = Math.min(config.maxSeqLength, dims.maxPositions);
   const model = new SentenceModel(store, dims, tokenizer, config.pooling, config.normalize, maxSeqLength);
   const transformerFiles = new Map<string, string>();
@@ -82,5 +94,44 @@ export async function loadSentenceModel(files: ModelFiles, backend: Backend): Pr
     const text = await files.readText(at(f));
     if (text !== null) transformerFiles.set(f, text);
   }
-  return { model, config, tokenizer, layout, transformerFiles };
+  return { model, config, tokenizer, layout, transformerFiles, weightsSource: weights.source };
+}
+
+/**
+ * model.safetensors when there is one; otherwise the initializers of an ONNX export (a
+ * transformers.js-only repo), mapped to the same parameter names.
+ */
+async function readWeights(files: ModelFiles, at: (p: string) => string, layout: ParamLayout): Promise<{ values: Float32Array; source: WeightsSource }> {
+  const safetensors = at('model.safetensors');
+  const bytes = await files.readBytes(safetensors);
+  if (bytes) {
+    const parsed = parseSafetensors(bytes, `${files.name}/${safetensors}`);
+    return { values: packWeights(layout, parsed.tensors, `${files.name}/${safetensors}`), source: { format: 'safetensors', path: safetensors } };
+  }
+  // The onnx/ folder sits at the repo root in transformers.js layouts, even beside a 0_Transformer/.
+  const candidates = [...new Set([...ONNX_WEIGHT_FILES, ...ONNX_WEIGHT_FILES.map(at)])];
+  for (const path of candidates) {
+    const onnx = await files.readBytes(path);
+    if (!onnx) continue;
+    const source = `${files.name}/${path}`;
+    const read = readOnnxWeights(onnx, source);
+    try {
+      return { values: packWeights(layout, read.tensors, source), source: { format: 'onnx', path, storage: read.storage } };
+    } catch (e) {
+      if (!(e instanceof Error) || !/missing tensor/.test(e.message)) throw e;
+      const why = read.contribOps.length > 0
+        ? `the graph uses ${read.contribOps.slice(0, 4).join(', ')} (an onnxruntime-optimized export), whose fused weights are not read; use the plain export`
+        : 'ONNX weights are matched by name, and Linear weights by following each MatMul to the bias added to its output';
+      throw new Error(`${e.message} (${why})`);
+    }
+  }
+  throw new Error(`${files.name}: no weights found: neither ${safetensors} nor ${ONNX_WEIGHT_FILES.join(' / ')}`);
+}
+
+function onnxWarning(source: WeightsSource): string {
+  const storage = source.storage?.join(' + ') ?? 'FLOAT';
+  const precision = source.storage?.some((s) => s !== 'FLOAT' && s !== 'DOUBLE')
+    ? ' They carry the reduced precision they were stored in; fine-tuning starts from those rounded values.'
+    : '';
+  return `Weights were read from the ONNX file ${source.path} (initializers stored as ${storage}): this model has no model.safetensors.${precision} Exports write model.safetensors.`;
 }

@@ -260,6 +260,24 @@ describe.skipIf(!HAVE_MODEL)('hubFiles with a local Hub', () => {
     expect(await files.readBytes('model.safetensors')).toBeNull();
   });
 
+  it('loads a repo with only onnx/model.onnx: downloads it and reads its initializers', async () => {
+    const server = await serve();
+    server.hide('model.safetensors');
+    const files = await hubFiles(REPO, opts(server, freshCacheDir()));
+    expect(server.log.some((e) => e.file === 'onnx/model.onnx')).toBe(true);
+    const backend = new CpuBackend();
+    try {
+      const texts = ['A man is eating food.', '下雨了'];
+      const fromHub = await loadSentenceModel(files, backend);
+      const fromFolder = await loadSentenceModel(folderFiles(TINY_BERT_MODEL_DIR), backend);
+      expect(fromHub.weightsSource).toMatchObject({ format: 'onnx', path: 'onnx/model.onnx' });
+      expect(fromHub.config.warnings.some((w) => w.includes('onnx/model.onnx'))).toBe(true);
+      expect(Array.from(await fromHub.model.encode(texts))).toEqual(Array.from(await fromFolder.model.encode(texts)));
+    } finally {
+      backend.destroy();
+    }
+  });
+
   it('gives the same embeddings as loading the folder', async () => {
     const server = await serve();
     const backend = new CpuBackend();

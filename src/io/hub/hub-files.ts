@@ -61,7 +61,7 @@ export interface HubDownload {
   readonly weights: 'safetensors' | 'onnx';
   /** Repo path of the weights file (model.safetensors, 0_Transformer/model.safetensors, onnx/model.onnx). */
   readonly weightsPath: string;
-  /** The repo has only ONNX weights: loadSentenceModel cannot read them until an ONNX reader exists. */
+  /** The repo has only ONNX weights: loadSentenceModel reads their initializers (see io/onnx/onnx-weights.ts). */
   readonly onnxOnly: boolean;
   readonly files: readonly HubFileResult[];
   /** Optional files the repo does not have. */
@@ -205,7 +205,7 @@ export async function hubFiles(repoId: string = DEFAULT_HUB_MODEL, options: HubO
     async (signal: AbortSignal) => {
       const c = { ...base, signal };
       if ((await get(c, weights.path, true)) !== null) return null;
-      // transformers.js-style repos may carry only ONNX weights; keep them for an ONNX reader.
+      // transformers.js-style repos may carry only ONNX weights; the loader reads their initializers.
       weights = { kind: 'onnx', path: 'onnx/model.onnx' };
       if ((await get(c, weights.path, true)) !== null) return null;
       throw fileMissing({ loc, file: at('model.safetensors'), hasToken: base.token !== null }, `weights (neither ${at('model.safetensors')} nor onnx/model.onnx)`);

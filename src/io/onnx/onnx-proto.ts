@@ -64,8 +64,15 @@ const descriptor = {
           fields: {
             dims: many('int64', 1),
             data_type: { type: 'int32', id: 2 },
+            // The typed fields below are only read (exporters other than ours use them for small tensors).
+            float_data: many('float', 4),
+            int32_data: many('int32', 5),
+            int64_data: many('int64', 7),
             name: str(8),
             raw_data: { type: 'bytes', id: 9 },
+            double_data: many('double', 10),
+            external_data: many('StringStringEntryProto', 13),
+            data_location: { type: 'int32', id: 14 },
           },
         },
         ValueInfoProto: { fields: { name: str(1), type: { type: 'TypeProto', id: 2 } } },
@@ -81,6 +88,17 @@ const descriptor = {
 /** onnx.TensorProto.DataType values used here. */
 export const DataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7, FLOAT16: 10 } as const;
 export type DataTypeId = (typeof DataType)[keyof typeof DataType];
+
+/** Every onnx.TensorProto.DataType, for messages about files we did not write. */
+export const DATA_TYPE_NAMES: Readonly<Record<number, string>> = {
+  0: 'UNDEFINED', 1: 'FLOAT', 2: 'UINT8', 3: 'INT8', 4: 'UINT16', 5: 'INT16', 6: 'INT32', 7: 'INT64', 8: 'STRING', 9: 'BOOL',
+  10: 'FLOAT16', 11: 'DOUBLE', 12: 'UINT32', 13: 'UINT64', 14: 'COMPLEX64', 15: 'COMPLEX128', 16: 'BFLOAT16',
+  17: 'FLOAT8E4M3FN', 18: 'FLOAT8E4M3FNUZ', 19: 'FLOAT8E5M2', 20: 'FLOAT8E5M2FNUZ', 21: 'UINT4', 22: 'INT4', 23: 'FLOAT4E2M1',
+};
+
+export function dataTypeName(id: number): string {
+  return DATA_TYPE_NAMES[id] ?? `data type ${id}`;
+}
 
 /** onnx.AttributeProto.AttributeType values used here. */
 export const AttributeType = { FLOAT: 1, INT: 2, TENSOR: 4, FLOATS: 6, INTS: 7 } as const;
@@ -140,4 +158,74 @@ export function encodeModel(m: ModelJson): Uint8Array {
 export function decodeModel(bytes: Uint8Array): ModelJson {
   const type = model();
   return type.toObject(type.decode(bytes), { longs: Number, defaults: false, arrays: true }) as ModelJson;
+}
+
+/**
+ * A TensorProto as any exporter may have written it: the data in raw_data or in one of the typed
+ * fields, or in a file beside the model (external data). Absent fields are absent or empty.
+ */
+export interface ReadTensor {
+  readonly name?: string;
+  readonly dims: readonly number[];
+  readonly data_type?: number;
+  readonly raw_data?: Uint8Array;
+  readonly float_data: readonly number[];
+  readonly int32_data: readonly number[];
+  readonly int64_data: readonly number[];
+  readonly double_data: readonly number[];
+  readonly external_data: readonly { key?: string; value?: string }[];
+  readonly data_location?: number;
+}
+
+export interface ReadAttribute {
+  readonly name?: string;
+  readonly f?: number;
+  readonly i?: number;
+  readonly t?: ReadTensor;
+  readonly ints: readonly number[];
+}
+
+export interface ReadNode {
+  readonly name?: string;
+  readonly op_type?: string;
+  readonly domain?: string;
+  readonly input: readonly string[];
+  readonly output: readonly string[];
+  readonly attribute: readonly ReadAttribute[];
+}
+
+export interface ReadModel {
+  readonly ir_version?: number;
+  readonly producer_name?: string;
+  readonly graph?: {
+    readonly node: readonly ReadNode[];
+    readonly initializer: readonly ReadTensor[];
+    readonly input: readonly { name?: string }[];
+  };
+}
+
+/** The protobuf bytes are not an ONNX model we can read (truncated, corrupt, or something else). */
+export class OnnxReadError extends Error {
+  override readonly name = 'OnnxReadError';
+}
+
+/**
+ * Decodes a ModelProto written by any exporter. Protobuf decoding errors (a truncated download,
+ * a file that is not ONNX) become OnnxReadError naming `file`; bytes fields stay views of `bytes`.
+ */
+export function readModel(bytes: Uint8Array, file: string): ReadModel {
+  if (bytes.length === 0) throw new OnnxReadError(`${file}: the file is empty; expected an ONNX ModelProto`);
+  const type = model();
+  let m: ReadModel;
+  try {
+    // arrays: true gives every repeated field (possibly empty), so readers need no undefined checks.
+    m = type.toObject(type.decode(bytes), { longs: Number, defaults: false, arrays: true }) as ReadModel;
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    throw new OnnxReadError(`${file}: not a readable ONNX model (${why}); expected an ONNX ModelProto — is the file truncated or not ONNX?`);
+  }
+  if (!m.graph || (m.graph.node.length === 0 && m.graph.initializer.length === 0)) {
+    throw new OnnxReadError(`${file}: holds no ONNX graph (no nodes, no initializers); expected an ONNX ModelProto`);
+  }
+  return m;
 }

@@ -46,8 +46,8 @@ export function LocalSource({ disabled, error, onLoad }: LocalSourceProps) {
     <DropZone onDrop={onDrop} overlay="Drop a model folder or .zip" disabled={disabled} className="source-card" label="Local model">
       <h3>From your disk</h3>
       <p className="muted">
-        A sentence-transformers folder (<code>config.json</code>, <code>tokenizer.json</code>, <code>model.safetensors</code>,
-        <code> modules.json</code>, <code>1_Pooling/</code>) or a .zip of one. Drop it here or choose it:
+        A sentence-transformers folder (<code>config.json</code>, <code>tokenizer.json</code>, <code>model.safetensors</code>
+        {' '}or only <code>onnx/model.onnx</code>, <code>modules.json</code>, <code>1_Pooling/</code>) or a .zip of one. Drop it here or choose it:
       </p>
       <div className="row">
         <label className="file-button">

@@ -22,11 +22,18 @@ describe('planModelFolder', () => {
 
   it('skips weights and folders the loader never reads', () => {
     const plan = planModelFolder(
-      ['m/config.json', 'm/pytorch_model.bin', 'm/onnx/model.onnx', 'm/onnx/config.json', 'm/.git/HEAD', 'm/tf_model.h5', 'm/vocab.txt', 'm/README.md'],
+      ['m/config.json', 'm/model.safetensors', 'm/pytorch_model.bin', 'm/onnx/model.onnx', 'm/onnx/config.json', 'm/.git/HEAD', 'm/tf_model.h5', 'm/vocab.txt', 'm/README.md'],
       'x',
     );
-    expect(plan.keep.map((k) => k.to)).toEqual(['config.json', 'vocab.txt']);
+    expect(plan.keep.map((k) => k.to)).toEqual(['config.json', 'model.safetensors', 'vocab.txt']);
     expect(plan.skipped).toEqual(['pytorch_model.bin', 'onnx/model.onnx', 'onnx/config.json', '.git/HEAD', 'tf_model.h5', 'README.md']);
+  });
+
+  it('keeps the best ONNX file of a folder without model.safetensors (the loader reads its initializers)', () => {
+    const plan = planModelFolder(['m/config.json', 'm/tokenizer.json', 'm/onnx/model_quantized.onnx', 'm/onnx/model.onnx', 'm/onnx/model_fp16.onnx'], 'x');
+    expect(plan.keep.map((k) => k.to)).toEqual(['config.json', 'tokenizer.json', 'onnx/model.onnx']);
+    expect(plan.keep.at(-1)?.from).toBe('m/onnx/model.onnx');
+    expect(plan.skipped).toEqual(['onnx/model_quantized.onnx', 'onnx/model_fp16.onnx']);
   });
 
   it('re-roots into the one sub-folder holding the model', () => {

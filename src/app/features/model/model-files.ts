@@ -2,7 +2,8 @@
  * Turning a chosen or dropped model folder into the `{ kind: 'files' }` source the worker reads:
  * paths relative to the model folder (the folder's own name stripped), and only the files the
  * loader reads (JSON/text configs, tokenizer, safetensors) — a Hub snapshot also holds ONNX,
- * PyTorch and TF weights that would only cost memory.
+ * PyTorch and TF weights that would only cost memory. A folder without model.safetensors keeps
+ * one ONNX file: the loader then reads the weights from its initializers.
  */
 import type { ModelInfo, ModelSource, RetrievalSettings } from '../../../worker/protocol.ts';
 
@@ -18,6 +19,8 @@ export interface FolderPlan {
 const KEEP_EXTENSIONS = ['.json', '.txt', '.safetensors', '.model'];
 const SKIP_DIRS = new Set(['onnx', 'openvino', '.git', '.cache', '__pycache__']);
 const ROOT_MARKERS = ['config.json', 'modules.json'];
+/** The loader's order of preference when there is no model.safetensors (load-model.ts ONNX_WEIGHT_FILES). */
+const ONNX_WEIGHT_FILES = ['onnx/model.onnx', 'onnx/model_fp16.onnx', 'onnx/model_quantized.onnx'];
 
 function normalise(path: string): string {
   return path.replace(/\\/g, '/').replace(/^\.?\//, '').replace(/\/+/g, '/');
@@ -88,6 +91,13 @@ export function planModelFolder(rawPaths: readonly string[], fallbackName: strin
     if (isModelFile(r)) keep.push({ from: paths[i], to: r });
     else skipped.push(r);
   });
+  if (!keep.some((k) => k.to.endsWith('.safetensors'))) {
+    const onnx = ONNX_WEIGHT_FILES.find((f) => rel.includes(f));
+    if (onnx !== undefined) {
+      keep.push({ from: paths[rel.indexOf(onnx)], to: onnx });
+      skipped.splice(skipped.indexOf(onnx), 1);
+    }
+  }
   return { name, keep, skipped };
 }
 
@@ -138,7 +148,7 @@ export function retrievalFromModel(info: ModelInfo): RetrievalSettings {
   };
 }
 
-/** Hub ids the studio is known to read (BERT-family encoders with safetensors weights). */
+/** Hub ids the studio is known to read (BERT-family encoders with safetensors weights; ONNX-only repos load too). */
 export const HUB_SUGGESTIONS: readonly { id: string; note: string }[] = [
   { id: 'sentence-transformers/all-MiniLM-L6-v2', note: '6 layers, 384-d, English' },
   { id: 'sentence-transformers/all-MiniLM-L12-v2', note: '12 layers, 384-d, English' },
