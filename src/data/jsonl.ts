@@ -4,6 +4,9 @@
  * which fields a row needs is decided in shape.ts, which reports into the same `DataIssue` list.
  */
 
+import { Utf8LineSplitter, type SplitterStats } from './line-splitter.ts';
+import { badUtf8Message } from './utf8.ts';
+
 export type DataIssueCode =
   | 'bad-json'
   | 'not-object'
@@ -13,7 +16,7 @@ export type DataIssueCode =
   | 'wrong-type'
   | 'score-out-of-range'
   | 'duplicate-row'
-  // CSV/TSV and non-UTF-8 bytes (csv.ts, load-file.ts).
+  // CSV/TSV (csv.ts) and non-UTF-8 bytes (line-splitter.ts for JSONL, load-file.ts for CSV/TSV).
   | 'bad-csv'
   | 'bad-utf8';
 
@@ -62,24 +65,6 @@ export function formatIssue(issue: DataIssue): string {
   return `${issue.file}:${where}: ${issue.message}`;
 }
 
-/**
- * UTF-8 length of `s` as TextEncoder would write it: a surrogate pair is 4 bytes, a lone
- * surrogate 3 (it becomes U+FFFD).
- */
-function utf8Length(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      n += 4;
-      i++;
-    } else n += 3;
-  }
-  return n;
-}
-
 /** "a string", "an array", "null"…: for messages that say what was found. */
 export function describeType(v: unknown): string {
   if (v === null) return 'null';
@@ -91,56 +76,66 @@ export function describeType(v: unknown): string {
 }
 
 /**
- * Incremental parser: feed it text (or UTF-8 bytes) in chunks of any size, then call `end()`.
+ * Incremental parser: feed it UTF-8 bytes (or text) in chunks of any size, then call `end()`.
+ * Whole files and streams take the same path (line-splitter.ts), so both report the same lines,
+ * issues and UTF-8 problems; memory is the rows plus at most one line of bytes, never the text.
  * A line that grows past the limit is dropped while it streams, so a runaway file cannot
  * exhaust memory before its newline arrives.
  */
 export class JsonlParser {
   private readonly file: string;
   private readonly maxLineBytes: number;
-  private readonly decoder = new TextDecoder('utf-8');
+  private readonly splitter: Utf8LineSplitter;
+  private readonly encoder = new TextEncoder();
   private readonly rows: JsonlRow[] = [];
   private readonly issues: DataIssue[] = [];
-  /** The line read so far, in the parts it arrived in (joined once, when the line ends). */
-  private pending: string[] = [];
-  /** UTF-8 length of `pending`, kept as parts arrive so a long line is never re-encoded. */
-  private pendingBytes = 0;
-  private pendingTooLong = false;
+  /** A high surrogate that ended a text chunk: it is encoded with the next chunk's first unit. */
+  private heldSurrogate = '';
   private lineNo = 0;
   private blank = 0;
-  private atStart = true;
   private ended = false;
 
   constructor(opts: JsonlOptions = {}) {
     this.file = opts.file ?? '<input>';
     this.maxLineBytes = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+    this.splitter = new Utf8LineSplitter(
+      {
+        text: (line) => this.textLine(line),
+        tooLong: () => this.issue(++this.lineNo, 'line-too-long', `line is longer than the limit of ${this.maxLineBytes} bytes; it was not read`),
+        badUtf8: (bad) => this.issue(++this.lineNo, 'bad-utf8', badUtf8Message(bad)),
+      },
+      this.maxLineBytes,
+    );
+  }
+
+  /** Bytes read and the most bytes ever joined into one line / decoded into one string. */
+  get stats(): SplitterStats {
+    return this.splitter.stats;
   }
 
   push(chunk: string | Uint8Array): void {
     if (this.ended) throw new Error('JsonlParser: push() after end()');
-    let text = typeof chunk === 'string' ? chunk : this.decoder.decode(chunk, { stream: true });
-    if (this.atStart && text.length > 0) {
-      // Editors on Windows like to write a byte-order mark; it is not part of the first key.
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-      this.atStart = false;
+    if (typeof chunk !== 'string') {
+      this.splitter.push(chunk);
+      return;
     }
-    let start = 0;
-    for (;;) {
-      const nl = text.indexOf('\n', start);
-      if (nl < 0) break;
-      this.appendPending(text.slice(start, nl));
-      this.finishLine();
-      start = nl + 1;
+    // Text is encoded as TextEncoder would encode it whole: a pair split between chunks stays a pair.
+    let text = this.heldSurrogate + chunk;
+    this.heldSurrogate = '';
+    const lastUnit = text.charCodeAt(text.length - 1);
+    if (lastUnit >= 0xd800 && lastUnit <= 0xdbff) {
+      this.heldSurrogate = text.slice(-1);
+      text = text.slice(0, -1);
     }
-    this.appendPending(text.slice(start));
+    if (text.length > 0) this.splitter.push(this.encoder.encode(text));
   }
 
   end(): JsonlParseResult {
     if (!this.ended) {
-      const tail = this.decoder.decode();
-      if (tail) this.push(tail);
+      if (this.heldSurrogate) this.splitter.push(this.encoder.encode(this.heldSurrogate));
+      this.heldSurrogate = '';
+      this.splitter.end();
       this.ended = true;
-      if (this.pending.length > 0 || this.pendingTooLong) this.finishLine();
     }
     return {
       file: this.file,
@@ -151,33 +146,9 @@ export class JsonlParser {
     };
   }
 
-  private appendPending(part: string): void {
-    if (this.pendingTooLong || part.length === 0) return;
-    let bytes = utf8Length(part);
-    // A surrogate pair split between two parts was counted as two lone surrogates (3 + 3 bytes).
-    const prev = this.pending.length > 0 ? this.pending[this.pending.length - 1] : '';
-    if ((prev.charCodeAt(prev.length - 1) & 0xfc00) === 0xd800 && (part.charCodeAt(0) & 0xfc00) === 0xdc00) bytes -= 2;
-    this.pending.push(part);
-    this.pendingBytes += bytes;
-    if (this.pendingBytes > this.maxLineBytes) {
-      this.pending = [];
-      this.pendingBytes = 0;
-      this.pendingTooLong = true;
-    }
-  }
-
-  private finishLine(): void {
-    this.lineNo++;
-    const tooLong = this.pendingTooLong;
-    let line = this.pending.join('');
-    this.pending = [];
-    this.pendingBytes = 0;
-    this.pendingTooLong = false;
-    if (tooLong) {
-      this.issue('line-too-long', `line is longer than the limit of ${this.maxLineBytes} bytes; it was not read`);
-      return;
-    }
-    if (line.endsWith('\r')) line = line.slice(0, -1);
+  private textLine(text: string): void {
+    const lineNo = ++this.lineNo;
+    const line = text.endsWith('\r') ? text.slice(0, -1) : text;
     if (line.trim().length === 0) {
       this.blank++;
       return;
@@ -194,21 +165,21 @@ export class JsonlParser {
       this.issues.push({
         code: 'bad-json',
         file: this.file,
-        line: this.lineNo,
+        line: lineNo,
         ...(column === undefined ? {} : { column }),
         message: `invalid JSON: ${detail}`,
       });
       return;
     }
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      this.issue('not-object', `expected a JSON object like {"anchor": "...", "positive": "..."}, got ${describeType(value)}`);
+      this.issue(lineNo, 'not-object', `expected a JSON object like {"anchor": "...", "positive": "..."}, got ${describeType(value)}`);
       return;
     }
-    this.rows.push({ line: this.lineNo, value: value as Record<string, unknown> });
+    this.rows.push({ line: lineNo, value: value as Record<string, unknown> });
   }
 
-  private issue(code: DataIssueCode, message: string): void {
-    this.issues.push({ code, file: this.file, line: this.lineNo, message });
+  private issue(line: number, code: DataIssueCode, message: string): void {
+    this.issues.push({ code, file: this.file, line, message });
   }
 }
 

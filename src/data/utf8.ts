@@ -82,3 +82,55 @@ export function badUtf8Message(b: Pick<BadUtf8Line, 'fileOffset' | 'lineOffset' 
     'the row was skipped. The file may be in another encoding (Windows-1252, GBK, Shift_JIS…); save it as UTF-8'
   );
 }
+
+/**
+ * invalidUtf8Offset for bytes that arrive in parts (a line too long to keep): feed every part,
+ * then `end()` gives the first bad byte exactly as invalidUtf8Offset on the joined bytes would.
+ */
+export class Utf8Validator {
+  private pos = 0;
+  /** Continuation bytes still expected, the allowed range of the next one, and where the sequence began. */
+  private need = 0;
+  private lo = 0x80;
+  private hi = 0xbf;
+  private seqStart = 0;
+  private lead = 0;
+  private bad: { offset: number; byte: number } | null = null;
+
+  push(bytes: Uint8Array): void {
+    if (this.bad) return;
+    for (let i = 0; i < bytes.length; i++) {
+      const b = bytes[i];
+      const at = this.pos + i;
+      if (this.need === 0) {
+        if (b < 0x80) continue;
+        let n: number;
+        if (b >= 0xc2 && b <= 0xdf) [n, this.lo, this.hi] = [2, 0x80, 0xbf];
+        else if (b >= 0xe0 && b <= 0xef) [n, this.lo, this.hi] = [3, b === 0xe0 ? 0xa0 : 0x80, b === 0xed ? 0x9f : 0xbf];
+        else if (b >= 0xf0 && b <= 0xf4) [n, this.lo, this.hi] = [4, b === 0xf0 ? 0x90 : 0x80, b === 0xf4 ? 0x8f : 0xbf];
+        else {
+          this.bad = { offset: at, byte: b };
+          return;
+        }
+        this.need = n - 1;
+        this.seqStart = at;
+        this.lead = b;
+      } else {
+        if (b < this.lo || b > this.hi) {
+          // Like invalidUtf8Offset: the sequence is bad from its first byte.
+          this.bad = { offset: this.seqStart, byte: this.lead };
+          return;
+        }
+        this.need--;
+        [this.lo, this.hi] = [0x80, 0xbf];
+      }
+    }
+    this.pos += bytes.length;
+  }
+
+  /** The first bad byte (offset from the first byte pushed), or null when all of it was UTF-8. */
+  end(): { offset: number; byte: number } | null {
+    if (!this.bad && this.need > 0) this.bad = { offset: this.seqStart, byte: this.lead };
+    return this.bad;
+  }
+}
