@@ -33,7 +33,7 @@ function wholeTextReference(bytes: Uint8Array, file: string, maxLineBytes?: numb
   };
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
+function concat(parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let o = 0;
   for (const p of parts) {
@@ -66,7 +66,7 @@ function readableOf(chunks: readonly Uint8Array[]): ReadableStream<Uint8Array> {
 }
 
 /** A deterministic multi-MB file with every kind of line the validator reports. */
-function generatedJsonl(targetBytes: number, seed: number): { bytes: Uint8Array; longestLine: number } {
+function generatedJsonl(targetBytes: number, seed: number): { bytes: Uint8Array<ArrayBuffer>; longestLine: number } {
   const rng = new SeededRandom(seed);
   const words = ['refund', 'delivery', '退货流程', 'the parcel', 'größe', '😀 emoji', 'invoice', 'naïve café', 'Ελληνικά', 'order #'];
   const pick = () => words[Math.floor(rng.next() * words.length)];
