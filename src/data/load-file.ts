@@ -97,10 +97,20 @@ function isStreamableBlob(data: SliceableBlob): data is StreamableBlob {
   return typeof (data as Partial<StreamableBlob>).stream === 'function';
 }
 
-/** The chunks of any source; a byte array is cut into views (no copy) so progress can be told. */
+/** A byte array as views (no copy) of at most BYTES_SLICE, so progress can be told within it. */
+function* slices(data: Uint8Array): Generator<Uint8Array> {
+  if (data.length <= BYTES_SLICE) yield data;
+  else for (let i = 0; i < data.length; i += BYTES_SLICE) yield data.subarray(i, i + BYTES_SLICE);
+}
+
+/** The chunks of any source (some hand out a whole file as one chunk), at most BYTES_SLICE each. */
 async function* chunksOf(data: TrainingFileData): AsyncGenerator<Uint8Array> {
+  for await (const chunk of rawChunksOf(data)) yield* slices(chunk);
+}
+
+async function* rawChunksOf(data: TrainingFileData): AsyncGenerator<Uint8Array> {
   if (data instanceof Uint8Array) {
-    for (let i = 0; i < data.length; i += BYTES_SLICE) yield data.subarray(i, i + BYTES_SLICE);
+    yield data;
     return;
   }
   let stream: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;

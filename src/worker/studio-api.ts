@@ -17,7 +17,8 @@ import { decodeRunWeights, encodeRunWeights, type StudioStorage } from '../stora
 export interface StudioEnvironment {
   createBackend(preference: 'webgpu' | 'cpu'): Promise<{ backend: Backend; fallbackReason?: string }>;
   resolveModel(source: ModelSource, onProgress: ProgressCallback, signal: AbortSignal): Promise<{ files: ModelFiles; name: string; randomWeights: boolean }>;
-  parseDataset(name: string, bytes: Uint8Array, mapping?: ColumnMapping): Promise<LoadedTrainingData>;
+  /** A File/Blob is streamed (JSONL) with progress in bytes; bytes come from storage. */
+  parseDataset(name: string, data: Uint8Array | Blob, mapping?: ColumnMapping, onProgress?: (loaded: number, total: number | null) => void): Promise<LoadedTrainingData>;
   /** Where runs, their weights and datasets are kept between visits; absent: nothing is kept. */
   storage?: StudioStorage;
 }
@@ -115,14 +116,17 @@ export class StudioApi {
     return info;
   }
 
-  async loadDataset(name: string, bytes: Uint8Array, split: SplitSettings, mapping?: ColumnMapping): Promise<DatasetInfo> {
+  async loadDataset(name: string, data: Uint8Array | Blob, split: SplitSettings, mapping?: ColumnMapping, onProgress?: ProgressCallback): Promise<DatasetInfo> {
     await this.ready();
-    this.dataset = await this.env.parseDataset(name, bytes, mapping);
+    const progress = onProgress && ((loaded: number, total: number | null) => onProgress(`reading ${name}`, loaded, total ?? loaded));
+    this.dataset = await this.env.parseDataset(name, data, mapping, progress);
     this.split = split;
     const info = this.ws().setDataset(this.dataset, split);
     this.datasetRef = { id: null, name };
     if (this.env.storage) {
       try {
+        // The store keeps bytes: a File is read whole (bytes, never text) only now, after parsing.
+        const bytes = data instanceof Uint8Array ? data : new Uint8Array(await data.arrayBuffer());
         this.datasetRef = { id: (await this.env.storage.saveDataset(name, bytes, mapping ?? null, split)).id, name };
       } catch (e) {
         this.noteSaveProblem(`saving the dataset ${name}`, e);

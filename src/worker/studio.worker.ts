@@ -62,8 +62,9 @@ const browserEnvironment: StudioEnvironment = {
       }
     }
   },
-  async parseDataset(name, bytes, mapping) {
-    return loadTrainingFile(name, bytes, mapping ? { file: name, mapping } : { file: name });
+  async parseDataset(name, data, mapping, onProgress) {
+    // A File is streamed from disk (JSONL never becomes one string); progress goes to the page.
+    return loadTrainingFile(name, data, { file: name, ...(mapping ? { mapping } : {}), ...(onProgress ? { onProgress } : {}) });
   },
   // Runs, their weights and datasets, kept between visits (IndexedDB + OPFS + Web Locks).
   storage: browserStudioStorage(),

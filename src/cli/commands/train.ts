@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { openAsBlob } from 'node:fs';
 import path from 'node:path';
 import { formatReport, type LoadedTrainingData } from '../../data/load.ts';
 import { loadTrainingFile } from '../../data/load-file.ts';
@@ -50,7 +50,8 @@ export async function readTrainingData(file: string): Promise<LoadedTrainingData
   await requireFile(file, 'data');
   let data: LoadedTrainingData;
   try {
-    data = await loadTrainingFile(file, new Uint8Array(await readFile(file)), { file });
+    // A file-backed Blob: JSONL streams from disk, Parquet reads its row groups, CSV/TSV are read whole.
+    data = await loadTrainingFile(file, await openAsBlob(file), { file, onProgress: terminalProgress(file) });
   } catch (e) {
     throw new UsageError(`--data: ${(e as Error).message}`);
   }
@@ -58,6 +59,15 @@ export async function readTrainingData(file: string): Promise<LoadedTrainingData
   if (!data.detection.ok) throw new UsageError(`--data: ${file}: ${data.detection.reason}`);
   if (data.examples.length === 0) throw new UsageError(`--data: ${file} has no valid rows`);
   return data;
+}
+
+/** "reading big.jsonl: 42%" on an interactive stderr for files over 16 MiB; nothing otherwise (logs stay clean). */
+function terminalProgress(file: string): ((loaded: number, total: number | null) => void) | undefined {
+  if (!process.stderr.isTTY) return undefined;
+  return (loaded, total) => {
+    if (!total || total < 16 * 1024 * 1024) return;
+    process.stderr.write(loaded < total ? `\rreading ${file}: ${Math.floor((loaded / total) * 100)}%` : `\r\x1b[K`);
+  };
 }
 
 function parseDims(raw: string | undefined, hidden: number): number[] {

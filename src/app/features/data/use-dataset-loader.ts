@@ -3,16 +3,22 @@ import type { ColumnMapping } from '../../../data/shape.ts';
 import { useSession } from '../../session-store.ts';
 import { useSettings } from '../../settings-store.ts';
 import { errorMessage } from '../../ui/use-latest-async.ts';
-import { studio } from '../../worker-client.ts';
+import { callback, studio } from '../../worker-client.ts';
 import { checkDataFileName } from './data-selectors.ts';
 
 export const DATA_JOB = 'dataset';
 
+/** A dataset file for the worker: a File/Blob (streamed there, never read here) or bytes. */
+interface DataFile {
+  readonly name: string;
+  readonly data: Blob | Uint8Array;
+}
+
 /**
- * The bytes of the file loaded last, kept outside React so "reload with this mapping" works even
- * after the panel was left and re-opened. Page memory only; never persisted.
+ * The file loaded last (a File is only a handle to the disk), kept outside React so "reload with
+ * this mapping" works even after the panel was left and re-opened. Page memory only; never persisted.
  */
-let lastFile: { name: string; bytes: Uint8Array } | null = null;
+let lastFile: DataFile | null = null;
 
 export function hasLastFile(): boolean {
   return lastFile !== null;
@@ -28,20 +34,27 @@ export function useDatasetLoader() {
   const loading = useSession((s) => DATA_JOB in s.jobs);
   const [error, setError] = useState<string | null>(null);
 
-  const run = useCallback(async (label: string, get: () => Promise<{ name: string; bytes: Uint8Array }>, mapping?: ColumnMapping) => {
+  const run = useCallback(async (label: string, get: () => Promise<DataFile>, mapping?: ColumnMapping) => {
     const { setJob, setDataset } = useSession.getState();
     if (DATA_JOB in useSession.getState().jobs) return;
     setError(null);
     setJob(DATA_JOB, { label, done: 0, total: 0 });
+    // Progress arrives on its own message channel and may land after the result: ignore it then.
+    let finished = false;
     try {
       const file = await get();
       const split = useSettings.getState().split;
-      const info = await studio().loadDataset(file.name, file.bytes, { evalFraction: split.evalFraction, seed: split.seed }, mapping);
+      // Bytes read by the worker's parser: a large file shows its progress while it is parsed.
+      const onProgress = callback((_stage: string, done: number, total: number) => {
+        if (!finished) useSession.getState().setJob(DATA_JOB, { label, done, total });
+      });
+      const info = await studio().loadDataset(file.name, file.data, { evalFraction: split.evalFraction, seed: split.seed }, mapping, onProgress);
       lastFile = file;
       setDataset(info);
     } catch (e) {
       setError(errorMessage(e));
     } finally {
+      finished = true;
       setJob(DATA_JOB, null);
     }
   }, []);
@@ -53,7 +66,7 @@ export function useDatasetLoader() {
         setError(problem);
         return;
       }
-      void run(`Reading ${file.name}…`, async () => ({ name: file.name, bytes: new Uint8Array(await file.arrayBuffer()) }));
+      void run(`Reading ${file.name}…`, async () => ({ name: file.name, data: file }));
     },
     [run],
   );
@@ -63,7 +76,7 @@ export function useDatasetLoader() {
       void run(`Loading sample ${name}…`, async () => {
         const response = await fetch(`${import.meta.env.BASE_URL}samples/${name}`);
         if (!response.ok) throw new Error(`samples/${name}: HTTP ${response.status} ${response.statusText}`);
-        return { name, bytes: new Uint8Array(await response.arrayBuffer()) };
+        return { name, data: await response.blob() };
       }),
     [run],
   );
