@@ -132,6 +132,14 @@ export interface Backend {
   sync(): Promise<void>;
   /** Free every buffer (the backend is unusable afterwards). */
   destroy(): void;
+  /**
+   * Why the device is gone (a driver reset, a GPU process crash), or null while it works. A loss
+   * may surface as a failed readback a moment before the device reports it: `waitMs` bounds
+   * how long to wait for that report.
+   */
+  deviceLost(waitMs?: number): Promise<string | null>;
+  /** Fault injection: lose the device as a driver reset would. Absent where there is no device. */
+  loseDevice?(): void;
 
   // ---- elementwise ---------------------------------------------------------------------------
   fill(target: Tensor, value: number): void;

@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { type Checkpoint, CheckpointError, parseCheckpointState } from '../model/checkpoint.ts';
-import { parseSafetensors, writeSafetensors } from './safetensors.ts';
+import { type Checkpoint, CheckpointError } from '../model/checkpoint.ts';
+import { CHECKPOINT_STATE_FILE, CHECKPOINT_TENSORS_FILE, checkpointFiles, parseCheckpointFiles } from './checkpoint-bytes.ts';
 import { writeFolderAtomically } from './write-folder.ts';
 
 /**
@@ -11,46 +11,7 @@ import { writeFolderAtomically } from './write-folder.ts';
  */
 
 export const CHECKPOINT_DIR = 'checkpoint';
-export const CHECKPOINT_STATE_FILE = 'state.json';
-export const CHECKPOINT_TENSORS_FILE = 'tensors.safetensors';
-
-const TENSOR_NAMES = { params: 'params', m: 'adam_m', v: 'adam_v' } as const;
-
-/** The folder's files as path → bytes; `prefix` (e.g. "checkpoint/") nests them in a larger write. */
-export function checkpointFiles(checkpoint: Checkpoint, prefix = ''): Map<string, Uint8Array> {
-  const { state, tensors } = checkpoint;
-  const files = new Map<string, Uint8Array>();
-  files.set(`${prefix}${CHECKPOINT_STATE_FILE}`, new TextEncoder().encode(`${JSON.stringify(state, null, 1)}\n`));
-  files.set(
-    `${prefix}${CHECKPOINT_TENSORS_FILE}`,
-    writeSafetensors(
-      (Object.keys(TENSOR_NAMES) as (keyof typeof TENSOR_NAMES)[]).map((k) => ({ name: TENSOR_NAMES[k], shape: [tensors[k].length], data: tensors[k] })),
-      { format: state.format, step: String(state.step) },
-    ),
-  );
-  return files;
-}
-
-/** Parses the two files' bytes back into a checkpoint. */
-export function parseCheckpointFiles(stateBytes: Uint8Array, tensorBytes: Uint8Array, source = 'checkpoint'): Checkpoint {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(new TextDecoder().decode(stateBytes));
-  } catch (e) {
-    throw new CheckpointError(`${source}/${CHECKPOINT_STATE_FILE} is not valid JSON: ${(e as Error).message}`);
-  }
-  const state = parseCheckpointState(raw, `${source}/${CHECKPOINT_STATE_FILE}`);
-  const file = parseSafetensors(tensorBytes, `${source}/${CHECKPOINT_TENSORS_FILE}`);
-  const get = (name: string): Float32Array => {
-    const t = file.tensors.get(name);
-    if (!t || t.dtype !== 'F32') throw new CheckpointError(`${source}/${CHECKPOINT_TENSORS_FILE} has no F32 tensor "${name}"`);
-    return t.data;
-  };
-  if (file.metadata.step !== undefined && file.metadata.step !== String(state.step)) {
-    throw new CheckpointError(`${source}: ${CHECKPOINT_TENSORS_FILE} is from step ${file.metadata.step}, ${CHECKPOINT_STATE_FILE} from step ${state.step}`);
-  }
-  return { state, tensors: { params: get(TENSOR_NAMES.params), m: get(TENSOR_NAMES.m), v: get(TENSOR_NAMES.v) } };
-}
+export { CHECKPOINT_STATE_FILE, CHECKPOINT_TENSORS_FILE, checkpointFiles, parseCheckpointFiles };
 
 /** Writes `dir` (state.json + tensors.safetensors) atomically, replacing an earlier checkpoint. */
 export async function writeCheckpoint(dir: string, checkpoint: Checkpoint): Promise<void> {

@@ -54,6 +54,27 @@ export class MemoryDisk {
     return f instanceof MemoryFile ? f.data : null;
   }
 
+  /** A copy of the disk as it is now: what a browser finds after the tab crashed at this moment. */
+  snapshot(): MemoryDisk {
+    const copy = new MemoryDisk({ quota: this.quota, supportsMove: this.supportsMove, moveReplaces: this.moveReplaces, inPlaceWrites: this.inPlaceWrites });
+    const walk = (from: MemoryDirectory, to: MemoryDirectory) => {
+      for (const [name, e] of from.entries) {
+        if (e instanceof MemoryDirectory) {
+          const d = new MemoryDirectory(copy, name, to);
+          to.entries.set(name, d);
+          walk(e, d);
+        } else {
+          const f = new MemoryFile(copy, name, to);
+          f.data = e.data.slice();
+          to.entries.set(name, f);
+        }
+      }
+    };
+    walk(this.root, copy.root);
+    copy.used = this.used;
+    return copy;
+  }
+
   /** Every file path, sorted. */
   paths(): string[] {
     const out: string[] = [];

@@ -33,6 +33,7 @@ export interface DirectoryLike {
 }
 
 export const WEIGHTS_FILE = 'weights.safetensors';
+export const CHECKPOINT_FILE = 'checkpoint.safetensors';
 const TMP = '.tmp';
 const OLD = '.old';
 /** Writes in slices so a quota failure surfaces early and no single write copies the whole file. */
@@ -178,6 +179,24 @@ export class RunFiles {
   async readWeights(id: string, expectedBytes?: number): Promise<Uint8Array | null> {
     const dir = await this.runDir(id, false);
     return dir ? readFileChecked(dir, WEIGHTS_FILE, expectedBytes) : null;
+  }
+
+  /** Saves a run's training checkpoint atomically (the previous one stays whole until the new one is). */
+  async writeCheckpoint(id: string, bytes: Uint8Array): Promise<{ file: string; bytes: number; method: CommitMethod }> {
+    const dir = (await this.runDir(id, true))!;
+    const method = await writeFileAtomic(dir, CHECKPOINT_FILE, bytes, `the checkpoint of run ${id}`);
+    return { file: `runs/${id}/${CHECKPOINT_FILE}`, bytes: bytes.length, method };
+  }
+
+  async readCheckpoint(id: string, expectedBytes?: number): Promise<Uint8Array | null> {
+    const dir = await this.runDir(id, false);
+    return dir ? readFileChecked(dir, CHECKPOINT_FILE, expectedBytes) : null;
+  }
+
+  async deleteCheckpoint(id: string): Promise<void> {
+    const dir = await this.runDir(id, false);
+    if (!dir) return;
+    for (const name of [CHECKPOINT_FILE, CHECKPOINT_FILE + TMP, CHECKPOINT_FILE + OLD]) await removeQuietly(dir, name);
   }
 
   async deleteRun(id: string): Promise<void> {

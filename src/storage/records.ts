@@ -59,6 +59,8 @@ export interface RunDataset {
   readonly rows: number;
   readonly trainRows: number;
   readonly evalRows: number;
+  /** The train/eval split the run used (a resume rebuilds the same training rows from it). */
+  readonly split?: { readonly evalFraction: number; readonly seed: number };
 }
 
 export interface RunWeights {
@@ -95,6 +97,10 @@ export interface RunRecord {
   readonly weights: RunWeights | null;
   /** Why the weights could not be saved, when they could not. */
   readonly weightsProblem?: string;
+  /** The last training checkpoint saved (weights, Adam moments, RNG and data position): what a resume starts from. */
+  readonly checkpoint?: RunWeights | null;
+  /** Why the latest checkpoint could not be saved (the earlier one, if any, is kept). */
+  readonly checkpointProblem?: string;
 }
 
 /** One line of the run list: everything but the curves. */
@@ -114,6 +120,8 @@ export interface RunSummary {
   readonly durationSeconds: number;
   readonly hasWeights: boolean;
   readonly weightsBytes: number;
+  /** The step of the saved checkpoint, or null when there is none. */
+  readonly checkpointStep: number | null;
 }
 
 export function summarizeRun(r: RunRecord): RunSummary {
@@ -134,6 +142,7 @@ export function summarizeRun(r: RunRecord): RunSummary {
     durationSeconds: r.durationSeconds,
     hasWeights: r.weights !== null,
     weightsBytes: r.weights?.bytes ?? 0,
+    checkpointStep: r.checkpoint?.step ?? null,
   };
 }
 

@@ -27,10 +27,28 @@ export class RunRecorder {
   private runningSince: number | null = null;
   weights: RunWeights | null = null;
   weightsProblem: string | undefined;
+  checkpoint: RunWeights | null = null;
+  checkpointProblem: string | undefined;
 
-  constructor(private readonly start: RunStart, private readonly now: () => number = Date.now) {
+  /** `from`: a saved run this recorder continues (a resume): its curves, time and files carry on. */
+  constructor(private readonly start: RunStart, private readonly now: () => number = Date.now, from?: RunRecord) {
     this.id = start.id;
-    this.created = now();
+    this.created = from?.created ?? now();
+    if (from) {
+      this.lossCurve.push(...from.lossCurve);
+      this.evals.push(...from.evalHistory);
+      this.step = from.step;
+      this.totalSteps = from.totalSteps;
+      this.trainedMs = from.durationSeconds * 1000;
+      this.state = from.state;
+      this.weights = from.weights;
+      this.checkpoint = from.checkpoint ?? null;
+    }
+  }
+
+  /** The start this recorder was made with (a resume passes it on). */
+  get runStart(): RunStart {
+    return this.start;
   }
 
   get currentState(): RunState {
@@ -69,6 +87,19 @@ export class RunRecorder {
         this.message = e.message;
         return changed ? e.state : null;
       }
+      case 'history': {
+        // The run goes on from e.step: later points belong to a timeline that was thrown away.
+        this.lossCurve.length = 0;
+        this.lossCurve.push(...e.losses.map((l) => ({ step: l.step, loss: l.loss, lr: l.lr })));
+        this.evals.length = 0;
+        this.evals.push(...e.evals.map((v) => ({ step: v.step, metrics: v.metrics })));
+        this.step = e.step;
+        this.totalSteps = e.totalSteps;
+        return null;
+      }
+      case 'checkpoint':
+      case 'backend':
+        return null;
     }
   }
 
@@ -99,9 +130,11 @@ export class RunRecorder {
       adapter: this.start.adapter,
       weights: this.weights,
     };
-    const extra: { message?: string; weightsProblem?: string } = {};
+    const extra: { message?: string; weightsProblem?: string; checkpoint?: RunWeights; checkpointProblem?: string } = {};
     if (this.message) extra.message = this.message;
     if (this.weightsProblem) extra.weightsProblem = this.weightsProblem;
+    if (this.checkpoint) extra.checkpoint = this.checkpoint;
+    if (this.checkpointProblem) extra.checkpointProblem = this.checkpointProblem;
     return { ...r, ...extra };
   }
 }

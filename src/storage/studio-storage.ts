@@ -77,7 +77,7 @@ export class StudioStorage {
    * A full disk while writing the weights keeps the previous weights file and still saves the
    * record, with the problem noted; a full disk for the record itself throws.
    */
-  async saveRun(record: RunRecord, weights?: Uint8Array): Promise<SaveRunResult> {
+  async saveRun(record: RunRecord, weights?: Uint8Array, weightsStep: number = record.step): Promise<SaveRunResult> {
     const stores = await this.stores();
     return this.locks.with(record.id, async () => {
       let saved = record;
@@ -86,7 +86,7 @@ export class StudioStorage {
         try {
           const w = await this.files.writeWeights(record.id, weights);
           const { weightsProblem: _dropped, ...rest } = record;
-          saved = { ...rest, weights: { file: w.file, bytes: w.bytes, step: record.step } };
+          saved = { ...rest, weights: { file: w.file, bytes: w.bytes, step: weightsStep } };
         } catch (e) {
           weightsProblem = message(e);
           saved = { ...record, weightsProblem };
@@ -95,6 +95,40 @@ export class StudioStorage {
       await stores.runs.put(saved);
       return weightsProblem ? { record: saved, weightsProblem } : { record: saved };
     });
+  }
+
+  /**
+   * Saves a run's training checkpoint (first, atomically) and its record, under the run's lock. A
+   * full disk keeps the previous checkpoint file and the record's reference to it, and says why.
+   */
+  async saveCheckpoint(record: RunRecord, checkpoint: Uint8Array, step: number): Promise<{ record: RunRecord; checkpointProblem?: string }> {
+    const stores = await this.stores();
+    return this.locks.with(record.id, async () => {
+      let saved: RunRecord;
+      let checkpointProblem: string | undefined;
+      try {
+        const w = await this.files.writeCheckpoint(record.id, checkpoint);
+        const { checkpointProblem: _dropped, ...rest } = record;
+        saved = { ...rest, checkpoint: { file: w.file, bytes: w.bytes, step } };
+      } catch (e) {
+        checkpointProblem = message(e);
+        saved = { ...record, checkpointProblem };
+      }
+      try {
+        await stores.runs.put(saved);
+      } catch (e) {
+        // The file is in place but the record does not point at it; a resume would start earlier.
+        checkpointProblem ??= message(e);
+      }
+      return checkpointProblem ? { record: saved, checkpointProblem } : { record: saved };
+    });
+  }
+
+  async readRunCheckpoint(record: RunRecord): Promise<Uint8Array> {
+    if (!record.checkpoint) throw new Error(`run ${record.id} has no saved checkpoint${record.checkpointProblem ? `: ${record.checkpointProblem}` : ''}`);
+    const bytes = await this.files.readCheckpoint(record.id, record.checkpoint.bytes);
+    if (!bytes) throw new Error(`the checkpoint file of run ${record.id} is missing or damaged (the browser may have cleared site data)`);
+    return bytes;
   }
 
   async listRuns(): Promise<RunSummary[]> {

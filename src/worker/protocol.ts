@@ -118,6 +118,8 @@ export interface TrainingConfig {
   readonly evalEvery: number;
   /** Memory a step may use; a batch above it trains through gradient caching. */
   readonly memoryBudgetMiB?: number;
+  /** Save a checkpoint every this many steps (0 = only on pause and when the tab is hidden). */
+  readonly checkpointEvery?: number;
 }
 
 /** The memory a training step needs against the adapter's limits, shown before training. */
@@ -147,7 +149,27 @@ export interface RankMover {
 export type TrainingEvent =
   | { readonly type: 'step'; readonly step: number; readonly totalSteps: number; readonly epoch: number; readonly loss: number; readonly lr: number; readonly pairsPerSecond: number; readonly etaSeconds: number }
   | { readonly type: 'eval'; readonly step: number; readonly metrics: RetrievalMetrics; readonly movers: readonly RankMover[] }
-  | { readonly type: 'state'; readonly state: 'running' | 'paused' | 'cancelled' | 'finished' | 'failed'; readonly message?: string };
+  | { readonly type: 'state'; readonly state: 'running' | 'paused' | 'cancelled' | 'finished' | 'failed'; readonly message?: string }
+  /** A checkpoint was taken at `step`; `saved` says whether it reached storage (`message` says why not). */
+  | { readonly type: 'checkpoint'; readonly step: number; readonly saved: boolean; readonly message?: string }
+  /**
+   * The run goes on from `step` with this history (a resumed run, or a rewind to the last
+   * checkpoint after the device was lost): drop anything shown after it.
+   */
+  | { readonly type: 'history'; readonly step: number; readonly totalSteps: number; readonly losses: readonly HistoryLossPoint[]; readonly evals: readonly HistoryEvalPoint[] }
+  /** The compute backend changed under a running job (the GPU was lost); `message` says what happened. */
+  | { readonly type: 'backend'; readonly backend: BackendInfo; readonly message: string };
+
+export interface HistoryLossPoint {
+  readonly step: number;
+  readonly loss: number;
+  readonly lr: number;
+}
+
+export interface HistoryEvalPoint {
+  readonly step: number;
+  readonly metrics: RetrievalMetrics;
+}
 
 export interface QueryComparison {
   readonly query: string;
@@ -257,6 +279,13 @@ export interface OpenedRun {
 export interface RestorableSession {
   readonly model: import('../storage/records.ts').StoredModelSource | null;
   readonly dataset: import('../storage/records.ts').DatasetSummary | null;
+}
+
+/** A saved run made ready to go on: its record, and the dataset info when resuming changed the dataset or split. */
+export interface ResumePlan {
+  readonly run: import('../storage/records.ts').RunRecord;
+  readonly dataset: DatasetInfo | null;
+  readonly split: { readonly evalFraction: number; readonly seed: number };
 }
 
 export interface OpenedDataset {

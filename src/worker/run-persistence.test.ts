@@ -1,62 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadTrainingFile } from '../data/load-file.ts';
-import { CpuBackend } from '../engine/cpu/cpu-backend.ts';
-import { folderFiles } from '../io/folder-files.ts';
-import { MemoryLockManager, RunLocks } from '../storage/locks.ts';
-import { MemoryDisk } from '../storage/memory-opfs.ts';
-import { RunFiles } from '../storage/opfs.ts';
-import { memoryStores, type RecordStores } from '../storage/stores.ts';
-import { StudioStorage } from '../storage/studio-storage.ts';
-import { HAVE_FIXTURES, TINY_BERT_MODEL_DIR } from '../../test/support/tiny-bert.ts';
-import type { RetrievalSettings, TrainingConfig, TrainingEvent } from './protocol.ts';
-import { StudioApi } from './studio-api.ts';
-
-const SETTINGS: RetrievalSettings = { pooling: 'mean', normalize: true, includePrompt: true, queryTemplate: '{text}', corpusTemplate: '{text}' };
-const CONFIG: TrainingConfig = {
-  loss: 'mnrl', epochs: 1, batchSize: 8, learningRate: 2e-3, warmupSteps: 0, weightDecay: 0, maxSeqLength: 32,
-  scheduler: 'constant', seed: 7, matryoshkaDims: [], evalEvery: 2,
-};
-const DATA = 'public/samples/support-faq.jsonl';
-const BUILTIN = 'public/models/builtin';
-
-/** One browser profile: record stores, an OPFS disk and the Web Locks every tab shares. */
-function profile(disk = new MemoryDisk()) {
-  return { stores: memoryStores(), disk, locks: new MemoryLockManager() };
-}
-
-/** A tab of the studio in that profile: its own worker, its own locks held. */
-async function tab(p: { stores: RecordStores; disk: MemoryDisk; locks: MemoryLockManager }) {
-  const storage = new StudioStorage({
-    stores: async () => p.stores,
-    files: new RunFiles(async () => p.disk.root),
-    locks: new RunLocks(p.locks),
-    storageManager: { estimate: async () => ({ usage: p.disk.used, quota: Number.isFinite(p.disk.quota) ? p.disk.quota : 1e12 }), persisted: async () => false },
-  });
-  const saved: string[] = [];
-  const saveRun = storage.saveRun.bind(storage);
-  storage.saveRun = (record, weights) => {
-    saved.push(`${record.state}${weights ? '+weights' : ''}`);
-    return saveRun(record, weights);
-  };
-  const api = new StudioApi({
-    createBackend: async () => ({ backend: new CpuBackend() }),
-    // The tiny fixture model plays a Hub model (fast on the CPU); the built-in one is itself.
-    resolveModel: async (source) =>
-      source.kind === 'hub'
-        ? { files: folderFiles(TINY_BERT_MODEL_DIR), name: source.repoId, randomWeights: true }
-        : { files: folderFiles(BUILTIN), name: 'built-in (random weights)', randomWeights: true },
-    parseDataset: async (name, bytes, mapping) => loadTrainingFile(name, bytes, mapping ? { file: name, mapping } : { file: name }),
-    storage,
-  });
-  await api.init('cpu');
-  return { api, storage, saved };
-}
-
-async function withData(t: Awaited<ReturnType<typeof tab>>) {
-  await t.api.loadModel({ kind: 'hub', repoId: 'test/tiny-bert', token: 'secret' }, () => {});
-  return t.api.loadDataset('support-faq.jsonl', new Uint8Array(readFileSync(DATA)), { evalFraction: 0.3, seed: 1 });
-}
+import { HAVE_FIXTURES } from '../../test/support/tiny-bert.ts';
+import { CONFIG, profile, SETTINGS, tab, withData } from '../../test/support/studio-profile.ts';
+import type { TrainingEvent } from './protocol.ts';
 
 describe.skipIf(!HAVE_FIXTURES)('the studio keeps runs and datasets', () => {
   it('saves a run when it pauses and when it finishes, reopens it in another tab, and refuses a second writer', async () => {

@@ -7,8 +7,12 @@ import type {
   BackendInfo, Comparison, DatasetInfo, EvalSummary, ExportResult, MemoryPlanInfo, ModelInfo, ModelSource, OnnxVerificationReport, PreviewRow,
   ProgressCallback, ProjectionPoint, RetrievalSettings, SearchHit, TrainingConfig, TrainingEvent, WeightsState,
 } from './protocol.ts';
-import { Workspace } from './workspace.ts';
-import type { DatasetSummary, OpenedDataset, OpenedRun, RestorableSession, RunRecord, RunSummary, StorageStatus, StoredModelSource } from './protocol.ts';
+import { DeviceLostError, type TrainOptions, Workspace } from './workspace.ts';
+import type { Checkpoint } from '../model/checkpoint.ts';
+import { decodeCheckpointFile, encodeCheckpointFile } from '../io/checkpoint-bytes.ts';
+import type { HistoryEvalPoint } from './protocol.ts';
+import { RunLockedError } from '../storage/locks.ts';
+import type { DatasetSummary, OpenedDataset, OpenedRun, RestorableSession, ResumePlan, RunRecord, RunSummary, StorageStatus, StoredModelSource } from './protocol.ts';
 import { RunRecorder } from '../storage/run-recorder.ts';
 import { newRunId } from '../storage/records.ts';
 import { decodeRunWeights, encodeRunWeights, type StudioStorage } from '../storage/studio-storage.ts';
@@ -52,6 +56,26 @@ export interface SplitSettings {
   readonly seed: number;
 }
 
+/** Faults the studio's own tests inject to prove that nothing is lost. */
+export type InjectedFault = 'device-lost' | 'non-finite';
+
+/** Device losses in a row a run survives before it gives up. */
+const MAX_DEVICE_RECOVERIES = 3;
+
+/** Where a resumed run picks up: its checkpoint, its saved history and its recorder. */
+interface ResumeFrom {
+  readonly checkpoint: Checkpoint;
+  readonly evals: readonly HistoryEvalPoint[];
+  readonly seconds: number;
+  readonly recorder: RunRecorder | null;
+}
+
+/** How long the checkpoint says it had trained, when it says so. */
+function checkpointSeconds(c: Checkpoint, fallback: number): number {
+  const s = c.state.meta.trainingSeconds;
+  return typeof s === 'number' && Number.isFinite(s) ? s : fallback;
+}
+
 /**
  * The studio worker's API: the page calls these through comlink. Each method is one user
  * action; the Workspace holds the state between them.
@@ -68,6 +92,9 @@ export class StudioApi {
   private currentRun: string | null = null;
   private saveProblem: string | null = null;
   private saving: Promise<void> = Promise.resolve();
+  /** What the loaded model was read from: a lost device is rebuilt from it. */
+  private modelLoad: { files: ModelFiles; name: string; randomWeights: boolean } | null = null;
+  private preference: 'webgpu' | 'cpu' = 'webgpu';
 
   constructor(private readonly env: StudioEnvironment) {}
 
@@ -78,14 +105,51 @@ export class StudioApi {
 
   private async ready(): Promise<Workspace> {
     await this.started;
-    return this.ws();
+    const ws = this.ws();
+    // A device lost between runs (a driver reset while the tab sat idle) is rebuilt quietly.
+    if (!ws.isTraining && (await ws.backend.deviceLost()) !== null) {
+      await this.rebuildAfterDeviceLoss();
+      return this.ws();
+    }
+    return ws;
   }
 
   async init(preference: 'webgpu' | 'cpu'): Promise<BackendInfo> {
     this.workspace?.backend.destroy();
+    this.preference = preference;
     const { backend, fallbackReason } = await this.env.createBackend(preference);
     this.markStarted();
     this.workspace = new Workspace(backend);
+    this.backendInfo = fallbackReason ? { adapter: backend.adapter, fallbackReason } : { adapter: backend.adapter };
+    return this.backendInfo;
+  }
+
+  /** The backend now (it changes when a lost GPU is replaced). */
+  backend(): BackendInfo | null {
+    return this.backendInfo;
+  }
+
+  /**
+   * A new device (or the CPU backend when WebGPU will not start again), with the model reloaded
+   * from its files, the dataset and split set again and any fine-tuned weights carried over.
+   */
+  private async rebuildAfterDeviceLoss(): Promise<BackendInfo> {
+    const old = this.ws();
+    try {
+      old.backend.destroy();
+    } catch {
+      // Already gone with the device.
+    }
+    const { backend, fallbackReason } = await this.env.createBackend(this.preference);
+    const ws = new Workspace(backend);
+    if (this.modelLoad) {
+      const loaded = await loadSentenceModel(this.modelLoad.files, backend);
+      await ws.setModel(loaded, { name: this.modelLoad.name, randomWeights: this.modelLoad.randomWeights });
+      if (this.dataset) ws.setDataset(this.dataset, this.split);
+      const trained = old.keptTrainedWeights();
+      if (trained) ws.adoptTrainedWeights(trained.params, trained.training);
+    }
+    this.workspace = ws;
     this.backendInfo = fallbackReason ? { adapter: backend.adapter, fallbackReason } : { adapter: backend.adapter };
     return this.backendInfo;
   }
@@ -110,6 +174,7 @@ export class StudioApi {
     const loaded = await loadSentenceModel(files, ws.backend);
     onProgress('reading weights', 1, 1);
     const info = await ws.setModel(loaded, { name, randomWeights });
+    this.modelLoad = { files, name, randomWeights };
     if (this.dataset) ws.setDataset(this.dataset, this.split);
     this.modelSource = storedModelSource(source, name);
     await this.env.storage?.rememberModel(this.modelSource).catch((e: unknown) => this.noteSaveProblem('remembering the model', e));
@@ -165,36 +230,204 @@ export class StudioApi {
 
   /**
    * Trains; with storage, the run gets an id and a lock at the start and is saved (record and
-   * weights) when it pauses, is cancelled or finishes (a failed run: its record only). The
-   * promise settles once those saves are done.
+   * weights) when it pauses, is cancelled, fails or finishes, and its checkpoints as they are
+   * taken. A lost GPU is rebuilt (or replaced by the CPU backend) and the run goes on from its
+   * last checkpoint. The promise settles once every save is done.
    */
   async train(config: TrainingConfig, settings: RetrievalSettings, onEvent: (e: TrainingEvent) => void): Promise<void> {
-    const ws = this.ws();
+    const ws = await this.ready();
     const storage = this.env.storage;
-    if (!storage || ws.isTraining) return ws.train(config, settings, onEvent);
     let recorder: RunRecorder | null = null;
-    try {
-      recorder = await this.startRecording(storage, config, settings);
-    } catch (e) {
-      this.noteSaveProblem('starting the run record (this run will not be saved)', e);
+    if (storage && !ws.isTraining) {
+      try {
+        recorder = await this.startRecording(storage, config, settings);
+      } catch (e) {
+        this.noteSaveProblem('starting the run record (this run will not be saved)', e);
+      }
     }
-    if (!recorder) return ws.train(config, settings, onEvent);
-    const rec = recorder;
-    const save = (withWeights: boolean) => {
-      // Both are taken now, before training can go on: the record as of this event, and the weights' read.
-      const record = rec.record();
-      const params = withWeights ? ws.snapshotTrainedParams() : Promise.resolve(null);
-      this.saving = this.saving.then(() => this.persistRun(storage, rec, record, params));
+    return this.drive(config, settings, onEvent, recorder, null);
+  }
+
+  /**
+   * Checks that a saved run can go on here and sets the studio up for it: the loaded model must
+   * be the one it started from; its dataset (when saved) and split are loaded again.
+   */
+  async prepareResume(id: string): Promise<ResumePlan> {
+    const storage = this.requireStorage();
+    const ws = await this.ready();
+    if (ws.isTraining) throw new Error('a training run is going: wait for it to end, or cancel it, before resuming another');
+    const run = await storage.requireRun(id);
+    if (!run.checkpoint) throw new Error(`run ${id} has no checkpoint to resume from${run.checkpointProblem ? ` (${run.checkpointProblem})` : ''}`);
+    await this.requireRunModel(run);
+    let dataset: DatasetInfo | null = null;
+    const split = run.dataset.split ?? this.split;
+    if (run.dataset.id && this.datasetRef?.id !== run.dataset.id) {
+      dataset = (await this.openDataset(run.dataset.id)).info;
+    } else if (!this.dataset) {
+      throw new Error(`This run trained on ${run.dataset.name}, which is not saved in this browser; load it in the Data panel, then resume.`);
+    }
+    if (split.evalFraction !== this.split.evalFraction || split.seed !== this.split.seed) dataset = this.setSplit(split);
+    return { run, dataset, split };
+  }
+
+  /** Continues a saved run from its checkpoint (call prepareResume first); events as for train(). */
+  async resumeRun(id: string, onEvent: (e: TrainingEvent) => void): Promise<void> {
+    const storage = this.requireStorage();
+    const ws = await this.ready();
+    if (ws.isTraining) throw new Error('a training run is going: wait for it to end, or cancel it, before resuming another');
+    const run = await storage.requireRun(id);
+    await this.requireRunModel(run);
+    await storage.locks.hold(id);
+    this.holdOnly(storage, id);
+    const checkpoint = decodeCheckpointFile(await storage.readRunCheckpoint(run), `the checkpoint of run ${id}`);
+    const start = {
+      id, model: run.model, dataset: run.dataset, config: run.config, retrieval: run.retrieval, adapter: ws.backend.adapter.summary,
     };
-    try {
-      await ws.train(config, settings, (e) => {
-        const changed = rec.onEvent(e);
-        onEvent(e);
-        if (changed === 'paused' || changed === 'cancelled' || changed === 'finished') save(true);
-        else if (changed === 'failed') save(false);
+    const recorder = new RunRecorder(start, Date.now, run);
+    return this.drive(run.config, run.retrieval, onEvent, recorder, {
+      checkpoint, evals: run.evalHistory, seconds: checkpointSeconds(checkpoint, run.durationSeconds), recorder,
+    });
+  }
+
+  /** Saved runs that stopped before their end (a closed tab, a crash, a pause) and can go on from a checkpoint. */
+  async resumableRuns(): Promise<RunSummary[]> {
+    const storage = this.env.storage;
+    if (!storage) return [];
+    const out: RunSummary[] = [];
+    for (const summary of await storage.listRuns()) {
+      if ((summary.state !== 'running' && summary.state !== 'paused') || summary.checkpointStep === null) continue;
+      if (summary.id === this.currentRun && this.workspace?.isTraining) continue;
+      try {
+        // Free of any other tab's lock: a run training elsewhere right now is not "interrupted".
+        await storage.locks.with(summary.id, async () => undefined);
+        out.push(summary);
+      } catch (e) {
+        if (!(e instanceof RunLockedError)) throw e;
+      }
+    }
+    return out;
+  }
+
+  /** The page is being hidden: take a checkpoint before the next step. */
+  requestCheckpoint(): void {
+    this.workspace?.requestCheckpoint();
+  }
+
+  /** For the studio's fault-injection tests: lose the GPU device, or spoil a weight mid-run. */
+  injectFault(kind: InjectedFault): void {
+    const ws = this.ws();
+    if (kind === 'non-finite') return ws.injectNonFinite();
+    if (!ws.backend.loseDevice) throw new Error(`the ${ws.backend.name} backend has no device to lose`);
+    ws.backend.loseDevice();
+  }
+
+  private async requireRunModel(run: RunRecord): Promise<void> {
+    const ws = this.ws();
+    const wanted = describeModelSource(run.model.source, run.model.name);
+    const model = ws.currentModel;
+    if (!model) throw new Error(`This run fine-tuned ${wanted}. Load that model in the Model panel first, then open the run again.`);
+    if ((await ws.baseFingerprint()) !== run.model.fingerprint) {
+      const other = model.name === run.model.name ? `${model.name} with other weights` : model.name;
+      throw new Error(`This run fine-tuned ${wanted}, but the loaded model is ${other}; its weights only fit the model it started from. Load ${wanted} in the Model panel, then open the run again.`);
+    }
+  }
+
+  /**
+   * Runs the training loop, survives device losses, and keeps the recorder (when there is
+   * storage) and the page informed. `resume` continues a checkpoint instead of starting afresh.
+   */
+  private async drive(
+    config: TrainingConfig, settings: RetrievalSettings, onEvent: (e: TrainingEvent) => void, recorder: RunRecorder | null, resume: ResumeFrom | null,
+  ): Promise<void> {
+    const storage = this.env.storage ?? null;
+    const evals: HistoryEvalPoint[] = [];
+    const emit = (e: TrainingEvent) => {
+      if (e.type === 'eval') {
+        if (evals.length > 0 && evals[evals.length - 1].step === e.step) evals[evals.length - 1] = { step: e.step, metrics: e.metrics };
+        else evals.push({ step: e.step, metrics: e.metrics });
+      } else if (e.type === 'history') {
+        evals.splice(0, evals.length, ...e.evals);
+      }
+      const changed = recorder?.onEvent(e) ?? null;
+      onEvent(e);
+      if (!recorder || !storage) return;
+      if (changed === 'paused' || changed === 'cancelled' || changed === 'finished' || changed === 'failed') this.queueRunSave(storage, recorder, true);
+    };
+    let pendingCheckpoint: Checkpoint | null = null;
+    const onCheckpoint = (c: Checkpoint) => {
+      if (!recorder || !storage) {
+        emit({ type: 'checkpoint', step: c.state.step, saved: false, message: 'kept in memory only: this studio has no browser storage' });
+        return;
+      }
+      // Latest wins: a checkpoint still waiting behind a slow save is replaced, not queued.
+      const queued = pendingCheckpoint !== null;
+      pendingCheckpoint = c;
+      if (queued) return;
+      this.saving = this.saving.then(async () => {
+        const latest = pendingCheckpoint!;
+        pendingCheckpoint = null;
+        emit(await this.persistCheckpoint(storage, recorder, latest));
       });
-    } finally {
-      await this.saving;
+    };
+    let from = resume;
+    for (let recoveries = 0; ; recoveries++) {
+      const options: TrainOptions = {
+        onCheckpoint,
+        meta: recorder ? { runId: recorder.id } : {},
+        ...(from ? { resume: from.checkpoint, resumeEvals: from.evals, resumeSeconds: from.seconds } : {}),
+      };
+      try {
+        await this.ws().train(config, settings, emit, options);
+        break;
+      } catch (e) {
+        if (!(e instanceof DeviceLostError)) {
+          await this.saving;
+          throw e;
+        }
+        if (recoveries >= MAX_DEVICE_RECOVERIES) {
+          emit({ type: 'state', state: 'failed', message: `${e.message}. It was lost ${recoveries + 1} times in a row; training stopped. ${e.checkpoint ? `The checkpoint of step ${e.checkpoint.state.step} is kept.` : ''}`.trim() });
+          await this.saving;
+          throw e;
+        }
+        const info = await this.rebuildAfterDeviceLoss();
+        const where = info.fallbackReason ? `WebGPU could not be started again (${info.fallbackReason}), so training goes on on the CPU backend` : `a new device was created on ${info.adapter.summary}`;
+        const step = e.checkpoint?.state.step ?? 0;
+        emit({
+          type: 'backend', backend: info,
+          message: `${e.message}. ${where[0].toUpperCase()}${where.slice(1)}; the run goes on from ${step > 0 ? `its checkpoint at step ${step}` : 'the start (no checkpoint had been taken yet)'}.`,
+        });
+        from = e.checkpoint
+          ? { checkpoint: e.checkpoint, evals: [...evals], seconds: checkpointSeconds(e.checkpoint, 0), recorder }
+          : null;
+        if (!from) emit({ type: 'history', step: 0, totalSteps: 0, losses: [], evals: [] });
+      }
+    }
+    await this.saving;
+  }
+
+  /** Queues a save of the run's record and weights, both taken now, before training can go on. */
+  private queueRunSave(storage: StudioStorage, recorder: RunRecorder, withWeights: boolean): void {
+    const ws = this.ws();
+    const record = recorder.record();
+    const params = withWeights ? ws.snapshotTrainedParams() : Promise.resolve(null);
+    // A paused run's weights are the live ones; otherwise the kept ones (a failed run's: its last checkpoint's).
+    const weightsStep = record.state === 'paused' ? record.step : (ws.training?.steps ?? record.step);
+    this.saving = this.saving.then(() => this.persistRun(storage, recorder, record, params, weightsStep));
+  }
+
+  private async persistCheckpoint(storage: StudioStorage, recorder: RunRecorder, checkpoint: Checkpoint): Promise<TrainingEvent> {
+    const step = checkpoint.state.step;
+    try {
+      const result = await storage.saveCheckpoint(recorder.record(), encodeCheckpointFile(checkpoint), step);
+      recorder.checkpoint = result.record.checkpoint ?? null;
+      recorder.checkpointProblem = result.checkpointProblem;
+      if (result.checkpointProblem) {
+        const kept = recorder.checkpoint ? ` The checkpoint of step ${recorder.checkpoint.step} is kept.` : '';
+        return { type: 'checkpoint', step, saved: false, message: `${result.checkpointProblem}${kept}` };
+      }
+      return { type: 'checkpoint', step, saved: true };
+    } catch (e) {
+      return { type: 'checkpoint', step, saved: false, message: messageOf(e) };
     }
   }
 
@@ -267,7 +500,7 @@ export class StudioApi {
     return new RunRecorder({
       id,
       model: { name: model.name, source: this.modelSource, parameters: model.parameters, dimension: model.dimension, layers: model.layers, fingerprint },
-      dataset: { name: d.file, id: this.datasetRef?.id ?? null, rows: d.rows, trainRows: d.trainRows, evalRows: d.evalRows },
+      dataset: { name: d.file, id: this.datasetRef?.id ?? null, rows: d.rows, trainRows: d.trainRows, evalRows: d.evalRows, split: { ...this.split } },
       config,
       retrieval: settings,
       adapter: ws.backend.adapter.summary,
@@ -280,17 +513,27 @@ export class StudioApi {
     this.currentRun = id;
   }
 
-  private async persistRun(storage: StudioStorage, recorder: RunRecorder, record: RunRecord, params: Promise<Float32Array | null>): Promise<void> {
+  private async persistRun(
+    storage: StudioStorage, recorder: RunRecorder, record: RunRecord, params: Promise<Float32Array | null>, weightsStep = record.step,
+  ): Promise<void> {
     try {
       const flat = await params;
       const layout = this.ws().paramLayout;
-      const bytes = flat && layout ? encodeRunWeights(layout, flat, { run: record.id, step: String(record.step) }) : undefined;
-      // Weights saved by an earlier save of this run (the record was taken before it ended).
-      const current = recorder.weights ? { ...record, weights: recorder.weights } : record;
-      const result = await storage.saveRun(current, bytes);
+      const bytes = flat && layout ? encodeRunWeights(layout, flat, { run: record.id, step: String(weightsStep) }) : undefined;
+      // Files saved by earlier saves of this run (the record was taken before they were).
+      let current: RunRecord = recorder.weights ? { ...record, weights: recorder.weights } : record;
+      if (recorder.checkpoint) current = { ...current, checkpoint: recorder.checkpoint };
+      // A run that ended cannot be resumed: its checkpoint (three times the weights) is let go.
+      const ended = current.state === 'finished' || current.state === 'cancelled';
+      if (ended && current.checkpoint) current = { ...current, checkpoint: null };
+      const result = await storage.saveRun(current, bytes, weightsStep);
       recorder.weights = result.record.weights;
       recorder.weightsProblem = result.weightsProblem;
       this.saveProblem = result.weightsProblem ?? null;
+      if (ended && recorder.checkpoint) {
+        recorder.checkpoint = null;
+        await storage.files.deleteCheckpoint(record.id).catch(() => undefined);
+      }
     } catch (e) {
       this.noteSaveProblem(`saving run ${record.id}`, e);
     }
@@ -331,13 +574,7 @@ export class StudioApi {
     const ws = this.ws();
     if (ws.isTraining) throw new Error('a training run is going: wait for it to end, or cancel it, before opening another run');
     const run = await storage.requireRun(id);
-    const wanted = describeModelSource(run.model.source, run.model.name);
-    const model = ws.currentModel;
-    if (!model) throw new Error(`This run fine-tuned ${wanted}. Load that model in the Model panel first, then open the run again.`);
-    if ((await ws.baseFingerprint()) !== run.model.fingerprint) {
-      const other = model.name === run.model.name ? `${model.name} with other weights` : model.name;
-      throw new Error(`This run fine-tuned ${wanted}, but the loaded model is ${other}; its weights only fit the model it started from. Load ${wanted} in the Model panel, then open the run again.`);
-    }
+    await this.requireRunModel(run);
     await storage.locks.hold(id);
     try {
       const bytes = await storage.readRunWeights(run);

@@ -13,12 +13,44 @@ import { sha256Hex } from '../storage/records.ts';
 import { DEFAULT_LOSS } from '../model/losses.ts';
 import { encodeTokenStates, poolTokenStates, type TokenStates } from '../model/token-states.ts';
 import { estimateTrainingMemory, planBatch } from '../model/memory-estimate.ts';
+import { captureCheckpoint, type Checkpoint, restoreCheckpoint } from '../model/checkpoint.ts';
 import { TrainingRun } from '../model/training-run.ts';
 import { selectVerificationTexts, verifyOnnxFiles } from './onnx-verify.ts';
 import type {
   Comparison, DatasetInfo, EvalSummary, MemoryPlanInfo, ModelInfo, OnnxVerificationDtype, OnnxVerificationReport, PreviewRow, ProgressCallback,
-  ProjectionPoint, RankMover, RetrievalMetrics, RetrievalSettings, SearchHit, TrainingConfig, TrainingEvent, WeightsState,
+  HistoryEvalPoint, ProjectionPoint, RankMover, RetrievalMetrics, RetrievalSettings, SearchHit, TrainingConfig, TrainingEvent, WeightsState,
 } from './protocol.ts';
+
+/** How a training run is driven beyond its config: resuming, and where its checkpoints go. */
+export interface TrainOptions {
+  /** Continue this checkpoint (taken from a run of the same model, data split and config). */
+  readonly resume?: Checkpoint;
+  /** The resumed run's evaluations up to its checkpoint (step 0, the base model, is measured again). */
+  readonly resumeEvals?: readonly HistoryEvalPoint[];
+  /** Training time the resumed run had already spent, in seconds. */
+  readonly resumeSeconds?: number;
+  /**
+   * Gets every checkpoint taken (every `checkpointEvery` steps, on pause, on request). Training
+   * goes on once it returns, so a slow save should be queued rather than awaited.
+   */
+  readonly onCheckpoint?: (checkpoint: Checkpoint) => void | Promise<void>;
+  /** Kept in each checkpoint's `meta` (the studio keeps the run id there). */
+  readonly meta?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * The GPU went away in the middle of a run. The run stopped with nothing applied after its last
+ * checkpoint; whoever drives the workspace rebuilds the device and resumes from `checkpoint`.
+ */
+export class DeviceLostError extends Error {
+  constructor(
+    readonly reason: string,
+    readonly checkpoint: Checkpoint | null,
+  ) {
+    super(`the GPU device was lost: ${reason}`);
+    this.name = 'DeviceLostError';
+  }
+}
 
 /** A prompt template "query: {text}" split into what goes before and after the text. */
 export function parseTemplate(template: string): { prefix: string; suffix: string } {
@@ -52,6 +84,10 @@ interface TrainingControl {
   readonly abort: AbortController;
   paused: boolean;
   resume: (() => void) | null;
+  /** Take a checkpoint before the next step (the page is being hidden). */
+  checkpointRequested: boolean;
+  /** Fault injection: spoil one weight before the next step, as a diverging run would. */
+  poisonRequested: boolean;
 }
 
 /**
@@ -296,7 +332,7 @@ export class Workspace {
     };
   }
 
-  async train(config: TrainingConfig, settings: RetrievalSettings, onEvent: (e: TrainingEvent) => void): Promise<void> {
+  async train(config: TrainingConfig, settings: RetrievalSettings, onEvent: (e: TrainingEvent) => void, options: TrainOptions = {}): Promise<void> {
     if (this.control) throw new Error('a training run is already going');
     const loaded = this.requireModel();
     const d = this.requireDataset();
@@ -307,12 +343,15 @@ export class Workspace {
     // A new run starts from the base weights: fine-tuning twice would compare the wrong "before".
     await this.useWeights('base');
     this.trainedParams = null;
+    this.lastTraining = null;
     this.forgetTrainedStates();
     model.maxSeqLength = Math.min(config.maxSeqLength, model.dims.maxPositions);
 
     const { prefix: queryPrefix } = parseTemplate(settings.queryTemplate);
     const { prefix: corpusPrefix } = parseTemplate(settings.corpusTemplate);
-    const run = new TrainingRun(model, d.train, {
+    const resume = options.resume ?? null;
+    // A resumed run keeps its own config (it was taken from this same one; exactness matters more).
+    const run = new TrainingRun(model, d.train, resume?.state.config ?? {
       loss: { ...DEFAULT_LOSS, id: config.loss, matryoshkaDims: config.matryoshkaDims },
       optimizer: { ...TRAINER_DEFAULTS, lr: config.learningRate, weightDecay: config.weightDecay },
       scheduler: config.scheduler,
@@ -324,50 +363,89 @@ export class Workspace {
       columnPrompts: queryPrefix || corpusPrefix ? [queryPrefix, corpusPrefix] : undefined,
       ...(memory.miniBatchSize ? { miniBatchSize: memory.miniBatchSize } : {}),
     });
-    const control: TrainingControl = { abort: new AbortController(), paused: false, resume: null };
+    const control: TrainingControl = { abort: new AbortController(), paused: false, resume: null, checkpointRequested: false, poisonRequested: false };
     this.control = control;
-    const baseline = d.evalSet ? await this.evaluateNow(settings, 'base') : null;
-    await this.useWeights('base');
-    this.liveParams = this.baseParams;
-    this.current = 'live';
+    let lastCheckpoint: Checkpoint | null = resume;
+    const priorSeconds = options.resumeSeconds ?? 0;
     const started = performance.now();
     let pausedMs = 0;
-    onEvent({ type: 'state', state: 'running' });
-    if (baseline) onEvent({ type: 'eval', step: 0, metrics: baseline.metrics, movers: [] });
-    const evaluateNow = async (step: number) => {
-      if (!baseline || !d.evalSet) return;
-      this.trainedParams = await model.store.readParams();
-      this.forgetTrainedStates();
-      const now = await this.evaluateNow(settings, 'trained');
-      const movers: RankMover[] = d.evalSet.queries
-        .map((query, i) => {
-          const before = baseline.firstRelevantRank[i], after = now.firstRelevantRank[i];
-          return { query, before, now: after, delta: (before ?? IR_MAX_K + 1) - (after ?? IR_MAX_K + 1) };
-        })
-        .filter((m) => m.delta !== 0)
-        .sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta))
-        .slice(0, 10);
-      onEvent({ type: 'eval', step, metrics: now.metrics, movers });
-    };
+    const trainingSeconds = () => priorSeconds + (performance.now() - started - pausedMs) / 1000;
     try {
+      const baseline = d.evalSet ? await this.evaluateNow(settings, 'base') : null;
+      await this.useWeights('base');
+      if (resume) {
+        restoreCheckpoint(run, resume);
+        this.liveParams = resume.tensors.params;
+      } else {
+        this.liveParams = this.baseParams;
+      }
+      this.current = 'live';
+      const startStep = run.stepsDone;
+      onEvent({ type: 'state', state: 'running' });
+      if (baseline) onEvent({ type: 'eval', step: 0, metrics: baseline.metrics, movers: [] });
+      if (resume) {
+        const evals = [
+          ...(baseline ? [{ step: 0, metrics: baseline.metrics }] : []),
+          ...(options.resumeEvals ?? []).filter((e) => e.step > 0 && e.step <= startStep),
+        ];
+        onEvent({ type: 'history', step: startStep, totalSteps: run.totalSteps, losses: run.losses.map(({ step, loss, lr }) => ({ step, loss, lr })), evals });
+      }
+      const evaluateNow = async (step: number) => {
+        if (!baseline || !d.evalSet) return;
+        this.trainedParams = await model.store.readParams();
+        this.forgetTrainedStates();
+        const now = await this.evaluateNow(settings, 'trained');
+        const movers: RankMover[] = d.evalSet.queries
+          .map((query, i) => {
+            const before = baseline.firstRelevantRank[i], after = now.firstRelevantRank[i];
+            return { query, before, now: after, delta: (before ?? IR_MAX_K + 1) - (after ?? IR_MAX_K + 1) };
+          })
+          .filter((m) => m.delta !== 0)
+          .sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta))
+          .slice(0, 10);
+        onEvent({ type: 'eval', step, metrics: now.metrics, movers });
+      };
+      /** With nothing in flight: snapshot weights, moments, RNGs and data position, and hand it on. */
+      const checkpoint = async (reason: 'interval' | 'pause' | 'request') => {
+        if (lastCheckpoint && lastCheckpoint.state.step === run.stepsDone && reason !== 'interval') return;
+        this.resumeLiveWeights();
+        let taken: Checkpoint;
+        try {
+          taken = await captureCheckpoint(run, { ...options.meta, reason, trainingSeconds: trainingSeconds() });
+        } catch (e) {
+          // Non-finite weights: the next step reports the divergence; the last good checkpoint stays.
+          onEvent({ type: 'checkpoint', step: run.stepsDone, saved: false, message: (e as Error).message });
+          return;
+        }
+        lastCheckpoint = taken;
+        await options.onCheckpoint?.(taken);
+      };
       await run.run(
         (r) => {
           const elapsed = (performance.now() - started - pausedMs) / 1000;
-          const rate = r.step / Math.max(elapsed, 1e-9);
+          const rate = (r.step - startStep) / Math.max(elapsed, 1e-9);
           onEvent({
             type: 'step', step: r.step, totalSteps: run.totalSteps, epoch: r.epoch, loss: r.loss, lr: r.lr,
-            pairsPerSecond: (r.step * config.batchSize) / Math.max(elapsed, 1e-9), etaSeconds: (run.totalSteps - r.step) / rate,
+            pairsPerSecond: ((r.step - startStep) * config.batchSize) / Math.max(elapsed, 1e-9), etaSeconds: (run.totalSteps - r.step) / rate,
           });
         },
         {
           signal: control.abort.signal,
+          checkpointEvery: config.checkpointEvery ?? 0,
+          onCheckpoint: () => checkpoint('interval'),
           beforeStep: async (done, drain) => {
-            if (config.evalEvery > 0 && done > 0 && done % config.evalEvery === 0) {
+            if (config.evalEvery > 0 && done > startStep && done % config.evalEvery === 0) {
               await drain();
               await evaluateNow(done);
             }
+            if (control.checkpointRequested) {
+              control.checkpointRequested = false;
+              await drain();
+              await checkpoint('request');
+            }
             if (control.paused) {
               await drain();
+              await checkpoint('pause');
               const pausedAt = performance.now();
               onEvent({ type: 'state', state: 'paused' });
               await new Promise<void>((resolve) => (control.resume = resolve));
@@ -375,6 +453,11 @@ export class Workspace {
               onEvent({ type: 'state', state: 'running' });
             }
             this.resumeLiveWeights();
+            if (control.poisonRequested) {
+              control.poisonRequested = false;
+              await drain();
+              await this.poisonOneWeight();
+            }
           },
         },
       );
@@ -383,19 +466,53 @@ export class Workspace {
       this.trainedParams = await model.store.readParams();
       this.current = 'trained';
       this.liveParams = null;
-      this.lastTraining = { config, seconds: (performance.now() - started - pausedMs) / 1000, steps: run.trainer.stepsTaken };
+      this.lastTraining = { config, seconds: trainingSeconds(), steps: run.trainer.stepsTaken };
       if (!cancelled) await evaluateNow(run.trainer.stepsTaken);
       onEvent({ type: 'state', state: cancelled ? 'cancelled' : 'finished' });
     } catch (e) {
-      // A failed run must not leave half-updated weights behind as "trained".
+      const lost = await this.backend.deviceLost(1000);
+      this.liveParams = null;
+      if (lost !== null) {
+        // Nothing on this device can be trusted or read any more; the caller rebuilds it.
+        this.current = 'base';
+        throw new DeviceLostError(lost, lastCheckpoint);
+      }
+      // A failed run must not leave half-updated weights behind as "trained": keep the last good
+      // checkpoint's weights (or the last evaluated ones, or none).
+      let message = (e as Error).message;
+      if (lastCheckpoint && lastCheckpoint.state.step > 0) {
+        this.trainedParams = lastCheckpoint.tensors.params;
+        this.forgetTrainedStates();
+        this.lastTraining = { config, seconds: trainingSeconds(), steps: lastCheckpoint.state.step };
+        message += ` The fine-tuned weights are those of the last checkpoint, step ${lastCheckpoint.state.step}.`;
+      }
       this.backend.write(model.store.params, this.trainedParams ?? this.baseParams!);
       this.current = this.trainedParams ? 'trained' : 'base';
-      this.liveParams = null;
-      onEvent({ type: 'state', state: 'failed', message: (e as Error).message });
+      onEvent({ type: 'state', state: 'failed', message });
       throw e;
     } finally {
       this.control = null;
     }
+  }
+
+  /** Fault injection: a NaN in the embeddings' LayerNorm scale, which every token passes through. */
+  private async poisonOneWeight(): Promise<void> {
+    const loaded = this.requireModel();
+    const entry = loaded.layout.entries.find((e) => e.name.endsWith('LayerNorm.weight')) ?? loaded.layout.entries[0];
+    const params = await loaded.model.store.readParams();
+    params[entry.offset] = Number.NaN;
+    this.backend.write(loaded.model.store.params, params);
+  }
+
+  /** Asks the running training for a checkpoint before its next step (the page is about to be hidden). */
+  requestCheckpoint(): void {
+    if (this.control) this.control.checkpointRequested = true;
+  }
+
+  /** Fault injection for the studio's tests: the next step sees a NaN weight. */
+  injectNonFinite(): void {
+    if (!this.control) throw new Error('no training run is going');
+    this.control.poisonRequested = true;
   }
 
   private forgetTrainedStates(): void {
@@ -591,6 +708,11 @@ export class Workspace {
       BASE_FINGERPRINTS.set(base, digest);
     }
     return digest;
+  }
+
+  /** The fine-tuned weights (host copies) and how they were trained, to carry into a rebuilt workspace. */
+  keptTrainedWeights(): { params: Float32Array; training: { config: TrainingConfig; seconds: number; steps: number } | null } | null {
+    return this.trainedParams ? { params: this.trainedParams, training: this.lastTraining } : null;
   }
 
   /** Makes saved weights (a reopened run) the fine-tuned weights, as if that run had just ended. */

@@ -125,6 +125,9 @@ export class CpuBackend implements Backend {
     return Promise.resolve();
   }
   destroy(): void {}
+  async deviceLost(): Promise<string | null> {
+    return null;
+  }
 
   fill(target: Tensor, value: number): void {
     f32(target).fill(value);

@@ -72,6 +72,8 @@ export class WebGpuBackend implements Backend {
   private readonly rec: Recorder;
   /** The first WebGPU error of a submission nobody awaited; `sync` reports it. */
   private firstError: string | null = null;
+  private lostReason: string | null = null;
+  private readonly lost: Promise<string>;
 
   constructor(
     readonly device: GPUDevice,
@@ -81,6 +83,10 @@ export class WebGpuBackend implements Backend {
     this.adapter = adapter;
     this.matmulVariant = variant;
     this.rec = new Recorder(device);
+    this.lost = device.lost.then((info) => {
+      this.lostReason = info.message ? `${info.message} (${info.reason ?? 'unknown'})` : `the GPU device was lost (${info.reason ?? 'unknown'})`;
+      return this.lostReason;
+    });
   }
 
   /** Buffer pool and pipeline cache counters (tests check that steps recycle buffers). */
@@ -146,6 +152,20 @@ export class WebGpuBackend implements Backend {
   }
   destroy(): void {
     this.rec.destroy();
+    this.device.destroy();
+  }
+  async deviceLost(waitMs = 0): Promise<string | null> {
+    if (this.lostReason !== null || waitMs <= 0) return this.lostReason;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), waitMs)));
+    try {
+      return await Promise.race([this.lost, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  loseDevice(): void {
+    // What a driver reset does to us: the device goes, our buffers with it.
     this.device.destroy();
   }
 
