@@ -38,12 +38,12 @@ async function generate(file: string, megabytes: number): Promise<number> {
     batch += line;
     bytes += Buffer.byteLength(line);
     if (batch.length > 1 << 20) {
-      if (!out.write(batch)) await new Promise((r) => out.once('drain', r));
+      if (!out.write(batch)) await new Promise<void>((r) => out.once('drain', () => r()));
       batch = '';
     }
   }
   out.end(batch);
-  await new Promise((r) => out.once('finish', r));
+  await new Promise<void>((r) => out.once('finish', () => r()));
   return (await stat(file)).size;
 }
 
