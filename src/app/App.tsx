@@ -7,6 +7,7 @@ import { PlaygroundPanel } from './features/playground/PlaygroundPanel.tsx';
 import { RestoreNotice } from './features/runs/RestoreNotice.tsx';
 import { RunsPanel } from './features/runs/RunsPanel.tsx';
 import { TrainPanel } from './features/train/TrainPanel.tsx';
+import { checkpointWhenHidden } from './features/train/train-run-store.ts';
 import { BackendBadge } from './shell/BackendBadge.tsx';
 import { JobBar } from './shell/JobBar.tsx';
 import { type PanelId, useSession } from './session-store.ts';
@@ -31,6 +32,8 @@ export function App() {
   useEffect(() => {
     document.documentElement.dataset.theme = theme;
   }, [theme]);
+
+  useEffect(() => checkpointWhenHidden(), []);
 
   useEffect(() => {
     studio()

@@ -1,6 +1,6 @@
 import { create } from 'zustand';
 import { createJSONStorage, persist } from 'zustand/middleware';
-import type { RetrievalSettings, TrainingConfig } from '../worker/protocol.ts';
+import { DEFAULT_CHECKPOINT_EVERY, type RetrievalSettings, type TrainingConfig } from '../worker/protocol.ts';
 
 export type Theme = 'light' | 'dark';
 
@@ -41,6 +41,7 @@ export const DEFAULT_TRAINING: TrainingConfig = {
   seed: 42,
   matryoshkaDims: [],
   evalEvery: 10,
+  checkpointEvery: DEFAULT_CHECKPOINT_EVERY,
 };
 
 export const useSettings = create<SettingsState>()(

@@ -1,5 +1,5 @@
 import * as Comlink from 'comlink';
-import type { StudioApi } from '../worker/studio-api.ts';
+import type { InjectedFault, StudioApi } from '../worker/studio-api.ts';
 
 export type StudioRemote = Comlink.Remote<StudioApi>;
 
@@ -12,6 +12,17 @@ export function studio(): StudioRemote {
     remote = Comlink.wrap<StudioApi>(worker);
   }
   return remote;
+}
+
+/**
+ * With `?faults` in the address, the browser tests' fault injection is reachable from the page
+ * (`window.__studioFaults.inject('device-lost' | 'non-finite')`); otherwise it is not exposed.
+ */
+export function exposeFaultInjection(): void {
+  if (typeof location === 'undefined' || !new URLSearchParams(location.search).has('faults')) return;
+  (window as unknown as { __studioFaults: { inject(kind: InjectedFault): Promise<void> } }).__studioFaults = {
+    inject: (kind) => studio().injectFault(kind),
+  };
 }
 
 /** Wraps a callback so the worker can call it back (progress, training events). */

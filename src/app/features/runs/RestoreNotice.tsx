@@ -1,24 +1,40 @@
 import { useEffect } from 'react';
 import { useSession } from '../../session-store.ts';
+import { useTrainRun } from '../train/train-run-store.ts';
 import { restoreLastSession, useRestore } from './restore-session.ts';
 
 /** Brings back the last model and dataset once the worker is up, and says what it restored. */
 export function RestoreNotice() {
   const backend = useSession((s) => s.backend);
   const notes = useRestore((s) => s.notes);
+  const resumable = useRestore((s) => s.resumable);
   const dismiss = useRestore((s) => s.dismiss);
+  const setPanel = useSession((s) => s.setPanel);
 
   useEffect(() => {
     if (backend) void restoreLastSession();
   }, [backend]);
 
-  if (notes.length === 0) return null;
+  if (notes.length === 0 && resumable.length === 0) return null;
+  const resume = (id: string) => {
+    useRestore.setState((s) => ({ resumable: s.resumable.filter((r) => r.id !== id) }));
+    setPanel('train');
+    void useTrainRun.getState().resumeSaved(id);
+  };
   return (
     <div className="restore-notice" role="status" data-testid="restore-notice">
       <ul>
         {notes.map((n) => (
           <li key={n.text} className={n.tone === 'warn' ? 'warn-text' : undefined}>
             {n.text}
+          </li>
+        ))}
+        {resumable.map((r) => (
+          <li key={r.id} data-testid="resume-offer">
+            A training run was interrupted at step {r.step} of {r.totalSteps} ({r.modelName} on {r.datasetName}); its checkpoint at step {r.checkpointStep} is saved.{' '}
+            <button type="button" className="small" onClick={() => resume(r.id)} data-testid="resume-offer-button">
+              Resume training
+            </button>
           </li>
         ))}
       </ul>

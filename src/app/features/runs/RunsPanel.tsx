@@ -11,13 +11,19 @@ import { useRuns } from './runs-store.ts';
 import { SavedDatasets } from './SavedDatasets.tsx';
 import { StorageBar } from './StorageBar.tsx';
 
-function RunRow({ run, selected, busy, training, onToggle, onOpen, onExport, onDelete }: {
+/** A run that stopped before its end (reload, crash, pause) and has a checkpoint to go on from. */
+export function isResumable(run: RunSummary): boolean {
+  return (run.state === 'running' || run.state === 'paused') && run.checkpointStep !== null;
+}
+
+function RunRow({ run, selected, busy, training, onToggle, onOpen, onResume, onExport, onDelete }: {
   run: RunSummary;
   selected: boolean;
   busy: boolean;
   training: boolean;
   onToggle(): void;
   onOpen(): void;
+  onResume(): void;
   onExport(): void;
   onDelete(): void;
 }) {
@@ -53,6 +59,11 @@ function RunRow({ run, selected, busy, training, onToggle, onOpen, onExport, onD
           </>
         ) : (
           <>
+            {isResumable(run) && (
+              <button type="button" className="small" disabled={busy || training} onClick={onResume} title={`Go on training from the checkpoint at step ${run.checkpointStep}`} data-testid="run-resume">
+                Resume from step {run.checkpointStep}
+              </button>
+            )}
             <button type="button" className="small" disabled={busy || training || !run.hasWeights} onClick={onOpen} title={run.hasWeights ? 'Load its fine-tuned weights' : 'This run has no saved weights'}>
               Reopen
             </button>
@@ -75,6 +86,7 @@ export function RunsPanel() {
   const revision = useSession((s) => s.revision);
   const currentFile = useSession((s) => s.dataset?.file ?? null);
   const training = isActive(useTrainRun((s) => s.status));
+  const setPanel = useSession((s) => s.setPanel);
 
   // Refetch when the weights or data change (a run ended, a dataset was loaded).
   useEffect(() => {
@@ -102,7 +114,7 @@ export function RunsPanel() {
         </ul>
       )}
       {status?.enabled === false ? null : runs.length === 0 ? (
-        <p className="muted">{loading ? 'Reading saved runs…' : 'No saved runs yet. A run is saved here when training pauses, is cancelled or finishes — with its weights, so you can reopen it after a reload.'}</p>
+        <p className="muted">{loading ? 'Reading saved runs…' : 'No saved runs yet. A run is saved here as it trains (a checkpoint every few steps, and when the tab is hidden), when it pauses, is cancelled or finishes — with its weights, so you can reopen it, or resume it after a reload.'}</p>
       ) : (
         <>
           <p className="muted small">Tick two runs to compare them.</p>
@@ -131,6 +143,10 @@ export function RunsPanel() {
                     training={training}
                     onToggle={() => toggle(run.id)}
                     onOpen={() => void open(run.id)}
+                    onResume={() => {
+                      setPanel('train');
+                      void useTrainRun.getState().resumeSaved(run.id);
+                    }}
                     onExport={() => void exportHistory(run)}
                     onDelete={() => void remove(run.id)}
                   />

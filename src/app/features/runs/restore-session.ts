@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { ModelSource } from '../../../worker/protocol.ts';
+import type { ModelSource, RunSummary } from '../../../worker/protocol.ts';
 import { useSession } from '../../session-store.ts';
 import { useSettings } from '../../settings-store.ts';
 import { errorMessage } from '../../ui/use-latest-async.ts';
@@ -16,13 +16,16 @@ export interface RestoreNote {
 
 interface RestoreStore {
   notes: readonly RestoreNote[];
+  /** Runs that stopped before their end (the tab was closed or crashed) and can go on from a checkpoint. */
+  resumable: readonly RunSummary[];
   dismiss(): void;
 }
 
 /** What the page brought back from the last visit, said once at the top of the page. */
 export const useRestore = create<RestoreStore>()((set) => ({
   notes: [],
-  dismiss: () => set({ notes: [] }),
+  resumable: [],
+  dismiss: () => set({ notes: [], resumable: [] }),
 }));
 
 let started = false;
@@ -81,5 +84,11 @@ export async function restoreLastSession(): Promise<void> {
     } finally {
       useSession.getState().setJob(DATA_JOB, null);
     }
+  }
+
+  try {
+    useRestore.setState({ resumable: await studio().resumableRuns() });
+  } catch (e) {
+    say({ tone: 'warn', text: `Could not look for interrupted training runs: ${errorMessage(e)}` });
   }
 }

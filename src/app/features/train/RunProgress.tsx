@@ -30,7 +30,23 @@ export function RunProgress({ run }: { run: RunState }) {
           <dt>LR</dt>
           <dd>{run.totalSteps ? formatLearningRate(run.lr) : '—'}</dd>
         </div>
+        <div>
+          <dt>Checkpoint</dt>
+          <dd data-testid="train-checkpoint" className={run.checkpoint && !run.checkpoint.saved ? 'warn-text' : undefined} title={run.checkpoint?.message ?? undefined}>
+            {run.checkpoint ? `step ${run.checkpoint.step}${run.checkpoint.saved ? ' saved' : ' not saved'}` : '—'}
+          </dd>
+        </div>
       </dl>
+      {run.checkpoint && !run.checkpoint.saved && run.checkpoint.message && (
+        <p className="warn-text small" role="status" data-testid="train-checkpoint-problem">
+          Checkpoint at step {run.checkpoint.step} not saved: {run.checkpoint.message}
+        </p>
+      )}
+      {run.notice && (
+        <p className="warn-text small" role="status" data-testid="train-notice">
+          {run.notice}
+        </p>
+      )}
     </div>
   );
 }

@@ -102,6 +102,7 @@ export function TrainingForm({ model, dataset, disabled, onCheck }: TrainingForm
           </div>
           {field('seed', 'Seed')}
           {field('evalEvery', 'Evaluate every (steps)', '0 = only at the end')}
+          {field('checkpointEvery', 'Checkpoint every (steps)', '0 = only on pause and when the tab is hidden')}
         </div>
         <Field
           id="train-matryoshkaDims"

@@ -30,6 +30,21 @@ describe('applyEvents', () => {
     expect(s.status).toBe('cancelling');
     expect(applyEvents(s, [{ type: 'state', state: 'cancelled' }]).status).toBe('cancelled');
   });
+  it('rewinds to a history (a resumed run, or the last checkpoint after a lost GPU) even within one batch', () => {
+    let s = applyEvents(IDLE_RUN, [step(1, 3), step(2, 2.5), step(3, 2.4), { type: 'checkpoint', step: 2, saved: true }]);
+    expect(s.checkpoint).toEqual({ step: 2, saved: true, message: null });
+    s = applyEvents(s, [
+      step(4, 2.2),
+      { type: 'backend', backend: { adapter: { summary: 'cpu' } as never, fallbackReason: 'no GPU' }, message: 'the GPU device was lost' },
+      { type: 'history', step: 2, totalSteps: 10, losses: [{ step: 1, loss: 3, lr: 1e-5 }, { step: 2, loss: 2.5, lr: 1e-5 }], evals: [{ step: 0, metrics: metrics(0.1) }] },
+      step(3, 2.41),
+    ]);
+    expect(s.lossSteps).toEqual([1, 2, 3]);
+    expect(s.lossValues).toEqual([3, 2.5, 2.41]);
+    expect(s.evals).toEqual([{ step: 0, metrics: metrics(0.1) }]);
+    expect(s.notice).toBe('the GPU device was lost');
+    expect(s.step).toBe(3);
+  });
   it('returns the same object for no events', () => {
     expect(applyEvents(IDLE_RUN, [])).toBe(IDLE_RUN);
   });

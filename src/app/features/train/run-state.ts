@@ -22,11 +22,15 @@ export interface RunState {
   readonly lossValues: readonly number[];
   readonly evals: readonly EvalPoint[];
   readonly movers: readonly RankMover[];
+  /** The latest checkpoint the worker took, and whether it reached the browser's storage. */
+  readonly checkpoint: { readonly step: number; readonly saved: boolean; readonly message: string | null } | null;
+  /** Something that happened to the run that it survived (the GPU was lost and rebuilt). */
+  readonly notice: string | null;
 }
 
 export const IDLE_RUN: RunState = {
   status: 'idle', message: null, config: null, step: 0, totalSteps: 0, epoch: 0, lr: 0, pairsPerSecond: 0, etaSeconds: null,
-  lossSteps: [], lossValues: [], evals: [], movers: [],
+  lossSteps: [], lossValues: [], evals: [], movers: [], checkpoint: null, notice: null,
 };
 
 export function isActive(status: RunStatus): boolean {
@@ -41,11 +45,32 @@ export function isTerminal(status: RunStatus): boolean {
 export function applyEvents(state: RunState, events: readonly TrainingEvent[]): RunState {
   if (events.length === 0) return state;
   let next: { -readonly [K in keyof RunState]: RunState[K] } = { ...state };
-  const steps: number[] = [];
-  const losses: number[] = [];
+  // The curve is the earlier points plus this batch's; a 'history' event replaces the earlier ones.
+  let baseSteps = state.lossSteps;
+  let baseLosses = state.lossValues;
+  let steps: number[] = [];
+  let losses: number[] = [];
   let evals: EvalPoint[] | null = null;
+  let rewound = false;
   for (const e of events) {
     switch (e.type) {
+      case 'history':
+        baseSteps = e.losses.map((p) => p.step);
+        baseLosses = e.losses.map((p) => p.loss);
+        steps = [];
+        losses = [];
+        rewound = true;
+        evals = e.evals.map((v) => ({ step: v.step, metrics: v.metrics }));
+        next.step = e.step;
+        if (e.totalSteps > 0) next.totalSteps = e.totalSteps;
+        next.lr = e.losses.length > 0 ? e.losses[e.losses.length - 1].lr : next.lr;
+        break;
+      case 'checkpoint':
+        next.checkpoint = { step: e.step, saved: e.saved, message: e.message ?? null };
+        break;
+      case 'backend':
+        next.notice = e.message;
+        break;
       case 'step':
         next.step = e.step;
         next.totalSteps = e.totalSteps;
@@ -73,7 +98,7 @@ export function applyEvents(state: RunState, events: readonly TrainingEvent[]): 
         break;
     }
   }
-  if (steps.length > 0) next = { ...next, lossSteps: [...state.lossSteps, ...steps], lossValues: [...state.lossValues, ...losses] };
+  if (steps.length > 0 || rewound) next = { ...next, lossSteps: [...baseSteps, ...steps], lossValues: [...baseLosses, ...losses] };
   if (evals) next.evals = evals;
   return next;
 }

@@ -1,6 +1,7 @@
 import { create } from 'zustand';
 import type { RetrievalSettings, TrainingConfig, TrainingEvent } from '../../../worker/protocol.ts';
 import { useSession } from '../../session-store.ts';
+import { useSettings } from '../../settings-store.ts';
 import { callback, studio } from '../../worker-client.ts';
 import { createEventBatcher, type EventBatcher } from './event-batcher.ts';
 import { applyEvents, IDLE_RUN, isActive, type RunState } from './run-state.ts';
@@ -8,6 +9,8 @@ import { applyEvents, IDLE_RUN, isActive, type RunState } from './run-state.ts';
 interface TrainRunStore extends RunState {
   /** `withBaseline`: measure the base model first (step 0 of the eval curve); only when the data has eval queries. */
   start(config: TrainingConfig, settings: RetrievalSettings, withBaseline: boolean): Promise<void>;
+  /** Continues a saved run from its checkpoint (after a reload or a crash). */
+  resumeSaved(id: string): Promise<void>;
   pause(): void;
   resume(): void;
   cancel(): void;
@@ -24,6 +27,7 @@ let batcher: EventBatcher | null = null;
 export const useTrainRun = create<TrainRunStore>()((set, get) => {
   const deliver = (events: TrainingEvent[]) => {
     const before = get().status;
+    for (const e of events) if (e.type === 'backend') useSession.getState().setBackend(e.backend);
     set((s) => applyEvents(s, events));
     const s = get();
     const session = useSession.getState();
@@ -72,6 +76,30 @@ export const useTrainRun = create<TrainRunStore>()((set, get) => {
         useSession.getState().setJob(JOB_ID, null);
       }
     },
+    async resumeSaved(id) {
+      if (isActive(get().status)) return;
+      batcher?.dispose();
+      const b = createEventBatcher(deliver);
+      batcher = b;
+      set({ ...IDLE_RUN, status: 'starting' });
+      useSession.getState().setJob(JOB_ID, { label: 'Resuming the run: reading its checkpoint', done: 0, total: 0 });
+      try {
+        const plan = await studio().prepareResume(id);
+        // The page shows what the run trains with: its dataset, split, settings and config.
+        if (plan.dataset) useSession.getState().setDataset(plan.dataset);
+        useSettings.getState().setSplit(plan.split);
+        useSettings.getState().setRetrieval(plan.run.retrieval);
+        useSettings.getState().setTraining(plan.run.config);
+        if (useSession.getState().trained) useSession.getState().setTrained(false);
+        set({ config: plan.run.config });
+        await studio().resumeRun(id, callback((e: TrainingEvent) => b.push(e)));
+        b.flush();
+      } catch (e) {
+        b.flush();
+        if (get().status !== 'failed') set({ status: 'failed', message: (e as Error).message });
+        useSession.getState().setJob(JOB_ID, null);
+      }
+    },
     pause() {
       void studio().pause();
     },
@@ -90,3 +118,19 @@ export const useTrainRun = create<TrainRunStore>()((set, get) => {
     },
   };
 });
+
+/**
+ * A tab may be closed or discarded once hidden: ask the worker for a checkpoint then, so at most
+ * the step in flight is lost. Installed once by the app.
+ */
+export function checkpointWhenHidden(): () => void {
+  const onHide = () => {
+    if (document.visibilityState === 'hidden' && useTrainRun.getState().status === 'running') void studio().requestCheckpoint();
+  };
+  document.addEventListener('visibilitychange', onHide);
+  window.addEventListener('pagehide', onHide);
+  return () => {
+    document.removeEventListener('visibilitychange', onHide);
+    window.removeEventListener('pagehide', onHide);
+  };
+}

@@ -1,7 +1,7 @@
-import type { TrainingConfig } from '../../../worker/protocol.ts';
+import { DEFAULT_CHECKPOINT_EVERY, type TrainingConfig } from '../../../worker/protocol.ts';
 
 export type DraftField =
-  | 'epochs' | 'batchSize' | 'learningRate' | 'warmupSteps' | 'weightDecay' | 'maxSeqLength' | 'seed' | 'matryoshkaDims' | 'evalEvery';
+  | 'epochs' | 'batchSize' | 'learningRate' | 'warmupSteps' | 'weightDecay' | 'maxSeqLength' | 'seed' | 'matryoshkaDims' | 'evalEvery' | 'checkpointEvery';
 
 /** What the form holds: the text people typed, so "5e-" mid-typing is not lost or coerced. */
 export type TrainingDraft = Record<DraftField, string>;
@@ -33,6 +33,8 @@ export function draftFromConfig(c: TrainingConfig): TrainingDraft {
     seed: String(c.seed),
     matryoshkaDims: c.matryoshkaDims.join(', '),
     evalEvery: String(c.evalEvery),
+    // Settings saved before checkpoints existed lack the field.
+    checkpointEvery: String(c.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY),
   };
 }
 
@@ -98,6 +100,7 @@ export function checkDraft(d: TrainingDraft, ctx: DraftContext): DraftCheck {
   take('maxSeqLength', parseInteger(d.maxSeqLength, 8, 8192, 'Max length'));
   take('seed', parseInteger(d.seed, 0, 2 ** 32 - 1, 'Seed'));
   take('evalEvery', parseInteger(d.evalEvery, 0, 1_000_000, 'Evaluation interval'));
+  take('checkpointEvery', parseInteger(d.checkpointEvery, 0, 1_000_000, 'Checkpoint interval'));
   const m = parseMatryoshkaDims(d.matryoshkaDims, ctx.dimension);
   if (m.error) errors.matryoshkaDims = m.error;
   else values.matryoshkaDims = m.dims;
