@@ -4,6 +4,7 @@ import { testBackends } from '../../test/support/backends.ts';
 import { CONFIG, crashedProfile, type Profile, profile, SETTINGS, tab, withData } from '../../test/support/studio-profile.ts';
 import { HAVE_FIXTURES } from '../../test/support/tiny-bert.ts';
 import type { Backend } from '../engine/backend.ts';
+import { CpuBackend } from '../engine/cpu/cpu-backend.ts';
 import type { TrainingConfig, TrainingEvent } from './protocol.ts';
 
 /**
@@ -194,5 +195,30 @@ describe.skipIf(!HAVE_FIXTURES)('training survives crashes, hidden tabs, NaNs, f
     a.api.injectFault('device-lost');
     const after = await a.api.evaluate(SETTINGS, 'trained');
     expect(after.metrics.mrrAt10).toBeGreaterThan(0);
+  });
+
+  it('goes on on the CPU backend, and says so, when WebGPU cannot be started again after a loss', async () => {
+    const webgpu = (await testBackends()).find((b) => b.name === 'webgpu');
+    if (!webgpu) return;
+    const config: TrainingConfig = { ...CONFIG, evalEvery: 0, checkpointEvery: 2 };
+    const reference = await uninterrupted(config, webgpu.create);
+    let made = 0;
+    // The first device works; after it is lost, no adapter can be had any more.
+    const createBackend = async () =>
+      made++ === 0 ? webgpu.create() : { backend: new CpuBackend(), fallbackReason: 'requestAdapter() returned null' };
+    const a = await tab(profile(), { createBackend });
+    await withData(a);
+    const events: TrainingEvent[] = [];
+    await a.api.train(config, SETTINGS, (e) => {
+      events.push(e);
+      if (e.type === 'checkpoint' && e.step === 2) a.api.injectFault('device-lost');
+    });
+    const notice = events.find((e) => e.type === 'backend') as Extract<TrainingEvent, { type: 'backend' }>;
+    expect(notice.message).toMatch(/WebGPU could not be started again \(requestAdapter\(\) returned null\), so training goes on on the CPU backend; the run goes on from its checkpoint at step (2|4)/);
+    expect(notice.backend.adapter.summary).toMatch(/CPU/);
+    expect(a.api.backend()?.fallbackReason).toMatch(/requestAdapter/);
+    expect(states(events).at(-1)).toBe('finished');
+    // The same run, the rest of it computed on the CPU: float32 on two backends agrees closely.
+    expectSameCurve(curveOf(events), reference, 1e-4);
   });
 });

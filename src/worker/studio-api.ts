@@ -308,6 +308,11 @@ export class StudioApi {
     return out;
   }
 
+  /** Whether there are fine-tuned weights to compare and export (a failed run keeps its last checkpoint's). */
+  hasTrainedWeights(): boolean {
+    return this.workspace?.hasTrainedWeights ?? false;
+  }
+
   /** The page is being hidden: take a checkpoint before the next step. */
   requestCheckpoint(): void {
     this.workspace?.requestCheckpoint();

@@ -53,7 +53,7 @@ export interface Tab {
 }
 
 /** A tab of the studio in that profile: its own worker, its own locks held. */
-export async function tab(p: Profile, options: { createBackend?: () => Promise<Backend> } = {}): Promise<Tab> {
+export async function tab(p: Profile, options: { createBackend?: () => Promise<Backend | { backend: Backend; fallbackReason: string }> } = {}): Promise<Tab> {
   const storage = new StudioStorage({
     stores: async () => p.stores,
     files: new RunFiles(async () => p.disk.root),
@@ -68,7 +68,10 @@ export async function tab(p: Profile, options: { createBackend?: () => Promise<B
   };
   const create = options.createBackend ?? (async () => new CpuBackend());
   const api = new StudioApi({
-    createBackend: async () => ({ backend: await create() }),
+    createBackend: async () => {
+      const made = await create();
+      return 'fallbackReason' in made ? made : { backend: made };
+    },
     // The tiny fixture model plays a Hub model (fast on the CPU); the built-in one is itself.
     resolveModel: async (source) =>
       source.kind === 'hub'

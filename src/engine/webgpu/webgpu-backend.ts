@@ -84,7 +84,8 @@ export class WebGpuBackend implements Backend {
     this.matmulVariant = variant;
     this.rec = new Recorder(device);
     this.lost = device.lost.then((info) => {
-      this.lostReason = info.message ? `${info.message} (${info.reason ?? 'unknown'})` : `the GPU device was lost (${info.reason ?? 'unknown'})`;
+      const reason = `reason: ${info.reason ?? 'unknown'}`;
+      this.lostReason = info.message ? `${info.message.replace(/[.\s]+$/, '')} (${reason})` : reason;
       return this.lostReason;
     });
   }

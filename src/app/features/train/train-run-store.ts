@@ -37,6 +37,10 @@ export const useTrainRun = create<TrainRunStore>()((set, get) => {
       session.setJob(JOB_ID, null);
     }
     if ((s.status === 'finished' || s.status === 'cancelled') && before !== s.status) session.setTrained(true);
+    // A failed run keeps the weights of its last good checkpoint, when it had one: those can be compared and exported.
+    if (s.status === 'failed' && before !== 'failed') {
+      void studio().hasTrainedWeights().then((has) => has && useSession.getState().setTrained(true), () => undefined);
+    }
   };
 
   return {
