@@ -47,34 +47,36 @@ function RunRow({ run, selected, busy, training, onToggle, onOpen, onResume, onE
         {!run.hasWeights && <span className="muted small"> no weights</span>}
       </td>
       <td className="actions">
-        {confirming ? (
-          <>
-            <span className="small">Delete this run{run.hasWeights ? ` and its weights (${formatBytes(run.weightsBytes)})` : ''}?</span>
-            <button type="button" className="danger small" disabled={busy} onClick={() => { setConfirming(false); onDelete(); }}>
-              Delete
-            </button>
-            <button type="button" className="ghost small" onClick={() => setConfirming(false)}>
-              Keep
-            </button>
-          </>
-        ) : (
-          <>
-            {isResumable(run) && (
-              <button type="button" className="small" disabled={busy || training} onClick={onResume} title={`Go on training from the checkpoint at step ${run.checkpointStep}`} data-testid="run-resume">
-                Resume from step {run.checkpointStep}
+        <div className="action-list">
+          {confirming ? (
+            <>
+              <span className="small">Delete this run{run.hasWeights ? ` and its weights (${formatBytes(run.weightsBytes)})` : ''}?</span>
+              <button type="button" className="danger small" disabled={busy} onClick={() => { setConfirming(false); onDelete(); }}>
+                Delete
               </button>
-            )}
-            <button type="button" className="small" disabled={busy || training || !run.hasWeights} onClick={onOpen} title={run.hasWeights ? 'Load its fine-tuned weights' : 'This run has no saved weights'}>
-              Reopen
-            </button>
-            <button type="button" className="ghost small" disabled={busy} onClick={onExport}>
-              Export JSON
-            </button>
-            <button type="button" className="ghost small" disabled={busy} onClick={() => setConfirming(true)} aria-label={`Delete the run of ${date}`}>
-              Delete…
-            </button>
-          </>
-        )}
+              <button type="button" className="ghost small" onClick={() => setConfirming(false)}>
+                Keep
+              </button>
+            </>
+          ) : (
+            <>
+              {isResumable(run) && (
+                <button type="button" className="small" disabled={busy || training} onClick={onResume} title={`Go on training from the checkpoint at step ${run.checkpointStep}`} data-testid="run-resume">
+                  Resume from step {run.checkpointStep}
+                </button>
+              )}
+              <button type="button" className="small" disabled={busy || training || !run.hasWeights} onClick={onOpen} title={run.hasWeights ? 'Load its fine-tuned weights' : 'This run has no saved weights'}>
+                Reopen
+              </button>
+              <button type="button" className="ghost small" disabled={busy} onClick={onExport}>
+                Export JSON
+              </button>
+              <button type="button" className="ghost small" disabled={busy} onClick={() => setConfirming(true)} aria-label={`Delete the run of ${date}`}>
+                Delete…
+              </button>
+            </>
+          )}
+        </div>
       </td>
     </tr>
   );
