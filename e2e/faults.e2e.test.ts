@@ -123,7 +123,7 @@ describe('a training run in the page loses nothing to a lost GPU, a reload or a 
     await inject(page, 'non-finite');
     expect(await waitForEnd(page, 300_000)).toBe('Failed');
     const alert = page.getByRole('alert');
-    await poll(() => alert.textContent()).toMatch(/became NaN.*Try a lower learning rate.*last checkpoint, step \d+/);
+    await poll(() => alert.textContent()).toMatch(/became NaN.*last good checkpoint, step \d+.*Try a lower learning rate/);
     seen.nanMessage = await alert.textContent();
     // The checkpoint's weights are the fine-tuned model now: Compare and Export work on them.
     const compareStep = page.getByRole('navigation', { name: 'Studio steps' }).getByRole('button', { name: '5 Compare' });

@@ -151,8 +151,8 @@ export async function captureCheckpoint(run: TrainingRun, meta: Record<string, u
   return { state: JSON.parse(JSON.stringify(state)) as CheckpointState, tensors: { params, m: mData, v: vData } };
 }
 
-/** Checks a run (built from the checkpoint's config) and its model against a checkpoint. */
-function checkCompatible(run: TrainingRun, c: Checkpoint): void {
+/** Checks a run (built from the checkpoint's config) and its model against a checkpoint; throws a CheckpointError saying what differs. */
+export function checkCompatible(run: TrainingRun, c: Checkpoint): void {
   const { state, tensors } = c;
   const store = run.model.store;
   const fail = (what: string): never => {

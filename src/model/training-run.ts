@@ -79,7 +79,7 @@ export class NonFiniteTrainingError extends Error {
     readonly step: number,
     readonly loss: number,
     readonly gradNorm: number,
-    lr: number,
+    readonly lr: number,
   ) {
     const what = Number.isFinite(loss) ? `the gradient norm became ${gradNorm}` : `the loss became ${loss}`;
     super(

@@ -188,9 +188,19 @@ export class RunFiles {
     return { file: `runs/${id}/${CHECKPOINT_FILE}`, bytes: bytes.length, method };
   }
 
-  async readCheckpoint(id: string, expectedBytes?: number): Promise<Uint8Array | null> {
+  /**
+   * Every complete-looking copy of a run's checkpoint: the file, and a temporary or set-aside one
+   * a tab closed mid-commit may have left. The caller decodes them and keeps the newest good one.
+   */
+  async readCheckpointCopies(id: string): Promise<Uint8Array[]> {
     const dir = await this.runDir(id, false);
-    return dir ? readFileChecked(dir, CHECKPOINT_FILE, expectedBytes) : null;
+    if (!dir) return [];
+    const out: Uint8Array[] = [];
+    for (const name of [CHECKPOINT_FILE, CHECKPOINT_FILE + TMP, CHECKPOINT_FILE + OLD]) {
+      const handle = await fileOrNull(dir, name);
+      if (handle) out.push(new Uint8Array(await (await handle.getFile()).arrayBuffer()));
+    }
+    return out;
   }
 
   async deleteCheckpoint(id: string): Promise<void> {

@@ -140,7 +140,8 @@ export function summarizeRun(r: RunRecord): RunSummary {
     mrrAfter: r.after?.mrrAt10 ?? null,
     state: r.state,
     durationSeconds: r.durationSeconds,
-    hasWeights: r.weights !== null,
+    // A checkpoint holds weights too: a run whose final save failed reopens from it.
+    hasWeights: r.weights !== null || (r.checkpoint ?? null) !== null,
     weightsBytes: r.weights?.bytes ?? 0,
     checkpointStep: r.checkpoint?.step ?? null,
   };

@@ -117,18 +117,17 @@ export class StudioStorage {
       try {
         await stores.runs.put(saved);
       } catch (e) {
-        // The file is in place but the record does not point at it; a resume would start earlier.
+        // The new file is in place but the record still names the old one: a resume reads
+        // whichever complete copy is newest (see StudioApi.readCheckpoint), so nothing is lost.
         checkpointProblem ??= message(e);
       }
       return checkpointProblem ? { record: saved, checkpointProblem } : { record: saved };
     });
   }
 
-  async readRunCheckpoint(record: RunRecord): Promise<Uint8Array> {
-    if (!record.checkpoint) throw new Error(`run ${record.id} has no saved checkpoint${record.checkpointProblem ? `: ${record.checkpointProblem}` : ''}`);
-    const bytes = await this.files.readCheckpoint(record.id, record.checkpoint.bytes);
-    if (!bytes) throw new Error(`the checkpoint file of run ${record.id} is missing or damaged (the browser may have cleared site data)`);
-    return bytes;
+  /** Lets go of a run's checkpoint file, under the run's lock. */
+  async deleteCheckpoint(id: string): Promise<void> {
+    await this.locks.with(id, () => this.files.deleteCheckpoint(id));
   }
 
   async listRuns(): Promise<RunSummary[]> {

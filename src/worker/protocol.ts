@@ -122,6 +122,9 @@ export interface TrainingConfig {
   readonly checkpointEvery?: number;
 }
 
+/** Steps between checkpoints unless chosen: often enough to lose little, rare enough to cost little. */
+export const DEFAULT_CHECKPOINT_EVERY = 50;
+
 /** The memory a training step needs against the adapter's limits, shown before training. */
 export interface MemoryPlanInfo {
   readonly parametersBytes: number;

@@ -59,15 +59,14 @@ export interface SplitSettings {
 /** Faults the studio's own tests inject to prove that nothing is lost. */
 export type InjectedFault = 'device-lost' | 'non-finite';
 
-/** Device losses in a row a run survives before it gives up. */
+/** Device losses a run survives without getting past its checkpoint in between before it gives up. */
 const MAX_DEVICE_RECOVERIES = 3;
 
-/** Where a resumed run picks up: its checkpoint, its saved history and its recorder. */
+/** Where a resumed run picks up: its checkpoint, its saved evaluations and training time. */
 interface ResumeFrom {
   readonly checkpoint: Checkpoint;
   readonly evals: readonly HistoryEvalPoint[];
   readonly seconds: number;
-  readonly recorder: RunRecorder | null;
 }
 
 /** How long the checkpoint says it had trained, when it says so. */
@@ -95,6 +94,14 @@ export class StudioApi {
   /** What the loaded model was read from: a lost device is rebuilt from it. */
   private modelLoad: { files: ModelFiles; name: string; randomWeights: boolean } | null = null;
   private preference: 'webgpu' | 'cpu' = 'webgpu';
+  private rebuilding: Promise<BackendInfo> | null = null;
+  /**
+   * What the page asked of the run being driven, kept across device rebuilds (when the
+   * workspace has no run to tell): a cancel ends it, a pause holds it.
+   */
+  private intent: { cancelled: boolean; paused: boolean } | null = null;
+  /** A checkpoint read and checked by prepareResume, for the resumeRun that follows. */
+  private prepared: { id: string; checkpoint: Checkpoint } | null = null;
 
   constructor(private readonly env: StudioEnvironment) {}
 
@@ -105,10 +112,13 @@ export class StudioApi {
 
   private async ready(): Promise<Workspace> {
     await this.started;
+    if (this.rebuilding) await this.rebuilding;
     const ws = this.ws();
-    // A device lost between runs (a driver reset while the tab sat idle) is rebuilt quietly.
+    // A device lost between runs (a driver reset while the tab sat idle) is rebuilt quietly,
+    // once however many requests find it gone.
     if (!ws.isTraining && (await ws.backend.deviceLost()) !== null) {
-      await this.rebuildAfterDeviceLoss();
+      this.rebuilding ??= this.rebuildAfterDeviceLoss().finally(() => (this.rebuilding = null));
+      await this.rebuilding;
       return this.ws();
     }
     return ws;
@@ -216,12 +226,12 @@ export class StudioApi {
     return this.ws().evalQueries();
   }
 
-  search(query: string, settings: RetrievalSettings, weights: WeightsState, topK: number): Promise<SearchHit[]> {
-    return this.ws().search(query, settings, weights, topK);
+  async search(query: string, settings: RetrievalSettings, weights: WeightsState, topK: number): Promise<SearchHit[]> {
+    return (await this.ready()).search(query, settings, weights, topK);
   }
 
-  evaluate(settings: RetrievalSettings, weights: WeightsState, onProgress?: ProgressCallback): Promise<EvalSummary> {
-    return this.ws().evaluate(settings, weights, onProgress);
+  async evaluate(settings: RetrievalSettings, weights: WeightsState, onProgress?: ProgressCallback): Promise<EvalSummary> {
+    return (await this.ready()).evaluate(settings, weights, onProgress);
   }
 
   memoryPlan(config: TrainingConfig): MemoryPlanInfo {
@@ -249,16 +259,20 @@ export class StudioApi {
   }
 
   /**
-   * Checks that a saved run can go on here and sets the studio up for it: the loaded model must
-   * be the one it started from; its dataset (when saved) and split are loaded again.
+   * Checks that a saved run can go on here and sets the studio up for it: the run must not be
+   * open in another tab, the loaded model must be the one it started from, its dataset (when
+   * saved) and split are loaded again, and its checkpoint must fit them.
    */
   async prepareResume(id: string): Promise<ResumePlan> {
     const storage = this.requireStorage();
     const ws = await this.ready();
     if (ws.isTraining) throw new Error('a training run is going: wait for it to end, or cancel it, before resuming another');
+    // Only a probe: the lock is taken for good by resumeRun.
+    await storage.locks.with(id, async () => undefined);
     const run = await storage.requireRun(id);
     if (!run.checkpoint) throw new Error(`run ${id} has no checkpoint to resume from${run.checkpointProblem ? ` (${run.checkpointProblem})` : ''}`);
     await this.requireRunModel(run);
+    const checkpoint = await this.readCheckpoint(storage, run);
     let dataset: DatasetInfo | null = null;
     const split = run.dataset.split ?? this.split;
     if (run.dataset.id && this.datasetRef?.id !== run.dataset.id) {
@@ -267,7 +281,28 @@ export class StudioApi {
       throw new Error(`This run trained on ${run.dataset.name}, which is not saved in this browser; load it in the Data panel, then resume.`);
     }
     if (split.evalFraction !== this.split.evalFraction || split.seed !== this.split.seed) dataset = this.setSplit(split);
+    this.ws().checkCheckpointFits(checkpoint, run.dataset.name);
+    this.prepared = { id, checkpoint };
     return { run, dataset, split };
+  }
+
+  /**
+   * The run's checkpoint: the file the record names, or — when a crash came between swapping in
+   * a newer file and writing the record — whichever complete copy is newest.
+   */
+  private async readCheckpoint(storage: StudioStorage, run: RunRecord): Promise<Checkpoint> {
+    let best: Checkpoint | null = null;
+    let problem = '';
+    for (const bytes of await storage.files.readCheckpointCopies(run.id)) {
+      try {
+        const c = decodeCheckpointFile(bytes, `the checkpoint of run ${run.id}`);
+        if (!best || c.state.step > best.state.step) best = c;
+      } catch (e) {
+        problem ||= messageOf(e);
+      }
+    }
+    if (!best) throw new Error(`the checkpoint of run ${run.id} is missing or damaged${problem ? ` (${problem})` : ' (the browser may have cleared site data)'}`);
+    return best;
   }
 
   /** Continues a saved run from its checkpoint (call prepareResume first); events as for train(). */
@@ -275,17 +310,28 @@ export class StudioApi {
     const storage = this.requireStorage();
     const ws = await this.ready();
     if (ws.isTraining) throw new Error('a training run is going: wait for it to end, or cancel it, before resuming another');
-    const run = await storage.requireRun(id);
-    await this.requireRunModel(run);
     await storage.locks.hold(id);
+    let checkpoint: Checkpoint;
+    let run: RunRecord;
+    try {
+      // Read under the lock: another tab may have moved it on before we took it.
+      run = await storage.requireRun(id);
+      await this.requireRunModel(run);
+      checkpoint = this.prepared?.id === id ? this.prepared.checkpoint : await this.readCheckpoint(storage, run);
+      ws.checkCheckpointFits(checkpoint, run.dataset.name);
+    } catch (e) {
+      if (this.currentRun !== id) storage.locks.release(id);
+      throw e;
+    } finally {
+      this.prepared = null;
+    }
     this.holdOnly(storage, id);
-    const checkpoint = decodeCheckpointFile(await storage.readRunCheckpoint(run), `the checkpoint of run ${id}`);
     const start = {
       id, model: run.model, dataset: run.dataset, config: run.config, retrieval: run.retrieval, adapter: ws.backend.adapter.summary,
     };
     const recorder = new RunRecorder(start, Date.now, run);
     return this.drive(run.config, run.retrieval, onEvent, recorder, {
-      checkpoint, evals: run.evalHistory, seconds: checkpointSeconds(checkpoint, run.durationSeconds), recorder,
+      checkpoint, evals: run.evalHistory, seconds: checkpointSeconds(checkpoint, run.durationSeconds),
     });
   }
 
@@ -345,7 +391,8 @@ export class StudioApi {
     config: TrainingConfig, settings: RetrievalSettings, onEvent: (e: TrainingEvent) => void, recorder: RunRecorder | null, resume: ResumeFrom | null,
   ): Promise<void> {
     const storage = this.env.storage ?? null;
-    const evals: HistoryEvalPoint[] = [];
+    // The evaluations so far, for a rewind after a device loss (a resume starts from its saved ones).
+    const evals: HistoryEvalPoint[] = [...(resume?.evals ?? [])];
     const emit = (e: TrainingEvent) => {
       if (e.type === 'eval') {
         if (evals.length > 0 && evals[evals.length - 1].step === e.step) evals[evals.length - 1] = { step: e.step, metrics: e.metrics };
@@ -375,39 +422,53 @@ export class StudioApi {
       });
     };
     let from = resume;
-    for (let recoveries = 0; ; recoveries++) {
-      const options: TrainOptions = {
-        onCheckpoint,
-        meta: recorder ? { runId: recorder.id } : {},
-        ...(from ? { resume: from.checkpoint, resumeEvals: from.evals, resumeSeconds: from.seconds } : {}),
-      };
-      try {
-        await this.ws().train(config, settings, emit, options);
-        break;
-      } catch (e) {
-        if (!(e instanceof DeviceLostError)) {
-          await this.saving;
-          throw e;
+    const intent = { cancelled: false, paused: false };
+    this.intent = intent;
+    let recoveries = 0;
+    let recoveredAt = -1;
+    try {
+      for (;;) {
+        const options: TrainOptions = {
+          onCheckpoint,
+          meta: recorder ? { runId: recorder.id } : {},
+          startPaused: intent.paused,
+          ...(from ? { resume: from.checkpoint, resumeEvals: from.evals, resumeSeconds: from.seconds } : {}),
+        };
+        // The workspace holds the checkpoint from here; dropping ours keeps one copy in memory.
+        from = null;
+        try {
+          await this.ws().train(config, settings, emit, options);
+          break;
+        } catch (e) {
+          if (!(e instanceof DeviceLostError)) throw e;
+          const checkpoint = e.checkpoint;
+          const step = checkpoint?.state.step ?? 0;
+          // Losses count against the limit only while the run cannot get past its checkpoint.
+          recoveries = step > recoveredAt ? 1 : recoveries + 1;
+          recoveredAt = step;
+          const info = await this.rebuildAfterDeviceLoss();
+          const ws = this.ws();
+          if (intent.cancelled || recoveries > MAX_DEVICE_RECOVERIES) {
+            // Cancelled (or lost too often): end the run on what its checkpoint holds.
+            if (checkpoint && step > 0) ws.adoptTrainedWeights(checkpoint.tensors.params, { config, seconds: checkpointSeconds(checkpoint, 0), steps: step });
+            emit({ type: 'backend', backend: info, message: `${e.message}. ${intent.cancelled ? 'The run was cancelled' : `The device was lost ${recoveries} times without the run getting past step ${step}; training stopped`}${checkpoint && step > 0 ? `, keeping the weights of its checkpoint at step ${step}` : ''}.` });
+            emit(intent.cancelled ? { type: 'state', state: 'cancelled' } : { type: 'state', state: 'failed', message: `${e.message}; lost ${recoveries} times in a row.` });
+            if (!intent.cancelled) throw e;
+            break;
+          }
+          const where = info.fallbackReason ? `WebGPU could not be started again (${info.fallbackReason}), so training goes on on the CPU backend` : `a new device was created on ${info.adapter.summary}`;
+          emit({
+            type: 'backend', backend: info,
+            message: `${e.message}. ${where[0].toUpperCase()}${where.slice(1)}; the run goes on from ${step > 0 ? `its checkpoint at step ${step}` : 'the start (no checkpoint had been taken yet)'}.`,
+          });
+          from = checkpoint ? { checkpoint, evals: [...evals], seconds: checkpointSeconds(checkpoint, 0) } : null;
+          if (!from) emit({ type: 'history', step: 0, totalSteps: 0, losses: [], evals: [] });
         }
-        if (recoveries >= MAX_DEVICE_RECOVERIES) {
-          emit({ type: 'state', state: 'failed', message: `${e.message}. It was lost ${recoveries + 1} times in a row; training stopped. ${e.checkpoint ? `The checkpoint of step ${e.checkpoint.state.step} is kept.` : ''}`.trim() });
-          await this.saving;
-          throw e;
-        }
-        const info = await this.rebuildAfterDeviceLoss();
-        const where = info.fallbackReason ? `WebGPU could not be started again (${info.fallbackReason}), so training goes on on the CPU backend` : `a new device was created on ${info.adapter.summary}`;
-        const step = e.checkpoint?.state.step ?? 0;
-        emit({
-          type: 'backend', backend: info,
-          message: `${e.message}. ${where[0].toUpperCase()}${where.slice(1)}; the run goes on from ${step > 0 ? `its checkpoint at step ${step}` : 'the start (no checkpoint had been taken yet)'}.`,
-        });
-        from = e.checkpoint
-          ? { checkpoint: e.checkpoint, evals: [...evals], seconds: checkpointSeconds(e.checkpoint, 0), recorder }
-          : null;
-        if (!from) emit({ type: 'history', step: 0, totalSteps: 0, losses: [], evals: [] });
       }
+    } finally {
+      this.intent = null;
+      await this.saving;
     }
-    await this.saving;
   }
 
   /** Queues a save of the run's record and weights, both taken now, before training can go on. */
@@ -437,12 +498,15 @@ export class StudioApi {
   }
 
   pause(): void {
+    if (this.intent) this.intent.paused = true;
     this.ws().pause();
   }
   resume(): void {
+    if (this.intent) this.intent.paused = false;
     this.ws().resume();
   }
   cancel(): void {
+    if (this.intent) this.intent.cancelled = true;
     this.ws().cancel();
   }
 
@@ -451,17 +515,17 @@ export class StudioApi {
     this.ws().cancelJob();
   }
 
-  compare(settings: RetrievalSettings, topK: number, onProgress?: ProgressCallback): Promise<Comparison> {
-    return this.ws().compare(settings, topK, onProgress);
+  async compare(settings: RetrievalSettings, topK: number, onProgress?: ProgressCallback): Promise<Comparison> {
+    return (await this.ready()).compare(settings, topK, onProgress);
   }
 
-  project(settings: RetrievalSettings, onProgress?: ProgressCallback): Promise<ProjectionPoint[]> {
-    return this.ws().project(settings, onProgress);
+  async project(settings: RetrievalSettings, onProgress?: ProgressCallback): Promise<ProjectionPoint[]> {
+    return (await this.ready()).project(settings, onProgress);
   }
 
   /** The model as a zip of a sentence-transformers folder, built whole in memory first. */
   async exportZip(settings: RetrievalSettings): Promise<ExportResult> {
-    const files = await this.ws().exportFolder(settings);
+    const files = await (await this.ready()).exportFolder(settings);
     const entries: Record<string, Uint8Array> = {};
     for (const [path, bytes] of files) entries[`model/${path}`] = bytes;
     return { zip: zipSync(entries, { level: 6 }), files: [...files.keys()] };
@@ -472,13 +536,14 @@ export class StudioApi {
    * (see Workspace.verifyOnnx). Given the zip exportZip returned, it checks exactly those bytes;
    * without it, a fresh export with these settings. Cancel with cancelJob.
    */
-  verifyOnnx(settings: RetrievalSettings, onProgress?: ProgressCallback, zip?: Uint8Array): Promise<OnnxVerificationReport> {
+  async verifyOnnx(settings: RetrievalSettings, onProgress?: ProgressCallback, zip?: Uint8Array): Promise<OnnxVerificationReport> {
+    const ws = await this.ready();
     let files: Map<string, Uint8Array> | undefined;
     if (zip) {
       files = new Map();
       for (const [path, bytes] of Object.entries(unzipSync(zip))) if (path.startsWith('model/') && !path.endsWith('/')) files.set(path.slice('model/'.length), bytes);
     }
-    return this.ws().verifyOnnx(settings, onProgress, files);
+    return ws.verifyOnnx(settings, onProgress, files);
   }
 
   // ---- saved runs and datasets ------------------------------------------------------------------------
@@ -528,16 +593,17 @@ export class StudioApi {
       // Files saved by earlier saves of this run (the record was taken before they were).
       let current: RunRecord = recorder.weights ? { ...record, weights: recorder.weights } : record;
       if (recorder.checkpoint) current = { ...current, checkpoint: recorder.checkpoint };
-      // A run that ended cannot be resumed: its checkpoint (three times the weights) is let go.
-      const ended = current.state === 'finished' || current.state === 'cancelled';
-      if (ended && current.checkpoint) current = { ...current, checkpoint: null };
       const result = await storage.saveRun(current, bytes, weightsStep);
       recorder.weights = result.record.weights;
       recorder.weightsProblem = result.weightsProblem;
       this.saveProblem = result.weightsProblem ?? null;
-      if (ended && recorder.checkpoint) {
+      // A run that ended does not resume: once its weights are safely saved, its checkpoint
+      // (three times their size) is let go — the record first, so it never names a missing file.
+      const ended = current.state === 'finished' || current.state === 'cancelled' || current.state === 'failed';
+      if (ended && recorder.checkpoint && bytes && !result.weightsProblem) {
+        await storage.saveRun({ ...result.record, checkpoint: null });
         recorder.checkpoint = null;
-        await storage.files.deleteCheckpoint(record.id).catch(() => undefined);
+        await storage.deleteCheckpoint(record.id).catch(() => undefined);
       }
     } catch (e) {
       this.noteSaveProblem(`saving run ${record.id}`, e);
@@ -566,6 +632,8 @@ export class StudioApi {
   async deleteRun(id: string): Promise<void> {
     const storage = this.requireStorage();
     if (this.currentRun === id && this.ws().isTraining) throw new Error('this run is training: cancel it first, then delete it');
+    // A save still queued for this run would write it back after the delete.
+    await this.saving;
     await storage.deleteRun(id);
     if (this.currentRun === id) this.currentRun = null;
   }
@@ -581,15 +649,22 @@ export class StudioApi {
     const run = await storage.requireRun(id);
     await this.requireRunModel(run);
     await storage.locks.hold(id);
+    const notes: string[] = [];
     try {
-      const bytes = await storage.readRunWeights(run);
-      ws.adoptTrainedWeights(decodeRunWeights(ws.paramLayout!, bytes, run.weights?.file), { config: run.config, seconds: run.durationSeconds, steps: run.step });
+      if (!run.weights && run.checkpoint) {
+        // The final weights could not be saved (a full disk): the checkpoint's are the best there are.
+        const checkpoint = await this.readCheckpoint(storage, run);
+        ws.adoptTrainedWeights(checkpoint.tensors.params, { config: run.config, seconds: checkpointSeconds(checkpoint, run.durationSeconds), steps: checkpoint.state.step });
+        notes.push(`This run's final weights could not be saved${run.weightsProblem ? ` (${run.weightsProblem})` : ''}; these are its checkpoint's, from step ${checkpoint.state.step}.`);
+      } else {
+        const bytes = await storage.readRunWeights(run);
+        ws.adoptTrainedWeights(decodeRunWeights(ws.paramLayout!, bytes, run.weights?.file), { config: run.config, seconds: run.durationSeconds, steps: run.weights?.step ?? run.step });
+      }
     } catch (e) {
       if (this.currentRun !== id) storage.locks.release(id);
       throw e;
     }
     this.holdOnly(storage, id);
-    const notes: string[] = [];
     if (run.state === 'paused') notes.push(`The run was paused at step ${run.step} of ${run.totalSteps}: these are the weights it had reached.`);
     if (run.state === 'cancelled') notes.push(`The run was cancelled at step ${run.step} of ${run.totalSteps}: these are the weights it had reached.`);
     if (!ws.hasDataset) notes.push(`No dataset is loaded: load ${run.dataset.name} to compare before and after on its eval split.`);

@@ -13,8 +13,8 @@ import { sha256Hex } from '../storage/records.ts';
 import { DEFAULT_LOSS } from '../model/losses.ts';
 import { encodeTokenStates, poolTokenStates, type TokenStates } from '../model/token-states.ts';
 import { estimateTrainingMemory, planBatch } from '../model/memory-estimate.ts';
-import { captureCheckpoint, type Checkpoint, restoreCheckpoint } from '../model/checkpoint.ts';
-import { TrainingRun } from '../model/training-run.ts';
+import { captureCheckpoint, type Checkpoint, CheckpointError, checkCompatible, datasetFingerprint, restoreCheckpoint } from '../model/checkpoint.ts';
+import { NonFiniteTrainingError, TrainingRun } from '../model/training-run.ts';
 import { selectVerificationTexts, verifyOnnxFiles } from './onnx-verify.ts';
 import type {
   Comparison, DatasetInfo, EvalSummary, MemoryPlanInfo, ModelInfo, OnnxVerificationDtype, OnnxVerificationReport, PreviewRow, ProgressCallback,
@@ -36,6 +36,8 @@ export interface TrainOptions {
   readonly onCheckpoint?: (checkpoint: Checkpoint) => void | Promise<void>;
   /** Kept in each checkpoint's `meta` (the studio keeps the run id there). */
   readonly meta?: Readonly<Record<string, unknown>>;
+  /** Pause before the first step (the run was paused when its device was lost). */
+  readonly startPaused?: boolean;
 }
 
 /**
@@ -100,6 +102,8 @@ export class Workspace {
   private modelInfo: ModelInfo | null = null;
   private baseParams: Float32Array | null = null;
   private trainedParams: Float32Array | null = null;
+  /** The training step `trainedParams` were taken at. */
+  private trainedStep = 0;
   /** What the model's parameter buffer holds now; 'live' = a training run's weights. */
   private current: WeightsState | 'live' = 'base';
   /** A running (or paused) run's weights while the buffer shows base or trained weights. */
@@ -363,9 +367,15 @@ export class Workspace {
       columnPrompts: queryPrefix || corpusPrefix ? [queryPrefix, corpusPrefix] : undefined,
       ...(memory.miniBatchSize ? { miniBatchSize: memory.miniBatchSize } : {}),
     });
-    const control: TrainingControl = { abort: new AbortController(), paused: false, resume: null, checkpointRequested: false, poisonRequested: false };
+    // A checkpoint that does not fit (other data, model or config) is refused before anything changes.
+    if (resume) checkCompatible(run, resume);
+    const control: TrainingControl = {
+      abort: new AbortController(), paused: options.startPaused ?? false, resume: null, checkpointRequested: false, poisonRequested: false,
+    };
     this.control = control;
     let lastCheckpoint: Checkpoint | null = resume;
+    // Until the first step, a failure leaves the run as it was (a resume that cannot start stays resumable).
+    let stepping = false;
     const priorSeconds = options.resumeSeconds ?? 0;
     const started = performance.now();
     let pausedMs = 0;
@@ -393,6 +403,7 @@ export class Workspace {
       const evaluateNow = async (step: number) => {
         if (!baseline || !d.evalSet) return;
         this.trainedParams = await model.store.readParams();
+        this.trainedStep = step;
         this.forgetTrainedStates();
         const now = await this.evaluateNow(settings, 'trained');
         const movers: RankMover[] = d.evalSet.queries
@@ -414,12 +425,15 @@ export class Workspace {
           taken = await captureCheckpoint(run, { ...options.meta, reason, trainingSeconds: trainingSeconds() });
         } catch (e) {
           // Non-finite weights: the next step reports the divergence; the last good checkpoint stays.
-          onEvent({ type: 'checkpoint', step: run.stepsDone, saved: false, message: (e as Error).message });
+          // Anything else (a lost device) ends the run below.
+          if (!(e instanceof CheckpointError)) throw e;
+          onEvent({ type: 'checkpoint', step: run.stepsDone, saved: false, message: e.message });
           return;
         }
         lastCheckpoint = taken;
         await options.onCheckpoint?.(taken);
       };
+      stepping = true;
       await run.run(
         (r) => {
           const elapsed = (performance.now() - started - pausedMs) / 1000;
@@ -446,11 +460,14 @@ export class Workspace {
             if (control.paused) {
               await drain();
               await checkpoint('pause');
-              const pausedAt = performance.now();
-              onEvent({ type: 'state', state: 'paused' });
-              await new Promise<void>((resolve) => (control.resume = resolve));
-              pausedMs += performance.now() - pausedAt;
-              onEvent({ type: 'state', state: 'running' });
+              // Resumed or cancelled while the checkpoint was being taken: no pause to wait out.
+              if (control.paused && !control.abort.signal.aborted) {
+                const pausedAt = performance.now();
+                onEvent({ type: 'state', state: 'paused' });
+                await new Promise<void>((resolve) => (control.resume = resolve));
+                pausedMs += performance.now() - pausedAt;
+                onEvent({ type: 'state', state: 'running' });
+              }
             }
             this.resumeLiveWeights();
             if (control.poisonRequested) {
@@ -464,6 +481,7 @@ export class Workspace {
       const cancelled = control.abort.signal.aborted;
       this.resumeLiveWeights();
       this.trainedParams = await model.store.readParams();
+      this.trainedStep = run.trainer.stepsTaken;
       this.current = 'trained';
       this.liveParams = null;
       this.lastTraining = { config, seconds: trainingSeconds(), steps: run.trainer.stepsTaken };
@@ -477,17 +495,36 @@ export class Workspace {
         this.current = 'base';
         throw new DeviceLostError(lost, lastCheckpoint);
       }
+      this.backend.write(model.store.params, this.baseParams!);
+      this.current = 'base';
+      // A run that never took a step changed nothing: the caller reports the error.
+      if (!stepping) throw e;
       // A failed run must not leave half-updated weights behind as "trained": keep the last good
       // checkpoint's weights (or the last evaluated ones, or none).
       let message = (e as Error).message;
-      if (lastCheckpoint && lastCheckpoint.state.step > 0) {
-        this.trainedParams = lastCheckpoint.tensors.params;
+      const kept = lastCheckpoint && lastCheckpoint.state.step > 0 ? lastCheckpoint : null;
+      if (kept) {
+        this.trainedParams = kept.tensors.params;
         this.forgetTrainedStates();
-        this.lastTraining = { config, seconds: trainingSeconds(), steps: lastCheckpoint.state.step };
-        message += ` The fine-tuned weights are those of the last checkpoint, step ${lastCheckpoint.state.step}.`;
+        this.lastTraining = { config, seconds: trainingSeconds(), steps: kept.state.step };
+      } else if (this.trainedParams) {
+        this.lastTraining = { config, seconds: trainingSeconds(), steps: this.trainedStep };
       }
-      this.backend.write(model.store.params, this.trainedParams ?? this.baseParams!);
-      this.current = this.trainedParams ? 'trained' : 'base';
+      const keptText = kept
+        ? `The run keeps the weights of its last good checkpoint, step ${kept.state.step}.`
+        : this.trainedParams
+          ? `The run keeps the weights of its last evaluation, step ${this.trainedStep}.`
+          : 'No weights were kept (no checkpoint or evaluation had been taken yet).';
+      if (e instanceof NonFiniteTrainingError) {
+        const what = Number.isFinite(e.loss) ? `the gradient norm became ${e.gradNorm}` : `the loss became ${e.loss}`;
+        message = `Training stopped at step ${e.step}: ${what}, so that step was not applied. ${keptText} Try a lower learning rate (it was ${e.lr}), or more warmup steps.`;
+      } else {
+        message = `${message} ${keptText}`;
+      }
+      if (this.trainedParams) {
+        this.backend.write(model.store.params, this.trainedParams);
+        this.current = 'trained';
+      }
       onEvent({ type: 'state', state: 'failed', message });
       throw e;
     } finally {
@@ -502,6 +539,25 @@ export class Workspace {
     const params = await loaded.model.store.readParams();
     params[entry.offset] = Number.NaN;
     this.backend.write(loaded.model.store.params, params);
+  }
+
+  /**
+   * Whether a checkpoint can go on with the loaded model and dataset split, said in the user's
+   * terms; the exact check (config, RNG states) runs again when training starts.
+   */
+  checkCheckpointFits(checkpoint: Checkpoint, datasetName: string): void {
+    const loaded = this.requireModel();
+    const d = this.requireDataset();
+    const { data, model } = checkpoint.state;
+    if (model.size !== loaded.layout.totalSize) {
+      throw new CheckpointError(`this run's checkpoint was saved from a model with ${model.size} parameter values; the loaded model has ${loaded.layout.totalSize}`);
+    }
+    if (data.examples !== d.train.length || data.fingerprint !== datasetFingerprint(d.train)) {
+      throw new CheckpointError(
+        `this run trained on other rows (${data.examples} training examples; the loaded dataset's training split has ${d.train.length}). ` +
+          `Load ${datasetName}, the file it trained on, with the split it used, then resume.`,
+      );
+    }
   }
 
   /** Asks the running training for a checkpoint before its next step (the page is about to be hidden). */
@@ -728,6 +784,7 @@ export class Workspace {
       }
     }
     this.trainedParams = params;
+    this.trainedStep = training?.steps ?? 0;
     this.forgetTrainedStates();
     if (this.current === 'trained') this.backend.write(loaded.model.store.params, params);
     this.lastTraining = training;

@@ -15,6 +15,8 @@ export interface EventBatcher {
  */
 export function createEventBatcher(deliver: (events: TrainingEvent[]) => void, intervalMs = 200, clock: Clock = realClock): EventBatcher {
   let queue: TrainingEvent[] = [];
+  // Events of a run whose batcher was replaced (a late checkpoint save) must not reach the new run's view.
+  let disposed = false;
   const t = throttle(() => {
     const batch = queue;
     queue = [];
@@ -22,6 +24,7 @@ export function createEventBatcher(deliver: (events: TrainingEvent[]) => void, i
   }, intervalMs, clock);
   return {
     push(e) {
+      if (disposed) return;
       queue.push(e);
       t.request();
       if (e.type === 'state') t.flush();
@@ -31,6 +34,7 @@ export function createEventBatcher(deliver: (events: TrainingEvent[]) => void, i
       t.flush();
     },
     dispose() {
+      disposed = true;
       t.cancel();
       queue = [];
     },
