@@ -14,12 +14,20 @@
  *     after a few steps;
  *  4. the longest main-thread task while training (PerformanceObserver 'longtask', installed with
  *     addInitScript; target < 50 ms), counted from the click on Start once the panel's charts
- *     are drawn (opening the panel, which loads Plotly, is reported on its own).
+ *     are drawn (opening the panel, which loads Plotly, is reported on its own). The JSON keeps
+ *     the longest animation frames of that window with the scripts that ran in them
+ *     ('long-animation-frame': callback kind, function, file): what the long tasks were.
  *
  * Writes bench/out/browser-<stamp>.json and appends a dated table to bench/RESULTS.md. Never fails
  * on a time; fails only when the page cannot be driven.
  *
- *   npm run bench:browser [-- --rows 1000 --train-steps 6 --headed]
+ *   npm run bench:browser [-- --rows 1000 --train-steps 6 --skip-embed --trace]
+ *
+ * The default is the full run. On an emulated GPU phase 1 takes minutes (every eval text is embedded),
+ * so when only the training figures matter, `--rows 100 --skip-embed` shrinks it (the table's mode
+ * line says so). `--trace` records a Chromium trace of the training window from an unminified build
+ * (bench/out/trace-<stamp>.json) and prints what each long task spent its time on
+ * (bench/long-task-trace.ts); tracing slows the page, so such a run is not appended to RESULTS.md.
  */
 import { seededRandom } from '../src/data/split.ts';
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -27,6 +35,7 @@ import { cpus, hostname, loadavg, totalmem } from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { dropFile, launchChromium, openPanel, servePage, watchContext } from '../e2e/support/browser.ts';
+import { analyseTrace, formatReport, TRACE_CATEGORIES } from './long-task-trace.ts';
 
 function argValue(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -35,6 +44,12 @@ function argValue(name: string, fallback: number): number {
 
 const ROWS = argValue('rows', 1000);
 const TRAIN_STEPS = argValue('train-steps', 6);
+const SKIP_EMBED = process.argv.includes('--skip-embed');
+const TRACE = process.argv.includes('--trace');
+const DEFAULT_RUN = ROWS === 1000 && TRAIN_STEPS === 6 && !SKIP_EMBED && !TRACE;
+const MODE = DEFAULT_RUN
+  ? 'full run (defaults)'
+  : `shrunk/changed run: --rows ${ROWS} --train-steps ${TRAIN_STEPS}${SKIP_EMBED ? ' --skip-embed (no warm-embed phase)' : ''}${TRACE ? ' --trace (unminified build, tracing on: times inflated)' : ''}`;
 const TRAIN_BATCH = 16;
 const TIMEOUT = 600_000;
 
@@ -79,12 +94,21 @@ async function waitMetricsReady(page: Page): Promise<number> {
 
 interface LongTask { start: number; duration: number }
 
+/** A Long Animation Frame entry, cut to what says where its time went (cheap enough to keep on in every run). */
+interface LongFrame {
+  start: number;
+  duration: number;
+  blockingDuration: number;
+  styleAndLayoutMs: number;
+  scripts: { invoker: string; fn: string; source: string; ms: number; forcedLayoutMs: number }[];
+}
+
 async function main(): Promise<void> {
   const stamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   const load = loadavg();
-  const served = await servePage('dist/bench-browser');
+  const served = await servePage('dist/bench-browser', { minify: !TRACE });
   const browser = await launchChromium();
-  const result: Record<string, unknown> = { date: stamp, host: hostname(), cpus: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`, loadAverageAtStart: load.map((x) => Number(x.toFixed(2))) };
+  const result: Record<string, unknown> = { date: stamp, mode: MODE, host: hostname(), cpus: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`, loadAverageAtStart: load.map((x) => Number(x.toFixed(2))) };
   try {
     result.chromium = browser.version();
     const context = await browser.newContext({ viewport: { width: 1280, height: 720 }, colorScheme: 'light' });
@@ -96,10 +120,38 @@ async function main(): Promise<void> {
       new PerformanceObserver((list) => {
         for (const e of list.getEntries()) w.__longtasks.push({ start: e.startTime, duration: e.duration });
       }).observe({ type: 'longtask', buffered: true });
+      // Long animation frames name the scripts that ran in them (callback, function, file): the
+      // attribution a plain 'longtask' entry lacks, without a trace's cost.
+      const f = window as unknown as { __longframes: unknown[] };
+      f.__longframes = [];
+      interface ScriptTiming { invoker: string; sourceFunctionName: string; sourceURL: string; duration: number; forcedStyleAndLayoutDuration: number }
+      interface FrameTiming { startTime: number; duration: number; blockingDuration: number; renderStart: number; styleAndLayoutStart: number; scripts: ScriptTiming[] }
+      try {
+        new PerformanceObserver((list) => {
+          for (const e of list.getEntries() as unknown as FrameTiming[]) {
+            f.__longframes.push({
+              start: e.startTime,
+              duration: e.duration,
+              blockingDuration: e.blockingDuration,
+              styleAndLayoutMs: e.styleAndLayoutStart > 0 ? e.startTime + e.duration - e.styleAndLayoutStart : 0,
+              scripts: e.scripts.map((x) => ({
+                invoker: x.invoker,
+                fn: x.sourceFunctionName,
+                source: x.sourceURL.replace(/^.*\//, ''),
+                ms: Math.round(x.duration),
+                forcedLayoutMs: Math.round(x.forcedStyleAndLayoutDuration),
+              })),
+            });
+          }
+        }).observe({ type: 'long-animation-frame', buffered: true });
+      } catch {
+        // Not in this browser: the long tasks are still counted.
+      }
     });
     const page = await context.newPage();
     page.setDefaultTimeout(TIMEOUT);
     const longTasks = () => page.evaluate(() => (window as unknown as { __longtasks: LongTask[] }).__longtasks.slice());
+    const longFrames = () => page.evaluate(() => (window as unknown as { __longframes: LongFrame[] }).__longframes.slice());
 
     await page.goto(served.url);
     await page.waitForFunction(() => /Training backend: WebGPU/.test(document.querySelector('[data-testid="backend-status"]')?.textContent ?? ''), null, { timeout: 60_000 });
@@ -135,16 +187,18 @@ async function main(): Promise<void> {
     process.stderr.write(`drop → first ranking: ${JSON.stringify(result.dropToRanking)}\n`);
 
     // ---- 2. embed throughput (the worker's own evaluate time) ----------------------------------
-    await page.getByLabel('Query template').fill('query: {text}');
-    await page.waitForFunction(() => document.querySelector('[data-testid="playground-metrics"]')?.getAttribute('data-state') === 'pending', null, { timeout: 10_000, polling: 20 });
-    const warmEvalMs = await waitMetricsReady(page);
+    const warmEvalMs = SKIP_EMBED ? Number.NaN : await (async () => {
+      await page.getByLabel('Query template').fill('query: {text}');
+      await page.waitForFunction(() => document.querySelector('[data-testid="playground-metrics"]')?.getAttribute('data-state') === 'pending', null, { timeout: 10_000, polling: 20 });
+      return waitMetricsReady(page);
+    })();
     result.embed = {
       coldSentences: dataset.evalQueries + dataset.corpus,
       coldEvaluateMs: Math.round(coldEvalMs),
       coldSentencesPerSecond: Number(((dataset.evalQueries + dataset.corpus) / (coldEvalMs / 1000)).toFixed(1)),
       warmSentences: dataset.evalQueries,
-      warmEvaluateMs: Math.round(warmEvalMs),
-      warmSentencesPerSecond: Number((dataset.evalQueries / (warmEvalMs / 1000)).toFixed(1)),
+      warmEvaluateMs: SKIP_EMBED ? null : Math.round(warmEvalMs),
+      warmSentencesPerSecond: SKIP_EMBED ? null : Number((dataset.evalQueries / (warmEvalMs / 1000)).toFixed(1)),
     };
     process.stderr.write(`embed: ${JSON.stringify(result.embed)}\n`);
 
@@ -159,6 +213,7 @@ async function main(): Promise<void> {
     await page.locator('#train-evalEvery').fill('0');
     const trainStart = await pageNow(page);
     const panelTasks = (await longTasks()).filter((t) => t.start >= panelStart && t.start < trainStart).map((t) => t.duration);
+    if (TRACE) await browser.startTracing(page, { categories: TRACE_CATEGORIES });
     await page.getByTestId('train-start').click();
     const steps: { step: number; t: number; uiPairsPerSecond: string }[] = [];
     const pairsCell = page.locator('.run-stats div').filter({ hasText: 'Pairs/s' }).locator('dd');
@@ -180,6 +235,16 @@ async function main(): Promise<void> {
     if (await page.getByTestId('train-cancel').isEnabled()) await page.getByTestId('train-cancel').click();
     await page.waitForFunction(() => /Cancelled|Finished|Failed/.test(document.querySelector('[data-testid="train-status"]')?.textContent ?? ''), null, { timeout: TIMEOUT });
     const trainTasks = (await longTasks()).filter((t) => t.start >= trainStart && t.start <= trainEnd);
+    const trainFrames = (await longFrames()).filter((f) => f.start >= trainStart && f.start <= trainEnd && f.blockingDuration > 0).sort((a, b) => b.duration - a.duration);
+    if (TRACE) {
+      const trace = (await browser.stopTracing()).toString('utf8');
+      await mkdir('bench/out', { recursive: true });
+      const traceFile = path.join('bench/out', `trace-${stamp.replace(/:/g, '-')}.json`);
+      await writeFile(traceFile, trace);
+      const { tasks, note } = analyseTrace(trace, 50);
+      result.trace = { file: traceFile, note, longTasks: tasks };
+      process.stderr.write(`trace → ${traceFile}${note ? ` (${note})` : ''}\nlong tasks while training, attributed:${formatReport(tasks)}\n`);
+    }
     const real = steps.filter((s) => s.step > 0);
     // Steady state: from the second reported step on (the first one compiles the pipelines).
     const warm = real.length >= 3 ? ((real.at(-1)!.step - real[1].step) * TRAIN_BATCH) / ((real.at(-1)!.t - real[1].t) / 1000) : null;
@@ -197,6 +262,8 @@ async function main(): Promise<void> {
       top5LongTasksMs: sorted.slice(0, 5).map(Math.round),
       windowMs: Math.round(trainEnd - trainStart),
       openingPanelLongestTaskMs: Math.round(Math.max(0, ...panelTasks)),
+      // The longest frames with blocking work, and the scripts in them (what the long tasks were).
+      longFrames: trainFrames.slice(0, 8).map((f) => ({ ...f, start: Math.round(f.start - trainStart), duration: Math.round(f.duration), blockingDuration: Math.round(f.blockingDuration), styleAndLayoutMs: Math.round(f.styleAndLayoutMs) })),
     };
     process.stderr.write(`training: ${JSON.stringify(result.training)}\n`);
     result.pageErrors = watch.errors.filter((e) => !/favicon\.ico/.test(e));
@@ -212,16 +279,18 @@ async function main(): Promise<void> {
   const out = path.join('bench/out', `browser-${stamp.replace(/:/g, '-')}.json`);
   await writeFile(out, `${JSON.stringify(result, null, 2)}\n`);
   const d = result.dropToRanking as Record<string, number> & { dataset: Record<string, number> };
-  const e = result.embed as Record<string, number>;
+  const e = result.embed as Record<string, number | null>;
   const t = result.training as Record<string, number | null>;
   const table = [
     `\n## ${stamp} — page in Chromium (bench/browser.ts) — ${hostname()}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, load ${load.map((x) => x.toFixed(1)).join('/')}\n`,
+    `Mode: ${MODE}.\n`,
     `Adapter: SwiftShader in Chromium ${result.chromium} (${result.adapter}). Built-in model (2 layers × 128). Dataset: ${d.dataset.rows} generated rows, ${d.dataset.evalQueries} eval queries × ${d.dataset.corpus} documents, ~${d.dataset.meanWordsPerText} words per text.\n`,
     '| drop → dataset read | drop → first ranking | drop → metrics | embed cold (queries + docs) sent/s | embed warm (queries) sent/s | train pairs/s (UI) | train pairs/s (warm, batch 16) | longest main-thread task while training | long tasks > 50 ms while training |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-    `| ${(d.datasetReadMs / 1000).toFixed(2)} s | ${(d.firstRankingMs / 1000).toFixed(2)} s | ${(d.metricsShownMs / 1000).toFixed(2)} s | ${e.coldSentencesPerSecond} | ${e.warmSentencesPerSecond} | ${t.uiPairsPerSecond} | ${t.warmPairsPerSecond ?? '—'} | ${t.longestMainThreadTaskMs} ms | ${t.longTasksOver50Ms} of ${t.longTasks} |`,
+    `| ${(d.datasetReadMs / 1000).toFixed(2)} s | ${(d.firstRankingMs / 1000).toFixed(2)} s | ${(d.metricsShownMs / 1000).toFixed(2)} s | ${e.coldSentencesPerSecond} | ${e.warmSentencesPerSecond ?? '— (skipped)'} | ${t.uiPairsPerSecond} | ${t.warmPairsPerSecond ?? '—'} | ${t.longestMainThreadTaskMs} ms | ${t.longTasksOver50Ms} of ${t.longTasks} |`,
   ].join('\n');
-  await appendFile('bench/RESULTS.md', `${table}\n`);
+  // A traced run's times are inflated by the tracing itself: it is a diagnosis, not a result.
+  if (!TRACE) await appendFile('bench/RESULTS.md', `${table}\n`);
   process.stderr.write(`${table}\n→ ${out}\n`);
 }
 

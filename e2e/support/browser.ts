@@ -19,8 +19,9 @@ export interface ServedPage {
  * Builds the page once and serves it on a free local port. `outDir` lets the e2e tests and the
  * browser benchmark build side by side without emptying each other's folder.
  */
-export async function servePage(outDir = 'dist/e2e'): Promise<ServedPage> {
-  await build({ logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+export async function servePage(outDir = 'dist/e2e', options: { minify?: boolean } = {}): Promise<ServedPage> {
+  // `minify: false` keeps function names readable in profiles (bench:browser --trace).
+  await build({ logLevel: 'warn', build: { outDir, emptyOutDir: true, ...(options.minify === false ? { minify: false } : {}) } });
   const server: PreviewServer = await preview({ logLevel: 'warn', build: { outDir }, preview: { port: 0, host: '127.0.0.1', strictPort: false } });
   const url = server.resolvedUrls?.local[0];
   if (!url) throw new Error('vite preview did not report a URL');
@@ -110,12 +111,21 @@ export async function dropFile(page: Page, selector: string, name: string, bytes
   await dataTransfer.dispose();
 }
 
-/** Per trace of the Plotly chart inside `[data-testid=testId]`: its name and number of x values (null: not drawn yet). */
+/**
+ * Per trace of the Plotly chart inside `[data-testid=testId]`: its name, its points and their y
+ * values (null: not drawn yet). Gaps (x null) are not points: a live chart gives an empty trace one
+ * (src/app/charts/live-figure.ts withGaps).
+ */
 export function plotlyTraces(page: Page, testId: string): Promise<{ name: string; points: number; y: number[] }[] | null> {
   return page.evaluate((id) => {
-    const el = document.querySelector(`[data-testid="${id}"] .js-plotly-plot`) as (HTMLElement & { data?: { name?: string; x?: ArrayLike<number>; y?: ArrayLike<number> }[] }) | null;
+    const el = document.querySelector(`[data-testid="${id}"] .js-plotly-plot`) as (HTMLElement & { data?: { name?: string; x?: ArrayLike<number | null>; y?: ArrayLike<number | null> }[] }) | null;
     if (!el?.data) return null;
-    return el.data.map((t) => ({ name: t.name ?? '', points: t.x?.length ?? 0, y: Array.from(t.y ?? [], Number) }));
+    return el.data.map((t) => {
+      const x = Array.from(t.x ?? []);
+      const y = Array.from(t.y ?? []);
+      const kept = x.flatMap((v, i) => (v === null ? [] : [i]));
+      return { name: t.name ?? '', points: kept.length, y: kept.map((i) => Number(y[i])) };
+    });
   }, testId);
 }
 

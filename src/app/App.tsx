@@ -1,4 +1,5 @@
 import { useEffect } from 'react';
+import { useShallow } from 'zustand/react/shallow';
 import { CompareView } from './features/compare/CompareView.tsx';
 import { DataPanel } from './features/data/DataPanel.tsx';
 import { ExportPanel } from './features/export/ExportPanel.tsx';
@@ -27,7 +28,10 @@ const PANELS: { id: PanelId; title: string; needs: 'nothing' | 'model' | 'data' 
 export function App() {
   const theme = useSettings((s) => s.theme);
   const setTheme = useSettings((s) => s.setTheme);
-  const { panel, setPanel, model, dataset, trained, setBackend } = useSession();
+  // Only what the shell shows: the whole store would re-render every panel on each job progress update.
+  const { panel, setPanel, model, dataset, trained, setBackend } = useSession(
+    useShallow((s) => ({ panel: s.panel, setPanel: s.setPanel, model: s.model, dataset: s.dataset, trained: s.trained, setBackend: s.setBackend })),
+  );
 
   useEffect(() => {
     document.documentElement.dataset.theme = theme;

@@ -1,6 +1,7 @@
 import type { Config, Data, Layout } from 'plotly.js-dist-min';
 import { useEffect, useRef, useState } from 'react';
 import { useSettings } from '../settings-store.ts';
+import { liveLayout, sameFigure, withGaps } from './live-figure.ts';
 import { readChartColors, type ChartColors } from './theme.ts';
 import { throttle, type Throttled } from './throttle.ts';
 
@@ -24,13 +25,40 @@ export interface PlotlyChartProps {
   /** At most one redraw per this many ms (default 200 = 5 updates/s). */
   readonly minIntervalMs?: number;
   readonly config?: Partial<Config>;
+  /**
+   * The data changes often and the layout rarely (a curve growing while training): updates take
+   * Plotly's transition path, which redraws only the traces (and the axes when their range moves)
+   * instead of the whole figure, and empty traces hold a gap. See live-figure.ts.
+   */
+  readonly live?: boolean;
+}
+
+let colorCache: { theme: string | undefined; colors: ChartColors } | null = null;
+
+/**
+ * The theme's colours, read again only when the page's theme changes: getComputedStyle forces a
+ * style recalculation, which costs every redraw while React has just changed the DOM.
+ */
+function themeColors(): ChartColors {
+  const theme = typeof document === 'undefined' ? undefined : document.documentElement.dataset.theme;
+  if (!colorCache || colorCache.theme !== theme) colorCache = { theme, colors: readChartColors() };
+  return colorCache.colors;
+}
+
+/**
+ * Runs `fn` in a task of its own, so a chart's redraw never lengthens the React commit (or another
+ * chart's redraw) that asked for it. Returns a cancel function.
+ */
+export function inOwnTask(fn: () => void): () => void {
+  const id = setTimeout(fn, 0);
+  return () => clearTimeout(id);
 }
 
 /**
  * A Plotly chart updated with Plotly.react, throttled so a fast stream of updates never blocks the
  * main thread. The figure function may change every render; only the latest one is drawn.
  */
-export function PlotlyChart({ figure, height, testId, label, minIntervalMs = 200, config }: PlotlyChartProps) {
+export function PlotlyChart({ figure, height, testId, label, minIntervalMs = 200, config, live = false }: PlotlyChartProps) {
   const box = useRef<HTMLDivElement>(null);
   const latest = useRef(figure);
   const drawer = useRef<Throttled | null>(null);
@@ -41,13 +69,29 @@ export function PlotlyChart({ figure, height, testId, label, minIntervalMs = 200
   useEffect(() => {
     let alive = true;
     let plotlyModule: PlotlyModule | null = null;
+    let cancelDraw: (() => void) | null = null;
+    let configured = false;
+    let drawn: { data: Data[]; layout: Partial<Layout> } | null = null;
     const el = box.current;
     const draw = () => {
+      cancelDraw = null;
       if (!alive || !plotlyModule || !el) return;
-      const { data, layout } = latest.current(readChartColors());
-      void plotlyModule.react(el, data, { ...layout, height }, { displaylogo: false, responsive: true, ...config });
+      const next = latest.current(themeColors());
+      if (drawn && sameFigure(drawn, next)) return;
+      drawn = next;
+      // Plotly writes into the figure it is given (uids, ranges): it gets a copy, `drawn` stays as built.
+      const copy = structuredClone(next);
+      const data = live ? withGaps(copy.data) : copy.data;
+      const sized = { ...copy.layout, height };
+      // The config is fixed per mount: given again, Plotly would rebuild and compare its whole
+      // context on every redraw (a few ms each).
+      const once = configured ? undefined : { displaylogo: false, responsive: true, ...config };
+      configured = true;
+      void plotlyModule.react(el, data, live ? liveLayout(sized) : sized, once);
     };
-    const t = throttle(draw, minIntervalMs);
+    const t = throttle(() => {
+      cancelDraw ??= inOwnTask(draw);
+    }, minIntervalMs);
     drawer.current = t;
     loadPlotly().then(
       (m) => {
@@ -59,6 +103,7 @@ export function PlotlyChart({ figure, height, testId, label, minIntervalMs = 200
     return () => {
       alive = false;
       t.cancel();
+      cancelDraw?.();
       drawer.current = null;
       if (plotlyModule && el) plotlyModule.purge(el);
     };

@@ -33,5 +33,5 @@ export function EvalChart({ evals, totalSteps }: { evals: readonly EvalPoint[]; 
     }),
     [evals, totalSteps],
   );
-  return <PlotlyChart figure={figure} height={240} testId="eval-chart" label={`Eval metrics over ${evals.length} evaluations`} />;
+  return <PlotlyChart figure={figure} height={240} testId="eval-chart" label={`Eval metrics over ${evals.length} evaluations`} live />;
 }

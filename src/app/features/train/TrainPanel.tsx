@@ -1,4 +1,5 @@
 import { useMemo, useState } from 'react';
+import { useShallow } from 'zustand/react/shallow';
 import { useSession } from '../../session-store.ts';
 import { useSettings } from '../../settings-store.ts';
 import { EvalChart } from './EvalChart.tsx';
@@ -11,7 +12,39 @@ import { RunControls } from './RunControls.tsx';
 import { RunProgress } from './RunProgress.tsx';
 import { useTrainRun } from './train-run-store.ts';
 import { TrainingForm } from './TrainingForm.tsx';
-import { checkDraft, draftFromConfig, type DraftCheck } from './validation.ts';
+import { checkDraft, draftFromConfig, totalSteps, type DraftCheck } from './validation.ts';
+
+/*
+ * Each live part of the panel subscribes to the slice of the run it shows: a batch of training
+ * events re-renders the progress, the charts and the movers, not the form, the memory plan or the
+ * controls (those follow the run's status only).
+ */
+
+function LiveRunProgress() {
+  const run = useTrainRun();
+  return <RunProgress run={run} />;
+}
+
+/*
+ * The charts' x axes span the run from the start: the steps the settings plan until the worker
+ * reports its count (the same number unless a resumed run says otherwise), so the first step does
+ * not move the axes and redraw them.
+ */
+
+function LiveLossChart({ lossName, plannedSteps }: { lossName: string; plannedSteps: number }) {
+  const { steps, losses, totalSteps } = useTrainRun(useShallow((s) => ({ steps: s.lossSteps, losses: s.lossValues, totalSteps: s.totalSteps })));
+  return <LossChart steps={steps} losses={losses} totalSteps={totalSteps || plannedSteps} lossName={lossName} />;
+}
+
+function LiveEvalChart({ plannedSteps }: { plannedSteps: number }) {
+  const { evals, totalSteps } = useTrainRun(useShallow((s) => ({ evals: s.evals, totalSteps: s.totalSteps })));
+  return <EvalChart evals={evals} totalSteps={totalSteps || plannedSteps} />;
+}
+
+function LiveRankMovers() {
+  const { movers, evaluated } = useTrainRun(useShallow((s) => ({ movers: s.movers, evaluated: s.evals.length > 0 })));
+  return <RankMovers movers={movers} evaluated={evaluated} />;
+}
 
 /** Step 4: choose a loss and hyper-parameters, then watch the run live. */
 export function TrainPanel() {
@@ -19,7 +52,9 @@ export function TrainPanel() {
   const dataset = useSession((s) => s.dataset);
   const training = useSettings((s) => s.training);
   const retrieval = useSettings((s) => s.retrieval);
-  const run = useTrainRun();
+  const run = useTrainRun(
+    useShallow((s) => ({ status: s.status, message: s.message, runLoss: s.config?.loss ?? null, start: s.start, pause: s.pause, resume: s.resume, cancel: s.cancel })),
+  );
   const [check, setCheck] = useState<DraftCheck | null>(null);
 
   const initialCheck = useMemo(
@@ -43,7 +78,8 @@ export function TrainPanel() {
   const errorCount = current ? Object.keys(current.errors).length : 0;
   const blocker = loss === null ? 'No loss fits this dataset' : errorCount > 0 ? `Fix ${errorCount} field${errorCount > 1 ? 's' : ''} first` : undefined;
   const active = isActive(run.status);
-  const shownLoss = run.config?.loss ?? loss;
+  const shownLoss = run.runLoss ?? loss;
+  const plannedSteps = totalSteps(dataset.trainRows, training.batchSize, training.epochs);
 
   const start = () => {
     if (!loss || blocker) return;
@@ -72,18 +108,18 @@ export function TrainPanel() {
             {run.message}
           </p>
         )}
-        <RunProgress run={run} />
+        <LiveRunProgress />
         <div className="train-charts">
-          <LossChart steps={run.lossSteps} losses={run.lossValues} totalSteps={run.totalSteps} lossName={shownLoss ? LOSS_CLASS_NAMES[shownLoss] : ''} />
+          <LiveLossChart lossName={shownLoss ? LOSS_CLASS_NAMES[shownLoss] : ''} plannedSteps={plannedSteps} />
           {dataset.evalQueries > 0 ? (
-            <EvalChart evals={run.evals} totalSteps={run.totalSteps} />
+            <LiveEvalChart plannedSteps={plannedSteps} />
           ) : (
             <div className="chart-box chart-placeholder" style={{ height: 240 }}>
               <p className="muted small">Retrieval metrics need (query, positive) rows and a non-empty eval split; this data has none.</p>
             </div>
           )}
         </div>
-        {dataset.evalQueries > 0 && <RankMovers movers={run.movers} evaluated={run.evals.length > 0} />}
+        {dataset.evalQueries > 0 && <LiveRankMovers />}
       </div>
     </section>
   );
