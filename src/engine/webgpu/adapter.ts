@@ -1,5 +1,6 @@
 /** Adapter and device acquisition, and what we tell the user about the adapter. */
 import type { AdapterDescription } from '../backend.ts';
+import type { MatmulVariantName } from './kernels/matmul.ts';
 
 export interface WebGpuOptions {
   readonly powerPreference?: GPUPowerPreference;
@@ -69,3 +70,27 @@ export function isCpuAdapter(adapter: GPUAdapter): boolean {
   const text = `${i.vendor} ${i.architecture} ${i.device} ${i.description}`.toLowerCase();
   return isFallback(adapter) || /swiftshader|llvmpipe|lavapipe|softpipe/.test(text);
 }
+
+/**
+ * The device's subgroup size when it is one fixed size and the device has 'subgroups' (kernels
+ * that make a workgroup exactly one subgroup need that), else null. lavapipe: 8 with AVX2,
+ * SwiftShader: 4.
+ */
+export function fixedSubgroupSize(adapter: GPUAdapter, device: GPUDevice): number | null {
+  const { subgroupMinSize, subgroupMaxSize } = adapter.info;
+  if (!device.features.has('subgroups') || !subgroupMinSize || subgroupMinSize !== subgroupMaxSize) return null;
+  return subgroupMinSize;
+}
+
+/**
+ * The matmul kernel for this adapter. Real GPUs: the workgroup-memory tile. lavapipe: the
+ * subgroup kernel (2–3× register8x8 per CPU second there). SwiftShader keeps register8x8:
+ * SUBGROUP_ADAPTERS lists where the subgroup kernel was measured faster.
+ */
+export function defaultMatmulVariant(adapter: GPUAdapter, subgroupSize: number | null): MatmulVariantName {
+  if (!isCpuAdapter(adapter)) return 'tiled64';
+  const i = adapter.info;
+  const text = `${i.vendor} ${i.architecture} ${i.device} ${i.description}`.toLowerCase();
+  return subgroupSize !== null && SUBGROUP_ADAPTERS.test(text) ? 'subgroup' : 'register8x8';
+}
+const SUBGROUP_ADAPTERS = /llvmpipe|lavapipe/;

@@ -17,6 +17,8 @@ export interface KernelSpec {
   readonly buffers: readonly (readonly [name: string, access: Access, type: ScalarType | 'vec4<f32>'])[];
   /** Helper functions and `@compute fn main(...)`. */
   readonly body: string;
+  /** WGSL extensions the body needs (`enable …;` must precede every declaration). */
+  readonly enable?: readonly string[];
 }
 
 /** Every kernel stays within this, below SwiftShader's 10 storage buffers in the browser. */
@@ -27,7 +29,7 @@ export function kernelSource(spec: KernelSpec): string {
     throw new Error(`kernel ${spec.label} has ${spec.buffers.length} storage bindings (max ${MAX_STORAGE_BINDINGS})`);
   }
   const fields = spec.params.length > 0 ? spec.params.map(([n, t]) => `  ${n}: ${t},`) : ['  unused: u32,'];
-  const lines = ['struct Params {', ...fields, '}', '@group(0) @binding(0) var<uniform> P: Params;'];
+  const lines = [...(spec.enable ?? []).map((e) => `enable ${e};`), 'struct Params {', ...fields, '}', '@group(0) @binding(0) var<uniform> P: Params;'];
   spec.buffers.forEach(([name, access, type], i) => {
     lines.push(`@group(0) @binding(${i + 1}) var<storage, ${access}> ${name}: array<${type}>;`);
   });

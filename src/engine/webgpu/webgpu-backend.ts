@@ -18,7 +18,7 @@ import {
   assertShape,
   sizeOf,
 } from '../backend.ts';
-import { type WebGpuOptions, describeAdapter, isCpuAdapter, requestAdapter, requestDevice } from './adapter.ts';
+import { type WebGpuOptions, defaultMatmulVariant, describeAdapter, fixedSubgroupSize, requestAdapter, requestDevice } from './adapter.ts';
 import { type KernelSpec, grid1d, gridRows } from './kernel.ts';
 import {
   attentionInputGradKernel, attentionOutKernel, attentionProbsKernel, attentionScoreGradKernel,
@@ -30,7 +30,7 @@ import {
 import { gatherKernel, scatterAddKernel } from './kernels/embedding.ts';
 import { layerNormBackwardKernel, layerNormKernel, layerNormParamGradKernel } from './kernels/layernorm.ts';
 import { cosentKernel, crossEntropyKernel, tripletKernel } from './kernels/losses.ts';
-import { type MatmulVariant, type MatmulVariantName, matmulVariant, matmulVariants, register8Dot } from './kernels/matmul.ts';
+import { type MatmulVariant, type MatmulVariantName, matmulVariant, matmulVariants } from './kernels/matmul.ts';
 import { adamwKernel } from './kernels/optimizer.ts';
 import {
   l2NormalizeBackwardKernel, l2NormalizeKernel, maxPoolBackwardKernel, maxPoolKernel, rowDotKernel,
@@ -79,8 +79,11 @@ export class WebGpuBackend implements Backend {
     readonly device: GPUDevice,
     adapter: AdapterDescription,
     variant: MatmulVariant,
+    /** The device's one fixed subgroup size, or null (see fixedSubgroupSize). */
+    readonly subgroupSize: number | null = null,
   ) {
     this.adapter = adapter;
+    if (!this.supportsMatmulVariant(variant)) throw new Error(`matmul variant ${variant.name} needs a fixed subgroup size`);
     this.matmulVariant = variant;
     this.rec = new Recorder(device);
     this.lost = device.lost.then((info) => {
@@ -96,7 +99,12 @@ export class WebGpuBackend implements Backend {
   }
 
   setMatmulVariant(name: MatmulVariantName): void {
-    this.matmulVariant = matmulVariant(name);
+    const v = matmulVariant(name);
+    if (!this.supportsMatmulVariant(v)) throw new Error(`matmul variant ${name} needs a fixed subgroup size, which this device lacks`);
+    this.matmulVariant = v;
+  }
+  supportsMatmulVariant(v: MatmulVariant): boolean {
+    return !v.needsSubgroups || this.subgroupSize !== null;
   }
 
   // ---- memory ----------------------------------------------------------------------------------
@@ -230,16 +238,10 @@ export class WebGpuBackend implements Backend {
     const bias = options.bias ? gpuTensor(options.bias) : null;
     if (bias && bias.size !== N) throw new Error(`matmul: bias has ${bias.size} values, expected ${N}`);
     if (M * N === 0) return out;
-    const v = this.matmulVariant;
     const [ga, gb] = [gpuTensor(a), gpuTensor(b)];
-    // Linear layers (x·Wᵀ) with K % 4 = 0 read both operands as vec4 on the register kernel.
-    const dot4 = v.name === 'register8x8' && options.transB && !options.transA && K % 4 === 0 && ga.byteOffset % 16 === 0 && gb.byteOffset % 16 === 0;
-    this.rec.run(
-      dot4 ? register8Dot() : v.spec(options.transA ?? false, options.transB ?? false),
-      [M, N, K, bias ? 1 : 0, options.accumulate ? 1 : 0],
-      [ga, gb, bias ?? this.rec.dummy, out],
-      v.groups(M, N),
-    );
+    const vec4 = ga.byteOffset % 16 === 0 && gb.byteOffset % 16 === 0;
+    const { spec, groups } = this.matmulVariant.pick({ M, N, K, transA: options.transA ?? false, transB: options.transB ?? false, vec4 }, this.subgroupSize);
+    this.rec.run(spec, [M, N, K, bias ? 1 : 0, options.accumulate ? 1 : 0], [ga, gb, bias ?? this.rec.dummy, out], groups);
     return out;
   }
   sumRows(x: Tensor, out: Tensor, accumulate: boolean): void {
@@ -512,10 +514,11 @@ export type { MatmulVariant, MatmulVariantName };
 export async function createWebGpuBackend(gpu: GPU, options: CreateWebGpuOptions = {}): Promise<WebGpuBackend> {
   const adapter = await requestAdapter(gpu, options);
   const device = await requestDevice(adapter);
-  const variant = matmulVariant(options.matmulVariant ?? (isCpuAdapter(adapter) ? 'register8x8' : 'tiled64'));
+  const subgroupSize = fixedSubgroupSize(adapter, device);
+  const variant = matmulVariant(options.matmulVariant ?? defaultMatmulVariant(adapter, subgroupSize));
   // Errors outside a recording scope would otherwise vanish silently.
   device.addEventListener('uncapturederror', (e) => {
     console.error(`WebGPU uncaptured error: ${(e as GPUUncapturedErrorEvent).error.message}`);
   });
-  return new WebGpuBackend(device, describeAdapter(adapter, device), variant);
+  return new WebGpuBackend(device, describeAdapter(adapter, device), variant, subgroupSize);
 }

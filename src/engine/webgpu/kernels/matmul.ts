@@ -8,18 +8,44 @@
  *
  * Out-of-range rows and columns are clamped on load (register variants: no branch in the inner
  * loop) or zero-filled (tiled), and masked on store, so any M, N, K ≥ 0 works.
+ *
+ * What CPU adapters charge for (measured on Mesa 25 lavapipe, bench/matmul-variants.ts): every
+ * storage-buffer load inside a loop becomes a per-lane scalar loop with a bounds check for each
+ * component — lavapipe only vectorizes loads whose address it can prove uniform, and a loop
+ * counter never is — about 30–40 cycles per 8-lane scalar load against ~2 for a multiply-add.
+ * The subgroup variant therefore loads each value once per subgroup and shares it: lanes load
+ * different rows of A, and `subgroupBroadcast` (a register shuffle there) hands every row to every
+ * lane, so a 32×(8·4) tile costs 8 vec4 loads per 4 k-steps instead of 40 scalar ones.
  */
 import { type KernelSpec, memoSpec } from '../kernel.ts';
 
-export type MatmulVariantName = 'register8x8' | 'register4x4' | 'tiled64';
+export type MatmulVariantName = 'subgroup' | 'register8x8' | 'register4x4' | 'tiled64';
+
+/** One product C[M, N] = op(A)·op(B) as the backend is about to dispatch it. */
+export interface MatmulShape {
+  readonly M: number;
+  readonly N: number;
+  readonly K: number;
+  readonly transA: boolean;
+  readonly transB: boolean;
+  /** Both operand views start 16-byte aligned, so they can be bound as vec4 arrays. */
+  readonly vec4: boolean;
+}
+
+export interface MatmulPick {
+  readonly spec: KernelSpec;
+  readonly groups: [number, number, number];
+}
 
 export interface MatmulVariant {
   readonly name: MatmulVariantName;
   readonly description: string;
   /** The default on CPU-emulated adapters (true) or on real GPUs (false). */
   readonly forCpuAdapters: boolean;
-  spec(transA: boolean, transB: boolean): KernelSpec;
-  groups(M: number, N: number): [number, number, number];
+  /** Needs the 'subgroups' feature with one fixed subgroup size (its workgroups are one subgroup). */
+  readonly needsSubgroups: boolean;
+  /** Kernel and grid for this shape; `subgroupSize` is the device's fixed size, or null. */
+  pick(shape: MatmulShape, subgroupSize: number | null): MatmulPick;
 }
 
 const PARAMS: KernelSpec['params'] = [['M', 'u32'], ['N', 'u32'], ['K', 'u32'], ['hasBias', 'u32'], ['accumulate', 'u32']];
@@ -151,34 +177,122 @@ ${stores.join('\n')}
   return { label: `matmul tiled64${transA ? ' Aᵀ' : ''}${transB ? ' Bᵀ' : ''}`, params: PARAMS, buffers: BUFFERS, body };
 }
 
+/**
+ * The subgroup kernel: a workgroup is one subgroup of S lanes computing a (4·S)×(4·S) tile of C.
+ * Rows are shared: lane s loads rows s, S+s, … of A (as vec4 along K, or along M for Aᵀ) and
+ * `subgroupBroadcast` gives each of them to every lane. Columns are private: lane s owns 4
+ * neighbouring columns and loads them as vec4 (along N for B, along K for Bᵀ). A·B and A·Bᵀ
+ * step K by 4 (one vec4 of A holds 4 k), Aᵀ·B by 1. Accumulators are vec4 registers, one per row
+ * (4·S of them: lavapipe spills some, which costs less than the loads they save; a 32×8 tile
+ * takes minutes to compile there).
+ *
+ * Needs K % 4 = 0 unless Aᵀ·B, N % 4 = 0 unless A·Bᵀ; `aVecM` (Aᵀ read along M) needs M % 4 = 0.
+ */
+export function subgroupSpec(S: number, transA: boolean, transB: boolean, aVecM: boolean): KernelSpec {
+  const tm = 4 * S;
+  const rows = range(tm), cols = range(4);
+  const vecM = transA && aVecM;
+  const aLoads = range(vecM ? 1 : tm / S);
+  const kStep = !transA || transB ? 4 : 1;
+  const L: string[] = [];
+  L.push(`@compute @workgroup_size(${S})`);
+  L.push('fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(subgroup_invocation_id) sid: u32) {');
+  L.push(`  let nBase = (wid.x * ${S}u + sid) * 4u;`, `  let mBase = wid.y * ${tm}u;`);
+  L.push('  let mLast = P.M - 1u;', '  let nLast = P.N - 1u;', '  let K4 = P.K / 4u;', '  let N4 = P.N / 4u;', '  let M4 = P.M / 4u;');
+  // Offsets into the operands, clamped once so the loop never branches on edges (stores mask them).
+  if (!transA) for (const g of aLoads) L.push(`  var ar${g} = min(mBase + ${g * S}u + sid, mLast) * K4;`);
+  else if (vecM) L.push('  var ar0 = min(mBase / 4u + sid, M4 - 1u);');
+  else for (const g of aLoads) L.push(`  var ar${g} = min(mBase + ${g * S}u + sid, mLast);`);
+  if (transB) for (const j of cols) L.push(`  var br${j} = min(nBase + ${j}u, nLast) * K4;`);
+  else L.push('  var br = min(nBase / 4u, N4 - 1u);');
+  for (const i of rows) L.push(`  var c${i} = vec4<f32>(0.0);`);
+  L.push(`  for (var k = 0u; k < P.K; k = k + ${kStep}u) {`);
+  const aRow = vecM ? 'M4' : 'P.M';
+  const plus = (kk: number, stride: string) => (kk === 0 ? '' : ` + ${kk === 1 ? stride : `${kk}u * ${stride}`}`);
+  if (!transA) for (const g of aLoads) L.push(`    let va${g} = a4[ar${g}];`);
+  if (transB) for (const j of cols) L.push(`    let vb${j} = b4[br${j}];`);
+  for (const kk of range(kStep)) {
+    // Aᵀ holds one k per row of memory: a load per k-step (A·B and A·Bᵀ get 4 k from one vec4).
+    if (transA) for (const g of aLoads) L.push(`    let va${g}_${kk} = ${vecM ? 'a4' : 'a'}[ar${g}${plus(kk, aRow)}];`);
+    const bv = transB ? `vec4<f32>(${cols.map((j) => `vb${j}.${VEC[kk]}`).join(', ')})` : `b4[br${plus(kk, 'N4')}]`;
+    L.push(`    let vb_${kk} = ${bv};`);
+    for (const i of rows) {
+      const src = vecM ? `va0_${kk}.${VEC[i & 3]}` : transA ? `va${Math.floor(i / S)}_${kk}` : `va${Math.floor(i / S)}.${VEC[kk]}`;
+      const lane = vecM ? i >> 2 : i % S;
+      L.push(`    c${i} = fma(vec4<f32>(subgroupBroadcast(${src}, ${lane}u)), vb_${kk}, c${i});`);
+    }
+  }
+  // Offsets advance by addition: lavapipe computes every index per lane, so a multiply per load costs.
+  const aStep = !transA ? '1u' : kStep === 4 ? `4u * ${aRow}` : aRow;
+  for (const g of aLoads) L.push(`    ar${g} = ar${g} + ${aStep};`);
+  if (transB) for (const j of cols) L.push(`    br${j} = br${j} + 1u;`);
+  else L.push(`    br = br + ${kStep === 4 ? '4u * N4' : 'N4'};`);
+  L.push('  }');
+  for (const i of rows) for (const j of cols) L.push(storeOne(`(mBase + ${i}u)`, `(nBase + ${j}u)`, `c${i}.${VEC[j]}`));
+  L.push('}');
+  const aVec = !transA || vecM;
+  return {
+    label: `matmul subgroup${S}${transA ? ' Aᵀ' : ''}${transB ? ' Bᵀ' : ''}${vecM ? ' vec4-M' : ''}`,
+    params: PARAMS,
+    buffers: [[aVec ? 'a4' : 'a', 'read', aVec ? 'vec4<f32>' : 'f32'], ['b4', 'read', 'vec4<f32>'], ['bias', 'read', 'f32'], ['c', 'read_write', 'f32']],
+    body: L.join('\n'),
+    enable: ['subgroups'],
+  };
+}
+
 const register8 = memoSpec((ta: boolean, tb: boolean) => registerSpec(8, 8, 8, 8, ta, tb));
 /** The vec4 form of register8x8 for A·Bᵀ with K % 4 = 0 (same 8×8 outputs per thread, same grid). */
 export const register8Dot = memoSpec(() => registerDotSpec());
 const register4 = memoSpec((ta: boolean, tb: boolean) => registerSpec(4, 4, 16, 16, ta, tb));
 const tiled = memoSpec((ta: boolean, tb: boolean) => tiledSpec(ta, tb));
+const subgroup = memoSpec((S: number, ta: boolean, tb: boolean, vecM: boolean) => subgroupSpec(S, ta, tb, vecM));
 const groups64 = (M: number, N: number): [number, number, number] => [Math.max(1, Math.ceil(N / 64)), Math.max(1, Math.ceil(M / 64)), 1];
+
+function pickRegister8(s: MatmulShape): MatmulPick {
+  // Linear layers (x·Wᵀ) with K % 4 = 0 read both operands as vec4.
+  const dot4 = s.transB && !s.transA && s.K % 4 === 0 && s.vec4;
+  return { spec: dot4 ? register8Dot() : register8(s.transA, s.transB), groups: groups64(s.M, s.N) };
+}
+
+/** Whether the subgroup kernel takes this shape (its vec4 loads need these divisibilities). */
+export function subgroupFits(s: MatmulShape): boolean {
+  return s.vec4 && ((s.transA && !s.transB) || s.K % 4 === 0) && (s.transB || s.N % 4 === 0);
+}
 
 export const matmulVariants: readonly MatmulVariant[] = [
   {
-    name: 'register8x8',
-    description: '8×8 outputs per thread in registers, no workgroup memory (CPU-emulated adapters)',
+    name: 'subgroup',
+    description: 'one subgroup per workgroup, rows of A shared by subgroupBroadcast, vec4 loads (CPU adapters with subgroups)',
     forCpuAdapters: true,
-    spec: register8,
-    groups: groups64,
+    needsSubgroups: true,
+    pick: (s, S) => {
+      if (S === null) throw new Error('the subgroup matmul needs a device with one fixed subgroup size');
+      // Other shapes (K or N not a multiple of 4, unaligned views) take the register kernel.
+      if (!subgroupFits(s)) return pickRegister8(s);
+      const tile = 4 * S;
+      return { spec: subgroup(S, s.transA, s.transB, s.transA && s.M % 4 === 0), groups: [Math.max(1, Math.ceil(s.N / tile)), Math.max(1, Math.ceil(s.M / tile)), 1] };
+    },
+  },
+  {
+    name: 'register8x8',
+    description: '8×8 outputs per thread in registers, no workgroup memory (CPU adapters without subgroups)',
+    forCpuAdapters: true,
+    needsSubgroups: false,
+    pick: pickRegister8,
   },
   {
     name: 'register4x4',
     description: '4×4 outputs per thread in registers, no workgroup memory',
     forCpuAdapters: false,
-    spec: register4,
-    groups: groups64,
+    needsSubgroups: false,
+    pick: (s) => ({ spec: register4(s.transA, s.transB), groups: groups64(s.M, s.N) }),
   },
   {
     name: 'tiled64',
     description: '64×64 workgroup-memory tile, 4×4 outputs per thread (real GPUs)',
     forCpuAdapters: false,
-    spec: tiled,
-    groups: groups64,
+    needsSubgroups: false,
+    pick: (s) => ({ spec: tiled(s.transA, s.transB), groups: groups64(s.M, s.N) }),
   },
 ];
 
