@@ -188,10 +188,12 @@ for (const c of matmulVariants) {
   if (c.needsSubgroups && subgroupSize === null) continue;
   for (const [ta, tb, label] of transposes) {
     const built = await build(c, ta, tb, label);
-    const err = await check(built);
+    const t0 = performance.now();
+    const err = await check(built); // the first dispatch: SwiftShader finishes compiling here
+    const firstMs = performance.now() - t0;
     if (!(err < 1e-4)) throw new Error(`${c.name} ${label}: wrong result (max error ${err.toExponential(2)} × rms)`);
-    await dispatch(built, 1); // warm: first dispatch after compile
-    process.stderr.write(`compiled ${c.name} ${label} in ${(built.compileMs / 1000).toFixed(1)} s\n`);
+    await dispatch(built, 1); // warm
+    process.stderr.write(`${c.name} ${label}: pipeline ${(built.compileMs / 1000).toFixed(1)} s, first dispatch and readback ${(firstMs / 1000).toFixed(1)} s\n`);
     cases.push(built);
   }
 }

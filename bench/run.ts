@@ -4,7 +4,11 @@
  * ICDs such as NVIDIA's) — then writes bench/out/<stamp>.json and appends a dated table to
  * bench/RESULTS.md. Never fails on a time; fails only when a target crashes.
  *
- *   npm run bench [-- --targets cpu,swiftshader,lavapipe,system]
+ *   npm run bench [-- --targets cpu,swiftshader,lavapipe,system] [--matmul-only] [--compare-matmul register8x8]
+ *
+ * --matmul-only skips training and encoding (minutes a step on CPU-emulated adapters);
+ * --compare-matmul also trains MNRL 32×32 with that kernel, alternating with the default in one
+ * process (the row shows both).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -38,9 +42,9 @@ function vulkanTargets(): Target[] {
   return list;
 }
 
-function runTarget(target: Target): TargetResult | { target: string; error: string } {
+function runTarget(target: Target, extra: string[]): TargetResult | { target: string; error: string } {
   process.stderr.write(`— ${target.name}\n`);
-  const child = spawnSync(process.execPath, ['--import', 'tsx', 'bench/target.ts', target.name], {
+  const child = spawnSync(process.execPath, ['--import', 'tsx', 'bench/target.ts', target.name, ...extra], {
     env: { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp', ...target.env },
     stdio: ['ignore', 'pipe', 'inherit'],
     encoding: 'utf8',
@@ -54,7 +58,7 @@ function runTarget(target: Target): TargetResult | { target: string; error: stri
 function table(results: (TargetResult | { target: string; error: string })[], stamp: string): string {
   const rows: string[] = [
     `\n## ${stamp} — ${hostname()}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}\n`,
-    '| target | adapter | MNRL 32×32 pairs/s | MNRL 8×128 pairs/s | encode seq 32 sent/s | encode seq 128 sent/s | matmul GFLOP/s (variant: FFN 512×384·384×1536) |',
+    '| target | adapter | MNRL 32×32 pairs/s | MNRL 8×128 pairs/s | encode seq 32 sent/s | encode seq 128 sent/s | matmul GFLOP/s (variant: FFN 512×384·384×1536 A·B (A·Bᵀ, Aᵀ·B)) |',
     '| --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const r of results) {
@@ -62,11 +66,24 @@ function table(results: (TargetResult | { target: string; error: string })[], st
       rows.push(`| ${r.target} | failed (${r.error}) | | | | | |`);
       continue;
     }
-    const train = (seq: number) => r.training.find((t) => t.seq === seq);
+    const train = (seq: number) => r.training.find((t) => t.seq === seq && !t.matmul);
     const enc = (seq: number) => r.encode.find((e) => e.seq === seq);
     const fmt = (x: number | undefined) => (x === undefined ? '—' : x >= 100 ? x.toFixed(0) : x.toFixed(2));
-    const mm = r.matmul.filter((m) => m.shape.startsWith('512x')).map((m) => `${m.variant}: ${m.gflops.toFixed(1)}`).join(', ');
-    rows.push(`| ${r.target} | ${r.adapter} | ${fmt(train(32)?.pairsPerSecond)} | ${fmt(train(128)?.pairsPerSecond)} | ${fmt(enc(32)?.sentencesPerSecond)} | ${fmt(enc(128)?.sentencesPerSecond)} | ${mm} |`);
+    // With --compare-matmul: "default figure (kernel a, b; other kernel c, d)" from alternating steps.
+    const compared = [...new Set(r.training.filter((t) => t.matmul).map((t) => t.matmul))];
+    const comparison = compared.length
+      ? ` (${compared.map((name) => `${name} ${r.training.filter((t) => t.matmul === name).map((t) => fmt(t.pairsPerSecond)).join(', ')}`).join('; ')})`
+      : '';
+    // A·B per variant, then its A·Bᵀ / Aᵀ·B figures in brackets where the run measured them.
+    const ffn = r.matmul.filter((m) => m.shape.startsWith('512x'));
+    const mm = ffn
+      .filter((m) => (m.op ?? 'A·B') === 'A·B')
+      .map((m) => {
+        const other = ffn.filter((o) => o.variant === m.variant && o.op && o.op !== 'A·B').map((o) => `${o.op} ${o.gflops.toFixed(1)}`);
+        return `${m.variant}: ${m.gflops.toFixed(1)}${other.length ? ` (${other.join(', ')})` : ''}`;
+      })
+      .join(', ');
+    rows.push(`| ${r.target} | ${r.adapter} | ${fmt(train(32)?.pairsPerSecond)}${comparison} | ${fmt(train(128)?.pairsPerSecond)} | ${fmt(enc(32)?.sentencesPerSecond)} | ${fmt(enc(128)?.sentencesPerSecond)} | ${mm} |`);
   }
   return `${rows.join('\n')}\n`;
 }
@@ -77,7 +94,11 @@ async function main(): Promise<void> {
   const all: Target[] = [{ name: 'cpu', env: {} }, ...vulkanTargets()];
   const targets = wanted ? all.filter((t) => wanted.some((w) => t.name === w || t.name.startsWith(`${w}:`))) : all;
   if (targets.length === 0) throw new Error(`no benchmark target matches ${wanted?.join(',')}; found ${all.map((t) => t.name).join(', ')}`);
-  const results = targets.map(runTarget);
+  const extra: string[] = [];
+  if (process.argv.includes('--matmul-only')) extra.push('--matmul-only');
+  const compare = process.argv.indexOf('--compare-matmul');
+  if (compare >= 0) extra.push('--compare-matmul', process.argv[compare + 1] ?? 'register8x8');
+  const results = targets.map((t) => runTarget(t, extra));
   const stamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   await mkdir('bench/out', { recursive: true });
   await writeFile(path.join('bench/out', `${stamp.replace(/:/g, '-')}.json`), `${JSON.stringify({ date: stamp, host: hostname(), results }, null, 2)}\n`);

@@ -13,6 +13,7 @@ import { DEFAULT_LOSS } from '../src/model/losses.ts';
 import { SentenceModel, type BatchTokenizer, type PromptedBatch } from '../src/model/sentence-model.ts';
 import { Trainer } from '../src/model/trainer.ts';
 import { Graph } from '../src/engine/graph.ts';
+import type { MatmulVariantName } from '../src/engine/webgpu/kernels/matmul.ts';
 
 export const MINILM_L6: BertDims = {
   vocabSize: 30522, hiddenSize: 384, numLayers: 6, numHeads: 12, intermediateSize: 1536,
@@ -24,8 +25,10 @@ export interface TargetResult {
   adapter: string;
   fallback: boolean;
   features: string[];
-  matmul: { variant: string; shape: string; gflops: number }[];
-  training: { batch: number; seq: number; pairsPerSecond: number; msPerStep: number; steps: number }[];
+  /** `op` is A·B unless noted (older result files have none). */
+  matmul: { variant: string; shape: string; gflops: number; op?: string }[];
+  /** `matmul` names the kernel when a run compared kernels (--compare-matmul); else the default. */
+  training: { batch: number; seq: number; pairsPerSecond: number; msPerStep: number; steps: number; matmul?: string }[];
   encode: { batch: number; seq: number; sentencesPerSecond: number }[];
   notes: string[];
 }
@@ -55,15 +58,22 @@ function model(backend: Backend): SentenceModel {
   return new SentenceModel(store, MINILM_L6, NO_TOKENIZER, { mode: 'mean', includePrompt: true }, true, 512);
 }
 
-async function timeMatmul(backend: Backend, M: number, K: number, N: number, iterations: number): Promise<number> {
+/** C = op(A)·op(B): A·B is the FFN's backward dX, A·Bᵀ every Linear forward, Aᵀ·B every dW. */
+const TRANSPOSES = [
+  { op: 'A·B', transA: false, transB: false },
+  { op: 'A·Bᵀ', transA: false, transB: true },
+  { op: 'Aᵀ·B', transA: true, transB: false },
+] as const;
+
+async function timeMatmul(backend: Backend, M: number, K: number, N: number, iterations: number, transA = false, transB = false): Promise<number> {
   const rng = new SeededRandom(3);
-  const a = backend.fromFloat32(Float32Array.from({ length: M * K }, () => rng.next() - 0.5), [M, K], true);
-  const b = backend.fromFloat32(Float32Array.from({ length: K * N }, () => rng.next() - 0.5), [K, N], true);
+  const a = backend.fromFloat32(Float32Array.from({ length: M * K }, () => rng.next() - 0.5), transA ? [K, M] : [M, K], true);
+  const b = backend.fromFloat32(Float32Array.from({ length: K * N }, () => rng.next() - 0.5), transB ? [N, K] : [K, N], true);
   const out = backend.zeros([M, N], 'f32', true);
-  backend.matmul(a, b, { out });
+  backend.matmul(a, b, { out, transA, transB });
   await backend.read(out); // compile and warm up
   const start = performance.now();
-  for (let i = 0; i < iterations; i++) backend.matmul(a, b, { out });
+  for (let i = 0; i < iterations; i++) backend.matmul(a, b, { out, transA, transB });
   await backend.read(out);
   const seconds = (performance.now() - start) / 1000;
   return (2 * M * K * N * iterations) / seconds / 1e9;
@@ -115,8 +125,39 @@ async function timeEncode(backend: Backend, batch: number, seq: number, iteratio
   return { batch, seq, sentencesPerSecond: (batch * iterations) / seconds };
 }
 
+/**
+ * MNRL 32×32 with the default matmul kernel and with `other`, alternating step by step in this
+ * one process, so the comparison survives the ±35% drift between runs on these VMs.
+ */
+async function compareTraining(
+  backend: Backend,
+  other: MatmulVariantName,
+  slow: boolean,
+  result: TargetResult,
+  progress: (msg: string) => void,
+): Promise<void> {
+  const { WebGpuBackend } = await import('../src/engine/webgpu/webgpu-backend.ts');
+  const { matmulVariant } = await import('../src/engine/webgpu/kernels/matmul.ts');
+  if (!(backend instanceof WebGpuBackend)) throw new Error('unexpected backend class');
+  const chosen = backend.matmulVariant.name;
+  if (!backend.supportsMatmulVariant(matmulVariant(other))) throw new Error(`--compare-matmul ${other}: not supported on this device`);
+  const rounds = slow ? 2 : 3;
+  for (let round = 0; round < rounds; round++) {
+    for (const name of [chosen, other]) {
+      backend.setMatmulVariant(name);
+      const r = await timeTraining(backend, 32, 32, slow ? 1 : 10, round === 0 ? 1 : 0);
+      result.training.push({ ...r, matmul: name });
+      progress(`train MNRL 32x32 with ${name}: ${r.pairsPerSecond.toFixed(2)} pairs/s (${r.msPerStep.toFixed(0)} ms/step)`);
+    }
+  }
+  backend.setMatmulVariant(chosen);
+}
+
 async function main(): Promise<void> {
   const target = process.argv[2] ?? 'cpu';
+  const flag = (name: string) => process.argv.indexOf(`--${name}`);
+  const matmulOnly = flag('matmul-only') >= 0;
+  const compareMatmul = flag('compare-matmul') >= 0 ? (process.argv[flag('compare-matmul') + 1] as MatmulVariantName) : undefined;
   const notes: string[] = [];
   let backend: Backend;
   if (target === 'cpu') backend = new CpuBackend();
@@ -141,11 +182,18 @@ async function main(): Promise<void> {
     if (!(backend instanceof WebGpuBackend)) throw new Error('unexpected backend class');
     const chosen = backend.matmulVariant.name;
     for (const v of matmulVariants) {
+      if (!backend.supportsMatmulVariant(v)) {
+        notes.push(`matmul variant ${v.name} skipped: ${v.description}; this device has no fixed subgroup size`);
+        continue;
+      }
       backend.setMatmulVariant(v.name);
       for (const [M, K, N] of shapes) {
-        const gflops = await timeMatmul(backend, M, K, N, slow ? 3 : 50);
-        result.matmul.push({ variant: v.name, shape: `${M}x${K}·${K}x${N}`, gflops });
-        progress(`matmul ${v.name} ${M}x${K}x${N}: ${gflops.toFixed(2)} GFLOP/s`);
+        // Every transpose on the FFN shape (the backward passes need all three), A·B elsewhere.
+        for (const { op, transA, transB } of M === shapes[0][0] ? TRANSPOSES : TRANSPOSES.slice(0, 1)) {
+          const gflops = await timeMatmul(backend, M, K, N, slow ? 3 : 50, transA, transB);
+          result.matmul.push({ variant: v.name, shape: `${M}x${K}·${K}x${N}`, gflops, op });
+          progress(`matmul ${v.name} ${op} ${M}x${K}x${N}: ${gflops.toFixed(2)} GFLOP/s`);
+        }
       }
     }
     backend.setMatmulVariant(chosen);
@@ -155,6 +203,13 @@ async function main(): Promise<void> {
     const gflops = await timeMatmul(backend, M, K, N, 1);
     result.matmul.push({ variant: 'cpu-loops', shape: `${M}x${K}·${K}x${N}`, gflops });
     progress(`matmul cpu ${gflops.toFixed(2)} GFLOP/s`);
+  }
+
+  if (matmulOnly) {
+    notes.push('--matmul-only: training and encoding not measured');
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    backend.destroy();
+    process.exit(0);
   }
 
   const configs: [number, number][] = [[32, 32], [8, 128]];
@@ -173,6 +228,7 @@ async function main(): Promise<void> {
     result.training.push(r);
     progress(`train MNRL ${batch}x${seq}: ${r.pairsPerSecond.toFixed(1)} pairs/s (${r.msPerStep.toFixed(0)} ms/step)`);
   }
+  if (compareMatmul && backend.name === 'webgpu') await compareTraining(backend, compareMatmul, slow, result, progress);
   const encodeBatch = backend.name === 'cpu' ? 16 : slow ? 64 : 512;
   for (const seq of [32, 128]) {
     if (backend.name === 'cpu' && seq === 128) continue;
