@@ -4,7 +4,10 @@
  * Aᵀ·B). Runs on these 2-core VMs drift by ±35% between runs, so the variants are interleaved
  * rep by rep and each reports a median: compare ratios within one run, not across runs.
  *
- *   npx tsx bench/matmul-variants.ts [lavapipe|swiftshader] [--reps 7] [--iters 3] [--shape 512x384x1536] [--only name,name] [--quiet-wait]
+ *   npx tsx bench/matmul-variants.ts [lavapipe|swiftshader|chromium] [--reps 7] [--iters 3] [--shape 512x384x1536] [--only name,name] [--quiet-wait]
+ *
+ * chromium: the same kernels in a headless Chromium page (its own SwiftShader, the adapter the
+ * studio gets in a browser without a GPU), timed in the page; no CPU-time column there.
  *
  * --quiet-wait repeats the reps with the main thread asleep until shortly before the work should
  * end: Dawn's Node binding polls for completion with setImmediate, a busy loop on the main thread
@@ -39,6 +42,140 @@ function driverEnv(name: string): Record<string, string> {
   const icd = path.join(root, '.cache/lavapipe/lvp_icd.json');
   if (!existsSync(icd)) throw new Error('lavapipe is not unpacked: run scripts/get-lavapipe.sh');
   return { VK_ICD_FILENAMES: icd, LD_LIBRARY_PATH: path.join(root, '.cache/lavapipe/root/usr/lib/x86_64-linux-gnu') };
+}
+
+interface PageCase {
+  name: string;
+  op: string;
+  code: string;
+  groups: [number, number, number];
+  transA: boolean;
+  transB: boolean;
+}
+
+/** Runs in the page: times each case `reps` times (interleaved), checks sampled outputs. */
+async function pageTimings(arg: { cases: PageCase[]; M: number; N: number; K: number; reps: number; iters: number }) {
+  const { cases, M, N, K, reps, iters } = arg;
+  const adapter = await navigator.gpu.requestAdapter();
+  if (!adapter) throw new Error('no adapter in the page');
+  const device = await adapter.requestDevice({ requiredFeatures: adapter.features.has('subgroups') ? ['subgroups'] : [] });
+  let seed = 7;
+  const rand = (n: number): Float32Array<ArrayBuffer> => Float32Array.from({ length: n }, () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32) - 0.5);
+  const A = rand(M * K), B = rand(K * N);
+  const transpose = (x: Float32Array, rows: number, cols: number): Float32Array<ArrayBuffer> => {
+    const t = new Float32Array(x.length);
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * rows + r] = x[r * cols + c];
+    return t;
+  };
+  const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+  const buf = (data: Float32Array<ArrayBuffer> | number) => {
+    const b = device.createBuffer({ size: typeof data === 'number' ? data : data.byteLength, usage });
+    if (typeof data !== 'number') device.queue.writeBuffer(b, 0, data);
+    return b;
+  };
+  const aBuf = [buf(A), buf(transpose(A, M, K))], bBuf = [buf(B), buf(transpose(B, K, N))];
+  const bias = buf(16), c = buf(M * N * 4);
+  const read = device.createBuffer({ size: M * N * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  const uniform = device.createBuffer({ size: 32, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+  device.queue.writeBuffer(uniform, 0, new Uint32Array([M, N, K, 0, 0, 0, 0, 0]));
+  interface Built {
+    cs: PageCase;
+    pipeline: GPUComputePipeline;
+    bind: GPUBindGroup;
+    times: number[];
+    compileMs: number;
+    error: number;
+  }
+  const built: Built[] = [];
+  for (const cs of cases) {
+    const t0 = performance.now();
+    const pipeline = await device.createComputePipelineAsync({ layout: 'auto', compute: { module: device.createShaderModule({ code: cs.code }), entryPoint: 'main' } });
+    const bind = device.createBindGroup({
+      layout: pipeline.getBindGroupLayout(0),
+      entries: [uniform, aBuf[+cs.transA], bBuf[+cs.transB], bias, c].map((buffer, i) => ({ binding: i, resource: { buffer } })),
+    });
+    built.push({ cs, pipeline, bind, times: [], compileMs: performance.now() - t0, error: 0 });
+  }
+  const run = async (b: Built, n: number) => {
+    const enc = device.createCommandEncoder();
+    const pass = enc.beginComputePass();
+    pass.setPipeline(b.pipeline);
+    pass.setBindGroup(0, b.bind);
+    for (let i = 0; i < n; i++) pass.dispatchWorkgroups(...b.cs.groups);
+    pass.end();
+    const t = performance.now();
+    device.queue.submit([enc.finish()]);
+    await device.queue.onSubmittedWorkDone();
+    return performance.now() - t;
+  };
+  for (const b of built) {
+    await run(b, 1);
+    const enc = device.createCommandEncoder();
+    enc.copyBufferToBuffer(c, 0, read, 0, M * N * 4);
+    device.queue.submit([enc.finish()]);
+    await read.mapAsync(GPUMapMode.READ);
+    const got = new Float32Array(read.getMappedRange().slice(0));
+    read.unmap();
+    for (let m = 0; m < M; m += 37) {
+      for (let j = 0; j < N; j += 29) {
+        let sum = 0;
+        for (let k = 0; k < K; k++) sum += A[m * K + k] * B[k * N + j];
+        b.error = Math.max(b.error, Math.abs(got[m * N + j] - sum));
+      }
+    }
+  }
+  for (let r = 0; r < reps; r++) for (const b of built) b.times.push(await run(b, iters));
+  device.destroy();
+  return built.map((b) => ({ name: b.cs.name, op: b.cs.op, times: b.times, compileMs: b.compileMs, error: b.error }));
+}
+
+async function chromiumRun(): Promise<void> {
+  const { launchChromium } = await import('../e2e/support/browser.ts');
+  const [M, K, N] = (opt('shape') ?? '512x384x1536').split('x').map(Number);
+  const reps = Number(opt('reps') ?? 5), iters = Number(opt('iters') ?? 1);
+  const only = opt('only')?.split(',');
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage();
+    // navigator.gpu needs a secure context: an intercepted localhost page, no server.
+    await page.route('http://localhost/matmul', (route) => route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>matmul</title>' }));
+    await page.goto('http://localhost/matmul');
+    // tsx compiles pageTimings with esbuild's keepNames, whose __name helper the page lacks.
+    await page.evaluate('globalThis.__name = (f) => f');
+    const info = await page.evaluate(async () => {
+      const a = await navigator.gpu.requestAdapter();
+      if (!a) return null;
+      const i = a.info;
+      return { text: `${i.vendor} ${i.architecture} ${i.description}`, min: i.subgroupMinSize ?? 0, max: i.subgroupMaxSize ?? 0, subgroups: a.features.has('subgroups') };
+    });
+    if (!info) throw new Error('no WebGPU adapter in Chromium');
+    const S = info.subgroups && info.min === info.max && info.min > 0 ? info.min : null;
+    process.stderr.write(`chromium adapter: ${info.text}, subgroup size ${S ?? 'not fixed'}; ${M}x${K}x${N}, ${reps} reps × ${iters} dispatches\n`);
+    const cases: PageCase[] = [];
+    for (const v of matmulVariants) {
+      if ((only && !only.includes(v.name)) || (v.needsSubgroups && S === null)) continue;
+      for (const [transA, transB, op] of [[false, true, 'A·Bᵀ'], [false, false, 'A·B'], [true, false, 'Aᵀ·B']] as const) {
+        const { spec, groups } = v.pick({ M, N, K, transA, transB, vec4: true }, S);
+        cases.push({ name: v.name, op, code: kernelSource(spec), groups, transA, transB });
+      }
+    }
+    const rows = await page.evaluate(pageTimings, { cases, M, N, K, reps, iters });
+    const flops = 2 * M * N * K * iters;
+    for (const r of rows) {
+      const med = [...r.times].sort((a, b) => a - b)[Math.floor(r.times.length / 2)];
+      process.stdout.write(
+        `${r.name.padEnd(12)} ${r.op.padEnd(5)} ${(flops / med / 1e6).toFixed(2).padStart(6)} / ${(flops / Math.min(...r.times) / 1e6).toFixed(2).padStart(6)} GFLOP/s median / best` +
+          `   pipeline ${(r.compileMs / 1000).toFixed(1)} s, max error ${r.error.toExponential(1)}\n`,
+      );
+    }
+  } finally {
+    await browser.close();
+  }
+}
+
+if (target === 'chromium') {
+  await chromiumRun();
+  process.exit(0);
 }
 
 if (process.env.MATMUL_VARIANTS_CHILD !== '1') {
