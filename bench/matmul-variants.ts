@@ -153,7 +153,7 @@ async function chromiumRun(): Promise<void> {
     process.stderr.write(`chromium adapter: ${info.text}, subgroup size ${S ?? 'not fixed'}; ${M}x${K}x${N}, ${reps} reps × ${iters} dispatches\n`);
     const cases: PageCase[] = [];
     for (const v of matmulVariants) {
-      if ((only && !only.includes(v.name)) || (v.needsSubgroups && S === null)) continue;
+      if ((only && !only.includes(v.name)) || !v.supports(S)) continue;
       for (const [transA, transB, op] of [[false, true, 'A·Bᵀ'], [false, false, 'A·B'], [true, false, 'Aᵀ·B']] as const) {
         const { spec, groups } = v.pick({ M, N, K, transA, transB, vec4: true }, S);
         cases.push({ name: v.name, op, code: kernelSource(spec), groups, transA, transB });
@@ -322,7 +322,7 @@ async function check(c: Case): Promise<number> {
 const cases: Case[] = [];
 for (const c of matmulVariants) {
   if (only && !only.includes(c.name)) continue;
-  if (c.needsSubgroups && subgroupSize === null) continue;
+  if (!c.supports(subgroupSize)) continue;
   for (const [ta, tb, label] of transposes) {
     const built = await build(c, ta, tb, label);
     const t0 = performance.now();

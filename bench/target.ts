@@ -183,7 +183,7 @@ async function main(): Promise<void> {
     const chosen = backend.matmulVariant.name;
     for (const v of matmulVariants) {
       if (!backend.supportsMatmulVariant(v)) {
-        notes.push(`matmul variant ${v.name} skipped: ${v.description}; this device has no fixed subgroup size`);
+        notes.push(`matmul variant ${v.name} skipped: ${v.description}; not for this device's subgroup size`);
         continue;
       }
       backend.setMatmulVariant(v.name);

@@ -84,13 +84,14 @@ export function fixedSubgroupSize(adapter: GPUAdapter, device: GPUDevice): numbe
 
 /**
  * The matmul kernel for this adapter. Real GPUs: the workgroup-memory tile. lavapipe: the
- * subgroup kernel (2–3× register8x8 per CPU second there). SwiftShader keeps register8x8:
- * SUBGROUP_ADAPTERS lists where the subgroup kernel was measured faster.
+ * subgroup kernel (2.5–3× register8x8 there, every transpose). SwiftShader keeps register8x8:
+ * in Chromium the subgroup kernel (S = 4) measured faster on A·B and Aᵀ·B but not on A·Bᵀ, the
+ * forward pass (bench/RESULTS.md, 2026-11-28). SUBGROUP_ADAPTERS lists where it won throughout.
  */
 export function defaultMatmulVariant(adapter: GPUAdapter, subgroupSize: number | null): MatmulVariantName {
   if (!isCpuAdapter(adapter)) return 'tiled64';
   const i = adapter.info;
   const text = `${i.vendor} ${i.architecture} ${i.device} ${i.description}`.toLowerCase();
-  return subgroupSize !== null && SUBGROUP_ADAPTERS.test(text) ? 'subgroup' : 'register8x8';
+  return (subgroupSize === 4 || subgroupSize === 8) && SUBGROUP_ADAPTERS.test(text) ? 'subgroup' : 'register8x8';
 }
 const SUBGROUP_ADAPTERS = /llvmpipe|lavapipe/;

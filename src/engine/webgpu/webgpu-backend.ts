@@ -83,7 +83,7 @@ export class WebGpuBackend implements Backend {
     readonly subgroupSize: number | null = null,
   ) {
     this.adapter = adapter;
-    if (!this.supportsMatmulVariant(variant)) throw new Error(`matmul variant ${variant.name} needs a fixed subgroup size`);
+    if (!this.supportsMatmulVariant(variant)) throw new Error(`matmul variant ${variant.name} does not run with subgroup size ${subgroupSize}`);
     this.matmulVariant = variant;
     this.rec = new Recorder(device);
     this.lost = device.lost.then((info) => {
@@ -100,11 +100,11 @@ export class WebGpuBackend implements Backend {
 
   setMatmulVariant(name: MatmulVariantName): void {
     const v = matmulVariant(name);
-    if (!this.supportsMatmulVariant(v)) throw new Error(`matmul variant ${name} needs a fixed subgroup size, which this device lacks`);
+    if (!this.supportsMatmulVariant(v)) throw new Error(`matmul variant ${name} does not run with this device's subgroup size (${this.subgroupSize ?? 'none fixed'})`);
     this.matmulVariant = v;
   }
   supportsMatmulVariant(v: MatmulVariant): boolean {
-    return !v.needsSubgroups || this.subgroupSize !== null;
+    return v.supports(this.subgroupSize);
   }
 
   // ---- memory ----------------------------------------------------------------------------------

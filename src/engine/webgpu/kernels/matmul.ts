@@ -9,13 +9,14 @@
  * Out-of-range rows and columns are clamped on load (register variants: no branch in the inner
  * loop) or zero-filled (tiled), and masked on store, so any M, N, K ≥ 0 works.
  *
- * What CPU adapters charge for (measured on Mesa 25 lavapipe, bench/matmul-variants.ts): every
- * storage-buffer load inside a loop becomes a per-lane scalar loop with a bounds check for each
- * component — lavapipe only vectorizes loads whose address it can prove uniform, and a loop
- * counter never is — about 30–40 cycles per 8-lane scalar load against ~2 for a multiply-add.
- * The subgroup variant therefore loads each value once per subgroup and shares it: lanes load
- * different rows of A, and `subgroupBroadcast` (a register shuffle there) hands every row to every
- * lane, so a 32×(8·4) tile costs 8 vec4 loads per 4 k-steps instead of 40 scalar ones.
+ * What CPU adapters charge for (Mesa 25 lavapipe, read off its JIT code and timed with
+ * bench/matmul-variants.ts): a storage-buffer load inside a loop becomes a loop over the 8 lanes
+ * with a bounds check, a branch and an insert per component — whether or not every lane reads the
+ * same address — about 30–40 cycles per 8-lane scalar load (a vec4 costs ~2.5 scalars) against ~2
+ * for a multiply-add. Loads, not arithmetic, set the speed. The subgroup variant loads each value
+ * of A once per subgroup and shares it: lanes load different rows, and `subgroupBroadcast` (a
+ * register extract there) hands every row to every lane. Per 4 k-steps its lanes load 8 vec4 each
+ * for a 32×32 tile; register8x8's lanes load 64 scalars each for 8 lanes × 8×8 outputs.
  */
 import { type KernelSpec, memoSpec } from '../kernel.ts';
 
@@ -42,8 +43,8 @@ export interface MatmulVariant {
   readonly description: string;
   /** The default on CPU-emulated adapters (true) or on real GPUs (false). */
   readonly forCpuAdapters: boolean;
-  /** Needs the 'subgroups' feature with one fixed subgroup size (its workgroups are one subgroup). */
-  readonly needsSubgroups: boolean;
+  /** Whether it runs on a device whose fixed subgroup size is this (null: none or not fixed). */
+  supports(subgroupSize: number | null): boolean;
   /** Kernel and grid for this shape; `subgroupSize` is the device's fixed size, or null. */
   pick(shape: MatmulShape, subgroupSize: number | null): MatmulPick;
 }
@@ -268,9 +269,11 @@ export const matmulVariants: readonly MatmulVariant[] = [
     name: 'subgroup',
     description: 'one subgroup per workgroup, rows of A shared by subgroupBroadcast, vec4 loads (CPU adapters with subgroups)',
     forCpuAdapters: true,
-    needsSubgroups: true,
+    // A workgroup is one subgroup and its tile 4·S rows: S = 16 (lavapipe forced to 512-bit
+    // vectors) or 32 (GPUs) would mean 64 or 128 accumulators, minutes of compiling on lavapipe.
+    supports: (S) => S === 4 || S === 8,
     pick: (s, S) => {
-      if (S === null) throw new Error('the subgroup matmul needs a device with one fixed subgroup size');
+      if (S !== 4 && S !== 8) throw new Error(`the subgroup matmul needs a fixed subgroup size of 4 or 8, not ${S}`);
       // Other shapes (K or N not a multiple of 4, unaligned views) take the register kernel.
       if (!subgroupFits(s)) return pickRegister8(s);
       const tile = 4 * S;
@@ -279,23 +282,23 @@ export const matmulVariants: readonly MatmulVariant[] = [
   },
   {
     name: 'register8x8',
-    description: '8×8 outputs per thread in registers, no workgroup memory (CPU adapters without subgroups)',
+    description: '8×8 outputs per thread in registers, no workgroup memory (SwiftShader; CPU adapters without a fixed subgroup size)',
     forCpuAdapters: true,
-    needsSubgroups: false,
+    supports: () => true,
     pick: pickRegister8,
   },
   {
     name: 'register4x4',
     description: '4×4 outputs per thread in registers, no workgroup memory',
     forCpuAdapters: false,
-    needsSubgroups: false,
+    supports: () => true,
     pick: (s) => ({ spec: register4(s.transA, s.transB), groups: groups64(s.M, s.N) }),
   },
   {
     name: 'tiled64',
     description: '64×64 workgroup-memory tile, 4×4 outputs per thread (real GPUs)',
     forCpuAdapters: false,
-    needsSubgroups: false,
+    supports: () => true,
     pick: (s) => ({ spec: tiled(s.transA, s.transB), groups: groups64(s.M, s.N) }),
   },
 ];
