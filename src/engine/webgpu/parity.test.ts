@@ -33,11 +33,16 @@ function rng(seed: number): () => number {
   };
 }
 const rand = rng(12345);
-function randn(n: number, scale = 1): Float32Array {
+function randn(n: number, scale = 1, from = rand): Float32Array {
   const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = (rand() * 2 - 1) * scale;
+  for (let i = 0; i < n; i++) out[i] = (from() * 2 - 1) * scale;
   return out;
 }
+/**
+ * The matmul tests draw from their own stream: how many variants and shapes they cover then does
+ * not change the data of every test after them (some check outputs that are exactly 0 on the CPU).
+ */
+const matmulRand = rng(2718);
 function randInts(n: number, max: number): Int32Array {
   return Int32Array.from({ length: n }, () => Math.floor(rand() * max));
 }
@@ -131,18 +136,19 @@ suite('webgpu backend matches the cpu backend', () => {
 
   it('matmul: every variant, every transpose, bias, out, accumulate, odd sizes', async () => {
     // [M, K, N]. K = 4 and 36 also exercise register8x8's vec4 path for A·Bᵀ (K % 4 = 0). The
-    // subgroup kernel (tiles of 4·S rows × 4·S columns, S = the subgroup size) takes every
-    // transpose where K and N allow vec4 loads and falls back to register8x8 elsewhere:
-    // [70, 36, 68] edges in M and N, M % 4 ≠ 0 (Aᵀ read as scalars); [64, 8, 132] several tiles,
-    // Aᵀ read as vec4 along M; [68, 17, 40] K % 4 ≠ 0 (only Aᵀ·B fits); [33, 12, 4] one column quad.
-    const shapes = [[1, 1, 1], [3, 17, 5], [33, 65, 17], [65, 3, 70], [9, 4, 11], [17, 36, 70], [70, 36, 68], [64, 8, 132], [68, 17, 40], [33, 12, 4]];
+    // subgroup kernel (tiles of 4·S rows × 4·S columns, S = the subgroup size) takes A·B, A·Bᵀ
+    // and Aᵀ·B where N % 4 = 0 (and K % 4 = 0 but for Aᵀ·B) and falls back to register8x8
+    // elsewhere: [70, 36, 68] edges in M and N, Aᵀ read as scalars (M % 4 ≠ 0); [64, 8, 132]
+    // several tiles, Aᵀ as vec4 along M; [68, 17, 40] and [70, 17, 68] K % 4 ≠ 0 (Aᵀ·B one k per
+    // iteration, Aᵀ as vec4 / as scalars); [33, 12, 4] one column quad.
+    const shapes = [[1, 1, 1], [3, 17, 5], [33, 65, 17], [65, 3, 70], [9, 4, 11], [17, 36, 70], [70, 36, 68], [64, 8, 132], [68, 17, 40], [70, 17, 68], [33, 12, 4]];
     for (const variant of matmulVariants) {
       if (!gpu.supportsMatmulVariant(variant)) continue;
       gpu.setMatmulVariant(variant.name);
       for (const [M, K, N] of shapes) {
         for (const transA of [false, true]) {
           for (const transB of [false, true]) {
-            const A = randn(M * K), B = randn(K * N), Bias = randn(N), C0 = randn(M * N);
+            const A = randn(M * K, 1, matmulRand), B = randn(K * N, 1, matmulRand), Bias = randn(N, 1, matmulRand), C0 = randn(M * N, 1, matmulRand);
             await compare(`matmul ${variant.name} ${M}x${K}x${N} tA=${transA} tB=${transB}`, (be) => {
               const a = be.fromFloat32(A, transA ? [K, M] : [M, K]);
               const b = be.fromFloat32(B, transB ? [N, K] : [K, N]);
@@ -164,7 +170,7 @@ suite('webgpu backend matches the cpu backend', () => {
     // Offsets in floats: 64 binds as is, 4 is 16-byte aligned (bound directly where
     // minStorageBufferOffsetAlignment ≤ 16, else staged), 2 is not (register kernel).
     const M = 37, K = 16, N = 12;
-    const FLAT = randn(4096), A = randn(M * K), D = randn(M * N);
+    const FLAT = randn(4096, 1, matmulRand), A = randn(M * K, 1, matmulRand), D = randn(M * N, 1, matmulRand);
     for (const variant of matmulVariants) {
       if (!gpu.supportsMatmulVariant(variant)) continue;
       gpu.setMatmulVariant(variant.name);

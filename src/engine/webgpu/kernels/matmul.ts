@@ -182,27 +182,33 @@ ${stores.join('\n')}
  * The subgroup kernel: a workgroup is one subgroup of S lanes computing a (4·S)×(4·S) tile of C.
  * Rows are shared: lane s loads rows s, S+s, … of A (as vec4 along K, or along M for Aᵀ) and
  * `subgroupBroadcast` hands each of them to every lane. Columns are private: lane s owns 4
- * neighbouring columns and loads them as vec4 (along N for B, along K for Bᵀ). A·B and A·Bᵀ
- * step K by 4 (one vec4 of A holds 4 k), Aᵀ·B by 1 (stepping Aᵀ·B by 4 made lavapipe take a
- * minute to compile it; so did 8·S rows or 8 columns per lane, for no measurable gain).
+ * neighbouring columns and loads them as vec4 (along N for B, along K for Bᵀ). K advances by 4
+ * per iteration (one vec4 of A holds 4 k; Aᵀ·B loads 4 rows of Aᵀ), by 1 for Aᵀ·B when K % 4 ≠ 0.
  * Accumulators are one vec4 per row: lavapipe keeps them on the stack, which costs less than the
- * loads a smaller tile would add.
+ * loads a smaller tile would add (8·S rows or 8 columns per lane compiled for minutes there, for
+ * no measurable gain).
  *
- * Needs K % 4 = 0 for A·B and A·Bᵀ, N % 4 = 0 for A·B and Aᵀ·B; `aVecM` (Aᵀ read as vec4 along
- * M) needs M % 4 = 0. Aᵀ·Bᵀ is not offered (nothing in the model uses it).
+ * Needs N % 4 = 0 (a lane's 4 columns are all in C or all out), K % 4 = 0 for A·B and A·Bᵀ;
+ * `aVecM` (Aᵀ read as vec4 along M) needs M % 4 = 0. No Aᵀ·Bᵀ form (nothing in the model uses it).
  */
-export function subgroupSpec(S: number, transA: boolean, transB: boolean, aVecM: boolean): KernelSpec {
+export function subgroupSpec(S: number, transA: boolean, transB: boolean, aVecM: boolean, k4: boolean): KernelSpec {
   if (transA && transB) throw new Error('the subgroup matmul has no Aᵀ·Bᵀ form');
+  if (!transA && !k4) throw new Error('the subgroup matmul steps K by 4 for A·B and A·Bᵀ');
   const tm = 4 * S;
   const rows = range(tm), cols = range(4);
   const vecM = transA && aVecM;
   const aLoads = range(vecM ? 1 : 4);
-  const kStep = transA ? 1 : 4;
+  const kStep = k4 ? 4 : 1;
   const L: string[] = [];
   L.push(`@compute @workgroup_size(${S})`);
   L.push('fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(subgroup_invocation_id) sid: u32) {');
   L.push(`  let nBase = (wid.x * ${S}u + sid) * 4u;`, `  let mBase = wid.y * ${tm}u;`);
   L.push('  let mLast = P.M - 1u;', '  let nLast = P.N - 1u;', '  let K4 = P.K / 4u;', '  let N4 = P.N / 4u;', '  let M4 = P.M / 4u;');
+  // Strides as values: lavapipe computes every index per lane and takes seconds longer to compile
+  // when the loop multiplies them out.
+  const aRow = vecM ? 'M4' : 'P.M';
+  if (kStep === 4) L.push(`  let aRow2 = 2u * ${aRow};`, `  let aRow3 = 3u * ${aRow};`, `  let aRow4 = 4u * ${aRow};`, '  let bRow2 = 2u * N4;', '  let bRow3 = 3u * N4;', '  let bRow4 = 4u * N4;');
+  const row = (base: string, kk: number, one: string, many: string) => (kk === 0 ? base : `${base} + ${kk === 1 ? one : `${many}${kk}`}`);
   // Offsets into the operands, clamped once so the loop never branches on edges (stores mask them).
   if (!transA) for (const g of aLoads) L.push(`  var ar${g} = min(mBase + ${g * S}u + sid, mLast) * K4;`);
   else if (vecM) L.push('  var ar0 = min(mBase / 4u + sid, M4 - 1u);');
@@ -211,32 +217,44 @@ export function subgroupSpec(S: number, transA: boolean, transB: boolean, aVecM:
   else L.push('  var br = min(nBase / 4u, N4 - 1u);');
   for (const i of rows) L.push(`  var c${i} = vec4<f32>(0.0);`);
   L.push(`  for (var k = 0u; k < P.K; k = k + ${kStep}u) {`);
-  for (const g of aLoads) L.push(`    let va${g} = ${transA && !vecM ? 'a' : 'a4'}[ar${g}];`);
+  if (!transA) for (const g of aLoads) L.push(`    let va${g} = a4[ar${g}];`);
+  else for (const kk of range(kStep)) for (const g of aLoads) L.push(`    let va${g}_${kk} = ${vecM ? 'a4' : 'a'}[${row(`ar${g}`, kk, aRow, 'aRow')}];`);
   if (transB) for (const j of cols) L.push(`    let vb${j} = b4[br${j}];`);
   for (const kk of range(kStep)) {
-    const bv = transB ? `vec4<f32>(${cols.map((j) => `vb${j}.${VEC[kk]}`).join(', ')})` : `b4[br${kk === 0 ? '' : kk === 1 ? ' + N4' : ` + ${kk}u * N4`}]`;
+    const bv = transB ? `vec4<f32>(${cols.map((j) => `vb${j}.${VEC[kk]}`).join(', ')})` : `b4[${row('br', kk, 'N4', 'bRow')}]`;
     L.push(`    let vb_${kk} = ${bv};`);
   }
   // Row by row, all k-steps of a row together: the accumulators live on lavapipe's stack, and this
   // order loads and stores each once per iteration rather than once per k-step (~1.3× on A·B).
   for (const i of rows) {
     for (const kk of range(kStep)) {
-      const src = vecM ? `va0.${VEC[i & 3]}` : transA ? `va${Math.floor(i / S)}` : `va${Math.floor(i / S)}.${VEC[kk]}`;
+      const src = !transA ? `va${Math.floor(i / S)}.${VEC[kk]}` : vecM ? `va0_${kk}.${VEC[i & 3]}` : `va${Math.floor(i / S)}_${kk}`;
       const lane = vecM ? i >> 2 : i % S;
       L.push(`    c${i} = fma(vec4<f32>(subgroupBroadcast(${src}, ${lane}u)), vb_${kk}, c${i});`);
     }
   }
-  // Offsets advance by addition: lavapipe computes every index per lane, so a multiply per load costs.
-  const aStep = !transA ? '1u' : vecM ? 'M4' : 'P.M';
+  // Offsets advance by addition, not by multiplying k: no per-lane multiplies in the loop.
+  const aStep = !transA ? '1u' : kStep === 4 ? 'aRow4' : aRow;
   for (const g of aLoads) L.push(`    ar${g} = ar${g} + ${aStep};`);
   if (transB) for (const j of cols) L.push(`    br${j} = br${j} + 1u;`);
-  else L.push(`    br = br + ${kStep === 4 ? '4u * N4' : 'N4'};`);
+  else L.push(`    br = br + ${kStep === 4 ? 'bRow4' : 'N4'};`);
   L.push('  }');
-  for (const i of rows) for (const j of cols) L.push(storeOne(`(mBase + ${i}u)`, `(nBase + ${j}u)`, `c${i}.${VEC[j]}`));
+  // One branch per row and the bias read once: per-element masked stores (storeOne) made this
+  // kernel take three times as long to compile on lavapipe (~23 s against ~8).
+  L.push('  if (nBase < P.N) {');
+  L.push('    var bq = vec4<f32>(0.0);');
+  L.push('    if (P.hasBias != 0u) { bq = vec4<f32>(bias[nBase], bias[nBase + 1u], bias[nBase + 2u], bias[nBase + 3u]); }');
+  L.push('    let acc = P.accumulate != 0u;');
+  for (const i of rows) {
+    L.push(`    if (mBase + ${i}u < P.M) {`, `      let idx = (mBase + ${i}u) * P.N + nBase;`, `      var v = c${i} + bq;`);
+    L.push('      if (acc) { v = vec4<f32>(c[idx], c[idx + 1u], c[idx + 2u], c[idx + 3u]) + v; }');
+    L.push('      c[idx] = v.x; c[idx + 1u] = v.y; c[idx + 2u] = v.z; c[idx + 3u] = v.w;', '    }');
+  }
+  L.push('  }');
   L.push('}');
   const aVec = !transA || vecM;
   return {
-    label: `matmul subgroup${S}${transA ? ' Aᵀ' : ''}${transB ? ' Bᵀ' : ''}${vecM ? ' vec4-M' : ''}`,
+    label: `matmul subgroup${S}${transA ? ' Aᵀ' : ''}${transB ? ' Bᵀ' : ''}${vecM ? ' vec4-M' : ''}${transA && !k4 ? ' k1' : ''}`,
     params: PARAMS,
     buffers: [[aVec ? 'a4' : 'a', 'read', aVec ? 'vec4<f32>' : 'f32'], ['b4', 'read', 'vec4<f32>'], ['bias', 'read', 'f32'], ['c', 'read_write', 'f32']],
     body: L.join('\n'),
@@ -249,7 +267,7 @@ const register8 = memoSpec((ta: boolean, tb: boolean) => registerSpec(8, 8, 8, 8
 export const register8Dot = memoSpec(() => registerDotSpec());
 const register4 = memoSpec((ta: boolean, tb: boolean) => registerSpec(4, 4, 16, 16, ta, tb));
 const tiled = memoSpec((ta: boolean, tb: boolean) => tiledSpec(ta, tb));
-const subgroup = memoSpec((S: number, ta: boolean, tb: boolean, vecM: boolean) => subgroupSpec(S, ta, tb, vecM));
+const subgroup = memoSpec((S: number, ta: boolean, tb: boolean, vecM: boolean, k4: boolean) => subgroupSpec(S, ta, tb, vecM, k4));
 const groups64 = (M: number, N: number): [number, number, number] => [Math.max(1, Math.ceil(N / 64)), Math.max(1, Math.ceil(M / 64)), 1];
 
 function pickRegister8(s: MatmulShape): MatmulPick {
@@ -261,7 +279,7 @@ function pickRegister8(s: MatmulShape): MatmulPick {
 /** Whether the subgroup kernel takes this shape (its vec4 loads need these divisibilities). */
 export function subgroupFits(s: MatmulShape): boolean {
   if (!s.vec4 || (s.transA && s.transB)) return false;
-  return (s.transA || s.K % 4 === 0) && (s.transB || s.N % 4 === 0);
+  return s.N % 4 === 0 && (s.transA || s.K % 4 === 0);
 }
 
 export const matmulVariants: readonly MatmulVariant[] = [
@@ -277,7 +295,7 @@ export const matmulVariants: readonly MatmulVariant[] = [
       // Other shapes (K or N not a multiple of 4, unaligned views) take the register kernel.
       if (!subgroupFits(s)) return pickRegister8(s);
       const tile = 4 * S;
-      return { spec: subgroup(S, s.transA, s.transB, s.transA && s.M % 4 === 0), groups: [Math.max(1, Math.ceil(s.N / tile)), Math.max(1, Math.ceil(s.M / tile)), 1] };
+      return { spec: subgroup(S, s.transA, s.transB, s.transA && s.M % 4 === 0, s.K % 4 === 0), groups: [Math.max(1, Math.ceil(s.N / tile)), Math.max(1, Math.ceil(s.M / tile)), 1] };
     },
   },
   {
