@@ -83,15 +83,12 @@ export function fixedSubgroupSize(adapter: GPUAdapter, device: GPUDevice): numbe
 }
 
 /**
- * The matmul kernel for this adapter. Real GPUs: the workgroup-memory tile. lavapipe: the
- * subgroup kernel (2.5–3× register8x8 there, every transpose). SwiftShader keeps register8x8:
- * in Chromium the subgroup kernel (S = 4) measured faster on A·B and Aᵀ·B but not on A·Bᵀ, the
- * forward pass (bench/RESULTS.md, 2026-11-28). SUBGROUP_ADAPTERS lists where it won throughout.
+ * The matmul kernel for this adapter. Real GPUs: the workgroup-memory tile. CPU adapters with a
+ * fixed subgroup size of 4 or 8 (SwiftShader: 4, lavapipe: 8): the subgroup kernel — measured
+ * 1.3–1.8× register8x8 in Chromium's SwiftShader and ~3× on lavapipe, every transpose, FFN and
+ * small shapes (bench/RESULTS.md, 2026-11-28). Others keep register8x8.
  */
 export function defaultMatmulVariant(adapter: GPUAdapter, subgroupSize: number | null): MatmulVariantName {
   if (!isCpuAdapter(adapter)) return 'tiled64';
-  const i = adapter.info;
-  const text = `${i.vendor} ${i.architecture} ${i.device} ${i.description}`.toLowerCase();
-  return (subgroupSize === 4 || subgroupSize === 8) && SUBGROUP_ADAPTERS.test(text) ? 'subgroup' : 'register8x8';
+  return subgroupSize === 4 || subgroupSize === 8 ? 'subgroup' : 'register8x8';
 }
-const SUBGROUP_ADAPTERS = /llvmpipe|lavapipe/;

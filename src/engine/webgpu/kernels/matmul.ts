@@ -285,7 +285,7 @@ export function subgroupFits(s: MatmulShape): boolean {
 export const matmulVariants: readonly MatmulVariant[] = [
   {
     name: 'subgroup',
-    description: 'one subgroup per workgroup, rows of A shared by subgroupBroadcast, vec4 loads (CPU adapters with subgroups)',
+    description: 'one subgroup per workgroup, rows of A shared by subgroupBroadcast, vec4 loads (SwiftShader, lavapipe)',
     forCpuAdapters: true,
     // A workgroup is one subgroup and its tile 4·S rows: S = 16 (lavapipe forced to 512-bit
     // vectors) or 32 (GPUs) would mean 64 or 128 accumulators, minutes of compiling on lavapipe.
@@ -300,7 +300,7 @@ export const matmulVariants: readonly MatmulVariant[] = [
   },
   {
     name: 'register8x8',
-    description: '8×8 outputs per thread in registers, no workgroup memory (SwiftShader; CPU adapters without a fixed subgroup size)',
+    description: '8×8 outputs per thread in registers, no workgroup memory (CPU adapters without a fixed subgroup size of 4 or 8)',
     forCpuAdapters: true,
     supports: () => true,
     pick: pickRegister8,
