@@ -1,4 +1,4 @@
-import type { Data } from 'plotly.js-dist-min';
+import type { Data } from 'plotly.js-basic-dist-min';
 import { describe, expect, it } from 'vitest';
 import { liveLayout, sameFigure, withGaps } from './live-figure.ts';
 

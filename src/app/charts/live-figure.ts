@@ -1,4 +1,4 @@
-import type { Data, Layout } from 'plotly.js-dist-min';
+import type { Data, Layout } from 'plotly.js-basic-dist-min';
 
 /*
  * Plotly.react redraws the whole figure (axes, ticks, titles, legend, hover layers) whenever a data

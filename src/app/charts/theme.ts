@@ -1,4 +1,4 @@
-import type { Layout } from 'plotly.js-dist-min';
+import type { Layout } from 'plotly.js-basic-dist-min';
 
 export interface ChartColors {
   readonly fg: string;

@@ -1,4 +1,4 @@
-import type { Data } from 'plotly.js-dist-min';
+import type { Data } from 'plotly.js-basic-dist-min';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { ProjectionPoint } from '../../../worker/protocol.ts';
 import { PlotlyChart } from '../../charts/PlotlyChart.tsx';
