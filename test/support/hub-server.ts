@@ -111,7 +111,9 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
       log.push({ ...entry, status });
       res.writeHead(status, headers);
       // Send part of the body, then drop the socket: the client sees a body shorter than announced.
-      res.write(body.subarray(0, cut.bytes), () => setTimeout(() => res.socket?.destroy(), 10));
+      // A body stream that errors drops the chunks its reader has not taken yet (WHATWG streams),
+      // so the drop waits a while: a loaded machine's client still reads what was sent.
+      res.write(body.subarray(0, cut.bytes), () => setTimeout(() => res.socket?.destroy(), 100));
       return;
     }
     finish(status, headers, body);

@@ -144,7 +144,15 @@ describe.skipIf(!HAVE_MODEL)('hubFiles with a local Hub', () => {
     server.cutAfter('model.safetensors', 30_000, 2);
     const files = await hubFiles(REPO, opts(server, freshCacheDir()));
     const ranges = server.log.filter((e) => e.file === 'model.safetensors').map((e) => e.range);
-    expect(ranges).toEqual([null, 'bytes=30000-', 'bytes=60000-']);
+    // Two cut responses, then a whole one. Each retry continues from the bytes the client kept:
+    // normally 30000 a cut, fewer when the dropped socket discarded chunks not yet read.
+    expect(ranges).toHaveLength(3);
+    expect(ranges[0]).toBeNull();
+    const starts = ranges.map((r) => (r === null ? 0 : Number(/^bytes=(\d+)-$/.exec(r)?.[1])));
+    expect(starts[1]).toBeLessThanOrEqual(30_000);
+    expect(starts[2]).toBeGreaterThanOrEqual(starts[1]);
+    expect(starts[2]).toBeLessThanOrEqual(starts[1] + 30_000);
+    expect(starts[2]).toBeGreaterThan(0);
     expect(await files.readBytes('model.safetensors')).toEqual(await folderFiles(TINY_BERT_MODEL_DIR).readBytes('model.safetensors'));
   });
 
