@@ -4,9 +4,10 @@
  * ICDs such as NVIDIA's) — then writes bench/out/<stamp>.json and appends a dated table to
  * bench/RESULTS.md. Never fails on a time; fails only when a target crashes.
  *
- *   npm run bench [-- --targets cpu,swiftshader,lavapipe,system] [--matmul-only] [--compare-matmul register8x8]
+ *   npm run bench [-- --targets cpu,swiftshader,lavapipe,system] [--matmul-only | --host-only] [--compare-matmul register8x8]
  *
  * --matmul-only skips training and encoding (minutes a step on CPU-emulated adapters);
+ * --host-only measures only the host side of a step (recording + submitting, GPU idle);
  * --compare-matmul also trains MNRL 32×32 with that kernel, alternating with the default in one
  * process (the row shows both).
  */
@@ -58,12 +59,12 @@ function runTarget(target: Target, extra: string[]): TargetResult | { target: st
 function table(results: (TargetResult | { target: string; error: string })[], stamp: string): string {
   const rows: string[] = [
     `\n## ${stamp} — ${hostname()}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}\n`,
-    '| target | adapter | MNRL 32×32 pairs/s | MNRL 8×128 pairs/s | encode seq 32 sent/s | encode seq 128 sent/s | matmul GFLOP/s (variant: FFN 512×384·384×1536 A·B (A·Bᵀ, Aᵀ·B)) |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
+    '| target | adapter | MNRL 32×32 pairs/s | MNRL 8×128 pairs/s | encode seq 32 sent/s | encode seq 128 sent/s | host ms/step 32×32 (dispatches) | matmul GFLOP/s (variant: FFN 512×384·384×1536 A·B (A·Bᵀ, Aᵀ·B)) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const r of results) {
     if ('error' in r) {
-      rows.push(`| ${r.target} | failed (${r.error}) | | | | | |`);
+      rows.push(`| ${r.target} | failed (${r.error}) | | | | | | |`);
       continue;
     }
     const train = (seq: number) => r.training.find((t) => t.seq === seq && !t.matmul);
@@ -83,7 +84,8 @@ function table(results: (TargetResult | { target: string; error: string })[], st
         return `${m.variant}: ${m.gflops.toFixed(1)}${other.length ? ` (${other.join(', ')})` : ''}`;
       })
       .join(', ');
-    rows.push(`| ${r.target} | ${r.adapter} | ${fmt(train(32)?.pairsPerSecond)}${comparison} | ${fmt(train(128)?.pairsPerSecond)} | ${fmt(enc(32)?.sentencesPerSecond)} | ${fmt(enc(128)?.sentencesPerSecond)} | ${mm} |`);
+    const host = r.host ? `${r.host.recordMsPerStep.toFixed(1)} (${r.host.dispatchesPerStep})` : '—';
+    rows.push(`| ${r.target} | ${r.adapter} | ${fmt(train(32)?.pairsPerSecond)}${comparison} | ${fmt(train(128)?.pairsPerSecond)} | ${fmt(enc(32)?.sentencesPerSecond)} | ${fmt(enc(128)?.sentencesPerSecond)} | ${host} | ${mm} |`);
   }
   return `${rows.join('\n')}\n`;
 }
@@ -96,6 +98,7 @@ async function main(): Promise<void> {
   if (targets.length === 0) throw new Error(`no benchmark target matches ${wanted?.join(',')}; found ${all.map((t) => t.name).join(', ')}`);
   const extra: string[] = [];
   if (process.argv.includes('--matmul-only')) extra.push('--matmul-only');
+  if (process.argv.includes('--host-only')) extra.push('--host-only');
   const compare = process.argv.indexOf('--compare-matmul');
   if (compare >= 0) extra.push('--compare-matmul', process.argv[compare + 1] ?? 'register8x8');
   const results = targets.map((t) => runTarget(t, extra));

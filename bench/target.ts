@@ -30,6 +30,11 @@ export interface TargetResult {
   /** `matmul` names the kernel when a run compared kernels (--compare-matmul); else the default. */
   training: { batch: number; seq: number; pairsPerSecond: number; msPerStep: number; steps: number; matmul?: string }[];
   encode: { batch: number; seq: number; sentencesPerSecond: number }[];
+  /**
+   * WebGPU only: the host's side of one MNRL 32×32 step — recording every dispatch and submitting
+   * — timed with the GPU idle, and what the step holds. On a real GPU a step can never take less.
+   */
+  host?: { batch: number; seq: number; recordMsPerStep: number; dispatchesPerStep: number; copiesPerStep: number; submissionsPerStep: number };
   notes: string[];
 }
 
@@ -125,6 +130,38 @@ async function timeEncode(backend: Backend, batch: number, seq: number, iteratio
   return { batch, seq, sentencesPerSecond: (batch * iterations) / seconds };
 }
 
+/** Times the recording and submission of single steps, each after the GPU has finished the last. */
+async function timeHostRecording(backend: Backend, batch: number, seq: number, steps: number): Promise<NonNullable<TargetResult['host']>> {
+  const { WebGpuBackend } = await import('../src/engine/webgpu/webgpu-backend.ts');
+  if (!(backend instanceof WebGpuBackend)) throw new Error('unexpected backend class');
+  const m = model(backend);
+  const trainer = new Trainer(m, {
+    loss: { ...DEFAULT_LOSS, id: 'mnrl' },
+    optimizer: { ...TRAINER_DEFAULTS, lr: 2e-5 },
+    schedule: { kind: 'constant', warmupSteps: 0, totalSteps: steps + 1 },
+    seed: 1,
+  });
+  const input = randomBatch(2 * batch, seq, new SeededRandom(5));
+  await trainer.finishStep(trainer.recordTokenizedStep(input, 2)).loss; // pipelines compiled, pools filled
+  let ms = 0;
+  const before = backend.stats();
+  for (let i = 0; i < steps; i++) {
+    const start = performance.now();
+    const done = trainer.finishStep(trainer.recordTokenizedStep(input, 2)).loss;
+    ms += performance.now() - start;
+    await done;
+  }
+  const after = backend.stats();
+  const per = (a: number, b: number) => (a - b) / steps;
+  return {
+    batch, seq,
+    recordMsPerStep: ms / steps,
+    dispatchesPerStep: per(after.dispatches, before.dispatches),
+    copiesPerStep: per(after.copies, before.copies),
+    submissionsPerStep: per(after.submissions, before.submissions),
+  };
+}
+
 /**
  * MNRL 32×32 with the default matmul kernel and with `other`, alternating step by step in this
  * one process, so the comparison survives the ±35% drift between runs on these VMs.
@@ -174,6 +211,19 @@ async function main(): Promise<void> {
     matmul: [], training: [], encode: [], notes,
   };
   const progress = (msg: string) => process.stderr.write(`[${target}] ${msg}\n`);
+  const measureHost = async () => {
+    result.host = await timeHostRecording(backend, 32, 32, slow ? 2 : 20);
+    const h = result.host;
+    progress(`host side of an MNRL 32x32 step: ${h.recordMsPerStep.toFixed(1)} ms (${h.dispatchesPerStep} dispatches, ${h.copiesPerStep} copies/clears, ${h.submissionsPerStep} submissions)`);
+  };
+  if (flag('host-only') >= 0) {
+    if (backend.name !== 'webgpu') throw new Error('--host-only needs a WebGPU target');
+    await measureHost();
+    notes.push('--host-only: only the host side of a training step measured');
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    backend.destroy();
+    process.exit(0);
+  }
 
   // Matmul GFLOP/s for each variant at the FFN shape (512 tokens × 384 → 1536).
   const shapes: [number, number, number][] = [[512, 384, 1536], [2048, 384, 384]];
@@ -228,6 +278,7 @@ async function main(): Promise<void> {
     result.training.push(r);
     progress(`train MNRL ${batch}x${seq}: ${r.pairsPerSecond.toFixed(1)} pairs/s (${r.msPerStep.toFixed(0)} ms/step)`);
   }
+  if (backend.name === 'webgpu') await measureHost();
   if (compareMatmul && backend.name === 'webgpu') await compareTraining(backend, compareMatmul, slow, result, progress);
   const encodeBatch = backend.name === 'cpu' ? 16 : slow ? 64 : 512;
   for (const seq of [32, 128]) {

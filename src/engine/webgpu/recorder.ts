@@ -25,6 +25,9 @@ export interface RecorderStats {
   readonly uniformChunks: number;
   readonly pipelines: number;
   readonly submissions: number;
+  /** Dispatches and copies/clears recorded since the recorder was made (a step's count is a difference). */
+  readonly dispatches: number;
+  readonly copies: number;
 }
 
 export class Recorder {
@@ -47,6 +50,8 @@ export class Recorder {
   private flushScheduled = false;
   private submissions = 0;
   private recorded = 0;
+  private dispatches = 0;
+  private copies = 0;
   private destroyed = false;
 
   constructor(readonly device: GPUDevice) {
@@ -97,6 +102,7 @@ export class Recorder {
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(groups[0], groups[1] ?? 1, groups[2] ?? 1);
     this.recorded++;
+    this.dispatches++;
     for (const [src, dst] of copyBack) this.copy(src, dst);
   }
 
@@ -118,6 +124,7 @@ export class Recorder {
     this.closePass();
     this.encoder.copyBufferToBuffer(src.buffer, src.byteOffset, dst.buffer, dst.byteOffset, src.byteLength);
     this.recorded++;
+    this.copies++;
   }
 
   clear(r: BufferRange): void {
@@ -125,6 +132,7 @@ export class Recorder {
     this.closePass();
     this.encoder.clearBuffer(r.buffer, r.byteOffset, r.byteLength);
     this.recorded++;
+    this.copies++;
   }
 
   /** Host data into a buffer no pending command uses (see the ordering rule above). */
@@ -207,6 +215,8 @@ export class Recorder {
       uniformChunks: this.uniforms.chunksCreated(),
       pipelines: this.pipelines.size,
       submissions: this.submissions,
+      dispatches: this.dispatches,
+      copies: this.copies,
     };
   }
 
