@@ -400,11 +400,11 @@ suite('webgpu backend matches the cpu backend', () => {
     await gpu.sync();
   });
 
-  it('endStep recycles buffers: the pool stays bounded over 50 steps', async () => {
+  it('endStep recycles buffers and bind groups: the pool and the bind-group cache stay bounded over 50 steps', async () => {
     const w = gpu.fromFloat32(randn(16 * 8), [16, 8], true);
     const grads = gpu.zeros([16, 8], 'f32', true);
     const m = gpu.zeros([16, 8], 'f32', true), v = gpu.zeros([16, 8], 'f32', true);
-    let createdAfterWarmup = 0, readbackAfterWarmup = 0;
+    let createdAfterWarmup = 0, readbackAfterWarmup = 0, bindGroupsAfterWarmup = 0, dispatchesPerStep = 0;
     let lastLoss: Promise<Float32Array> | null = null;
     for (let step = 1; step <= 50; step++) {
       // Read the loss one step late, as a training loop does.
@@ -420,7 +420,9 @@ suite('webgpu backend matches the cpu backend', () => {
       });
       lastLoss = gpu.read(r.loss);
       gpu.endStep();
-      if (step === 2) [createdAfterWarmup, readbackAfterWarmup] = [gpu.stats().storage.created, gpu.stats().readback.created];
+      if (step === 2) [createdAfterWarmup, readbackAfterWarmup, bindGroupsAfterWarmup] = [gpu.stats().storage.created, gpu.stats().readback.created, gpu.stats().bindGroups];
+      if (step === 3) dispatchesPerStep = gpu.stats().dispatches;
+      if (step === 4) dispatchesPerStep = gpu.stats().dispatches - dispatchesPerStep;
     }
     const loss = await lastLoss!;
     expect(Number.isFinite(loss[0])).toBe(true);
@@ -430,5 +432,8 @@ suite('webgpu backend matches the cpu backend', () => {
     expect(s.storage.inUse).toBeLessThan(s.storage.created);
     expect(s.readback.created - readbackAfterWarmup).toBeLessThanOrEqual(1);
     expect(s.uniformChunks).toBeLessThanOrEqual(4);
+    // Every step binds the same pooled buffers in the same order: its bind groups are the cached ones.
+    expect(dispatchesPerStep).toBeGreaterThanOrEqual(5);
+    expect(s.bindGroups).toBe(bindGroupsAfterWarmup);
   });
 });

@@ -73,7 +73,9 @@ export class BufferPool {
   recycleStep(): void {
     const step = this.step;
     this.step = [];
-    for (const b of step) this.release(b);
+    // Last acquired first: the free lists (stacks) then hand the next step the same buffers in
+    // the same order, so its bind groups are the cached ones (recorder.ts).
+    for (let i = step.length - 1; i >= 0; i--) this.release(step[i]);
   }
 
   stats(): PoolStats {
@@ -146,7 +148,8 @@ export class UniformArena {
   }
 
   recycleStep(): void {
-    this.free.push(...this.active);
+    // Reversed onto the stack, so the next step takes the chunks in the same order.
+    for (let i = this.active.length - 1; i >= 0; i--) this.free.push(this.active[i]);
     this.active = [];
   }
 

@@ -7,7 +7,7 @@
  * uniform arena) or a staging buffer that is then copied in-encoder (`writeInOrder`).
  */
 import { type KernelSpec, kernelSource, packParams } from './kernel.ts';
-import { BufferPool, type PoolStats, UniformArena } from './pool.ts';
+import { BufferPool, type PoolStats, UniformArena, type UniformSlot } from './pool.ts';
 
 /** A byte range of a GPU buffer: what a tensor is to the recorder. */
 export interface BufferRange {
@@ -28,6 +28,8 @@ export interface RecorderStats {
   /** Dispatches and copies/clears recorded since the recorder was made (a step's count is a difference). */
   readonly dispatches: number;
   readonly copies: number;
+  /** Bind groups created: flat across steps of one shape when the cache works. */
+  readonly bindGroups: number;
 }
 
 export class Recorder {
@@ -35,10 +37,14 @@ export class Recorder {
   private readonly readback: BufferPool;
   private readonly uniforms: UniformArena;
   /** Keyed by WGSL source: equal kernels built twice still compile once (1–3 s on SwiftShader). */
-  private readonly pipelines = new Map<string, GPUComputePipeline>();
-  private readonly bySpec = new WeakMap<KernelSpec, GPUComputePipeline>();
-  private readonly layouts = new Map<string, GPUBindGroupLayout>();
-  private readonly pipelineLayouts = new Map<string, GPUPipelineLayout>();
+  private readonly pipelines = new Map<string, { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout }>();
+  private readonly bySpec = new WeakMap<KernelSpec, { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout }>();
+  private readonly bindGroups = new Map<string, GPUBindGroup>();
+  private readonly ids = new WeakMap<object, number>();
+  private nextId = 0;
+  /** The pipeline last set in the open pass, so a run of the same kernel sets it once. */
+  private passPipeline: GPUComputePipeline | null = null;
+  private readonly pipelineLayouts = new Map<string, { pipelineLayout: GPUPipelineLayout; layout: GPUBindGroupLayout }>();
   private readonly storageAlign: number;
   /** Bound in place of zero-length tensors and absent optional inputs (WebGPU rejects size 0). */
   readonly dummy: BufferRange;
@@ -52,6 +58,7 @@ export class Recorder {
   private recorded = 0;
   private dispatches = 0;
   private copies = 0;
+  private bindGroupsCreated = 0;
   private destroyed = false;
 
   constructor(readonly device: GPUDevice) {
@@ -72,38 +79,73 @@ export class Recorder {
    * bindings are copied back afterwards. Correct for any view, fast for aligned ones.
    */
   run(spec: KernelSpec, params: readonly number[], buffers: readonly BufferRange[], groups: readonly number[]): void {
-    if (buffers.length !== spec.buffers.length) {
-      throw new Error(`kernel ${spec.label} takes ${spec.buffers.length} buffers, got ${buffers.length}`);
+    const access = spec.buffers;
+    if (buffers.length !== access.length) {
+      throw new Error(`kernel ${spec.label} takes ${access.length} buffers, got ${buffers.length}`);
     }
-    const pipeline = this.pipeline(spec);
-    const written = new Set<GPUBuffer>();
-    spec.buffers.forEach(([, access], i) => {
-      if (access === 'read_write') written.add(buffers[i].buffer);
-    });
-    const copyBack: Array<[BufferRange, BufferRange]> = [];
-    const bound = buffers.map((r, i) => {
-      const writes = spec.buffers[i][1] === 'read_write';
-      if (r.byteLength === 0) return writes ? this.temp(4) : this.dummy;
-      const aligned = r.byteOffset % this.storageAlign === 0;
-      if (aligned && (writes || !written.has(r.buffer))) return r;
+    const { pipeline, layout } = this.pipeline(spec);
+    let copyBack: Array<[BufferRange, BufferRange]> | null = null;
+    const bound: BufferRange[] = new Array<BufferRange>(buffers.length);
+    for (let i = 0; i < buffers.length; i++) {
+      const r = buffers[i];
+      const writes = access[i][1] === 'read_write';
+      if (r.byteLength === 0) {
+        bound[i] = writes ? this.temp(4) : this.dummy;
+        continue;
+      }
+      if (r.byteOffset % this.storageAlign === 0 && (writes || !writtenBy(access, buffers, r.buffer))) {
+        bound[i] = r;
+        continue;
+      }
       const tmp = this.temp(r.byteLength);
       this.copy(r, tmp);
-      if (writes) copyBack.push([tmp, r]);
-      return tmp;
-    });
+      if (writes) (copyBack ??= []).push([tmp, r]);
+      bound[i] = tmp;
+    }
     const slot = this.uniforms.alloc(packParams(spec, params));
-    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: slot.buffer, offset: slot.offset, size: slot.size } }];
-    bound.forEach((r, i) => {
-      entries.push({ binding: i + 1, resource: { buffer: r.buffer, offset: r.byteOffset, size: Math.max(4, r.byteLength) } });
-    });
-    const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
     const pass = this.openPass();
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, bindGroup);
+    if (this.passPipeline !== pipeline) {
+      pass.setPipeline(pipeline);
+      this.passPipeline = pipeline;
+    }
+    pass.setBindGroup(0, this.bindGroup(layout, slot, bound), [slot.offset]);
     pass.dispatchWorkgroups(groups[0], groups[1] ?? 1, groups[2] ?? 1);
     this.recorded++;
     this.dispatches++;
-    for (const [src, dst] of copyBack) this.copy(src, dst);
+    if (copyBack) for (const [src, dst] of copyBack) this.copy(src, dst);
+  }
+
+  /**
+   * The bind group of these exact ranges, made once and reused: creating one is most of what a
+   * dispatch costs the host (~57 µs of ~150 in Dawn on this VM's CPU), and a training step binds
+   * the same pooled buffers at the same offsets every time. The uniform slot is a dynamic offset,
+   * so only its chunk is part of the key. Bounded: a full cache (other shapes) starts over.
+   */
+  private bindGroup(layout: GPUBindGroupLayout, slot: UniformSlot, bound: readonly BufferRange[]): GPUBindGroup {
+    let key = `${this.idOf(layout)}|${this.idOf(slot.buffer)}:${slot.size}`;
+    for (const r of bound) key += `|${this.idOf(r.buffer)}:${r.byteOffset}:${r.byteLength}`;
+    let group = this.bindGroups.get(key);
+    if (!group) {
+      if (this.bindGroups.size >= MAX_CACHED_BIND_GROUPS) this.bindGroups.clear();
+      const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: slot.buffer, offset: 0, size: slot.size } }];
+      for (let i = 0; i < bound.length; i++) {
+        const r = bound[i];
+        entries.push({ binding: i + 1, resource: { buffer: r.buffer, offset: r.byteOffset, size: Math.max(4, r.byteLength) } });
+      }
+      group = this.device.createBindGroup({ layout, entries });
+      this.bindGroupsCreated++;
+      this.bindGroups.set(key, group);
+    }
+    return group;
+  }
+
+  private idOf(o: object): number {
+    let id = this.ids.get(o);
+    if (id === undefined) {
+      id = ++this.nextId;
+      this.ids.set(o, id);
+    }
+    return id;
   }
 
   /** A step-scoped scratch range, contents undefined. */
@@ -217,6 +259,7 @@ export class Recorder {
       submissions: this.submissions,
       dispatches: this.dispatches,
       copies: this.copies,
+      bindGroups: this.bindGroupsCreated,
     };
   }
 
@@ -241,7 +284,10 @@ export class Recorder {
   private openPass(): GPUComputePassEncoder {
     // One pass across consecutive dispatches: WebGPU makes each dispatch its own usage scope, so
     // writes are visible to the next dispatch; only copies and clears need the pass closed.
-    if (!this.pass) this.pass = this.encoder.beginComputePass();
+    if (!this.pass) {
+      this.pass = this.encoder.beginComputePass();
+      this.passPipeline = null;
+    }
     return this.pass;
   }
 
@@ -252,49 +298,57 @@ export class Recorder {
     }
   }
 
-  private pipeline(spec: KernelSpec): GPUComputePipeline {
+  private pipeline(spec: KernelSpec): { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout } {
     const known = this.bySpec.get(spec);
     if (known) return known;
     const code = kernelSource(spec);
     let p = this.pipelines.get(code);
     if (!p) {
+      const { pipelineLayout, layout } = this.pipelineLayout(spec);
       this.device.pushErrorScope('validation');
       const module = this.device.createShaderModule({ code, label: spec.label });
-      p = this.device.createComputePipeline({
+      const pipeline = this.device.createComputePipeline({
         label: spec.label,
-        layout: this.pipelineLayout(spec),
+        layout: pipelineLayout,
         compute: { module, entryPoint: 'main' },
       });
       const label = spec.label;
       this.pipelineErrors.push(this.device.popErrorScope().then((e) => (e ? `kernel ${label}: ${e.message}` : null)));
+      p = { pipeline, layout };
       this.pipelines.set(code, p);
     }
     this.bySpec.set(spec, p);
     return p;
   }
 
-  private pipelineLayout(spec: KernelSpec): GPUPipelineLayout {
+  private pipelineLayout(spec: KernelSpec): { pipelineLayout: GPUPipelineLayout; layout: GPUBindGroupLayout } {
     const key = spec.buffers.map(([, a]) => (a === 'read' ? 'r' : 'w')).join('');
     let pl = this.pipelineLayouts.get(key);
     if (!pl) {
-      let bgl = this.layouts.get(key);
-      if (!bgl) {
-        const entries: GPUBindGroupLayoutEntry[] = [
-          { binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform' } },
-        ];
-        spec.buffers.forEach(([, access], i) => {
-          entries.push({
-            binding: i + 1,
-            visibility: GPUShaderStage.COMPUTE,
-            buffer: { type: access === 'read' ? 'read-only-storage' : 'storage' },
-          });
+      const entries: GPUBindGroupLayoutEntry[] = [
+        // Dynamic: the uniform slot moves every dispatch while the bind group is reused.
+        { binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform', hasDynamicOffset: true } },
+      ];
+      spec.buffers.forEach(([, access], i) => {
+        entries.push({
+          binding: i + 1,
+          visibility: GPUShaderStage.COMPUTE,
+          buffer: { type: access === 'read' ? 'read-only-storage' : 'storage' },
         });
-        bgl = this.device.createBindGroupLayout({ entries });
-        this.layouts.set(key, bgl);
-      }
-      pl = this.device.createPipelineLayout({ bindGroupLayouts: [bgl] });
+      });
+      const layout = this.device.createBindGroupLayout({ entries });
+      pl = { pipelineLayout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }), layout };
       this.pipelineLayouts.set(key, pl);
     }
     return pl;
   }
 }
+
+/** Whether a read_write binding of this dispatch is `buffer` (then a read of it must be staged). */
+function writtenBy(access: KernelSpec['buffers'], buffers: readonly BufferRange[], buffer: GPUBuffer): boolean {
+  for (let i = 0; i < access.length; i++) if (access[i][1] === 'read_write' && buffers[i].buffer === buffer) return true;
+  return false;
+}
+
+/** Past this many, the bind-group cache starts over (a step binds ~300; new shapes add more). */
+const MAX_CACHED_BIND_GROUPS = 4096;
