@@ -84,14 +84,19 @@ async function timeMatmul(backend: Backend, M: number, K: number, N: number, ite
   return (2 * M * K * N * iterations) / seconds / 1e9;
 }
 
-async function timeTraining(backend: Backend, batch: number, seq: number, steps: number, warmup: number) {
-  const m = model(backend);
-  const trainer = new Trainer(m, {
+/** MNRL with the trainer defaults, lr 2e-5, a constant schedule over `totalSteps`. */
+function mnrlTrainer(m: SentenceModel, totalSteps: number): Trainer {
+  return new Trainer(m, {
     loss: { ...DEFAULT_LOSS, id: 'mnrl' },
     optimizer: { ...TRAINER_DEFAULTS, lr: 2e-5 },
-    schedule: { kind: 'constant', warmupSteps: 0, totalSteps: steps + warmup },
+    schedule: { kind: 'constant', warmupSteps: 0, totalSteps },
     seed: 1,
   });
+}
+
+async function timeTraining(backend: Backend, batch: number, seq: number, steps: number, warmup: number) {
+  const m = model(backend);
+  const trainer = mnrlTrainer(m, steps + warmup);
   const rng = new SeededRandom(2);
   const batches = Array.from({ length: 4 }, () => randomBatch(2 * batch, seq, rng));
   const run = async (n: number) => {
@@ -135,12 +140,7 @@ async function timeHostRecording(backend: Backend, batch: number, seq: number, s
   const { WebGpuBackend } = await import('../src/engine/webgpu/webgpu-backend.ts');
   if (!(backend instanceof WebGpuBackend)) throw new Error('unexpected backend class');
   const m = model(backend);
-  const trainer = new Trainer(m, {
-    loss: { ...DEFAULT_LOSS, id: 'mnrl' },
-    optimizer: { ...TRAINER_DEFAULTS, lr: 2e-5 },
-    schedule: { kind: 'constant', warmupSteps: 0, totalSteps: steps + 1 },
-    seed: 1,
-  });
+  const trainer = mnrlTrainer(m, steps + 1);
   const input = randomBatch(2 * batch, seq, new SeededRandom(5));
   await trainer.finishStep(trainer.recordTokenizedStep(input, 2)).loss; // pipelines compiled, pools filled
   let ms = 0;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Packs what `npm run bench` needs on a lent GPU machine that has neither Node nor a Vulkan loader
-# (see ../shared/notes/webgpu-here.md) into .cache/device-kit/ (~30 MB, under the 64 MiB a `run`
+# (see ../shared/notes/webgpu-here.md) into .cache/device-kit/ (~45 MB, under the 64 MiB a `run`
 # call carries):
 #   node.xz            this machine's Node binary, compressed
 #   bench-target.mjs   bench/target.ts and the engine it imports, bundled into one file

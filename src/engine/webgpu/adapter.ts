@@ -1,6 +1,6 @@
 /** Adapter and device acquisition, and what we tell the user about the adapter. */
 import type { AdapterDescription } from '../backend.ts';
-import type { MatmulVariantName } from './kernels/matmul.ts';
+import { matmulVariant, type MatmulVariantName } from './kernels/matmul.ts';
 
 export interface WebGpuOptions {
   readonly powerPreference?: GPUPowerPreference;
@@ -90,5 +90,5 @@ export function fixedSubgroupSize(adapter: GPUAdapter, device: GPUDevice): numbe
  */
 export function defaultMatmulVariant(adapter: GPUAdapter, subgroupSize: number | null): MatmulVariantName {
   if (!isCpuAdapter(adapter)) return 'tiled64';
-  return subgroupSize === 4 || subgroupSize === 8 ? 'subgroup' : 'register8x8';
+  return matmulVariant('subgroup').supports(subgroupSize) ? 'subgroup' : 'register8x8';
 }

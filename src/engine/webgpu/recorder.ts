@@ -25,11 +25,17 @@ export interface RecorderStats {
   readonly uniformChunks: number;
   readonly pipelines: number;
   readonly submissions: number;
-  /** Dispatches and copies/clears recorded since the recorder was made (a step's count is a difference). */
+  /** Dispatches and copies/clears (readbacks included) recorded since the recorder was made; a step's count is a difference. */
   readonly dispatches: number;
   readonly copies: number;
   /** Bind groups created: flat across steps of one shape when the cache works. */
   readonly bindGroups: number;
+}
+
+/** A compiled kernel and the bind-group layout its bind groups are made for. */
+interface CompiledKernel {
+  readonly pipeline: GPUComputePipeline;
+  readonly layout: GPUBindGroupLayout;
 }
 
 export class Recorder {
@@ -37,8 +43,8 @@ export class Recorder {
   private readonly readback: BufferPool;
   private readonly uniforms: UniformArena;
   /** Keyed by WGSL source: equal kernels built twice still compile once (1–3 s on SwiftShader). */
-  private readonly pipelines = new Map<string, { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout }>();
-  private readonly bySpec = new WeakMap<KernelSpec, { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout }>();
+  private readonly pipelines = new Map<string, CompiledKernel>();
+  private readonly bySpec = new WeakMap<KernelSpec, CompiledKernel>();
   private readonly bindGroups = new Map<string, GPUBindGroup>();
   private readonly ids = new WeakMap<object, number>();
   private nextId = 0;
@@ -201,6 +207,7 @@ export class Recorder {
     this.closePass();
     this.encoder.copyBufferToBuffer(r.buffer, r.byteOffset, staging, 0, r.byteLength);
     this.recorded++;
+    this.copies++;
     const result = new Promise<ArrayBuffer>((resolve, reject) => {
       this.afterSubmit.push((error) => {
         const mapped = staging.mapAsync(GPUMapMode.READ, 0, r.byteLength);
@@ -298,7 +305,7 @@ export class Recorder {
     }
   }
 
-  private pipeline(spec: KernelSpec): { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout } {
+  private pipeline(spec: KernelSpec): CompiledKernel {
     const known = this.bySpec.get(spec);
     if (known) return known;
     const code = kernelSource(spec);
