@@ -8,5 +8,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     // WebGPU tests share one Dawn instance per file; files run in separate forks.
     pool: 'forks',
+    // The wasm backend's module is built from source (scripts/build-wasm.ts) before any test imports it.
+    globalSetup: ['test/support/build-wasm-setup.ts'],
   },
 });

@@ -14,6 +14,13 @@ import { JobBar } from './shell/JobBar.tsx';
 import { type PanelId, useSession } from './session-store.ts';
 import { useSettings } from './settings-store.ts';
 import { studio } from './worker-client.ts';
+import type { BackendPreference } from '../worker/protocol.ts';
+
+/** `?backend=wasm|webgpu|cpu` picks the engine (default auto: WebGPU on a hardware GPU, else the faster of the two). */
+function backendFromUrl(): BackendPreference {
+  const asked = new URLSearchParams(window.location.search).get('backend');
+  return asked === 'wasm' || asked === 'webgpu' || asked === 'cpu' ? asked : 'auto';
+}
 
 const PANELS: { id: PanelId; title: string; needs: 'nothing' | 'model' | 'data' | 'trained' }[] = [
   { id: 'model', title: '1 Model', needs: 'nothing' },
@@ -41,7 +48,7 @@ export function App() {
 
   useEffect(() => {
     studio()
-      .init('webgpu')
+      .init(backendFromUrl())
       .then((info) => setBackend(info), (e: unknown) => setBackend(null, (e as Error).message));
   }, [setBackend]);
 

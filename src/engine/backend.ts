@@ -24,7 +24,7 @@ export interface Tensor {
   readonly backendName: BackendName;
 }
 
-export type BackendName = 'cpu' | 'webgpu';
+export type BackendName = 'cpu' | 'wasm' | 'webgpu';
 
 export interface AdapterDescription {
   readonly backend: BackendName;

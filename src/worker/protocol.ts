@@ -9,9 +9,11 @@ import type { SchedulerKind } from '../engine/optimizer.ts';
 import type { LossId } from '../model/losses.ts';
 import type { PoolingModeName } from '../model/pooling.ts';
 
+export type { BackendPreference } from '../engine/choose-backend.ts';
+
 export interface BackendInfo {
   readonly adapter: AdapterDescription;
-  /** Why the CPU backend is in use, when it is. */
+  /** Why the backend is not WebGPU, when it is not (a missing adapter, a measurement, a choice). */
   readonly fallbackReason?: string;
 }
 

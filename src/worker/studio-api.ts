@@ -17,9 +17,12 @@ import { RunRecorder } from '../storage/run-recorder.ts';
 import { newRunId } from '../storage/records.ts';
 import { decodeRunWeights, encodeRunWeights, type StudioStorage } from '../storage/studio-storage.ts';
 
+import type { BackendPreference } from '../engine/choose-backend.ts';
+
 /** What differs between the browser worker and Node: where backends, models and files come from. */
 export interface StudioEnvironment {
-  createBackend(preference: 'webgpu' | 'cpu'): Promise<{ backend: Backend; fallbackReason?: string }>;
+  /** fallbackReason: why the backend is not WebGPU, when it is not. */
+  createBackend(preference: BackendPreference): Promise<{ backend: Backend; fallbackReason?: string }>;
   resolveModel(source: ModelSource, onProgress: ProgressCallback, signal: AbortSignal): Promise<{ files: ModelFiles; name: string; randomWeights: boolean }>;
   /** A File/Blob is streamed (JSONL) with progress in bytes; bytes come from storage. */
   parseDataset(name: string, data: Uint8Array | Blob, mapping?: ColumnMapping, onProgress?: (loaded: number, total: number | null) => void): Promise<LoadedTrainingData>;
@@ -93,7 +96,7 @@ export class StudioApi {
   private saving: Promise<void> = Promise.resolve();
   /** What the loaded model was read from: a lost device is rebuilt from it. */
   private modelLoad: { files: ModelFiles; name: string; randomWeights: boolean } | null = null;
-  private preference: 'webgpu' | 'cpu' = 'webgpu';
+  private preference: BackendPreference = 'auto';
   private rebuilding: Promise<BackendInfo> | null = null;
   /**
    * What the page asked of the run being driven, kept across device rebuilds (when the
@@ -124,7 +127,7 @@ export class StudioApi {
     return ws;
   }
 
-  async init(preference: 'webgpu' | 'cpu'): Promise<BackendInfo> {
+  async init(preference: BackendPreference): Promise<BackendInfo> {
     this.workspace?.backend.destroy();
     this.preference = preference;
     const { backend, fallbackReason } = await this.env.createBackend(preference);
@@ -456,7 +459,7 @@ export class StudioApi {
             if (!intent.cancelled) throw e;
             break;
           }
-          const where = info.fallbackReason ? `WebGPU could not be started again (${info.fallbackReason}), so training goes on on the CPU backend` : `a new device was created on ${info.adapter.summary}`;
+          const where = info.fallbackReason ? `WebGPU could not be started again (${info.fallbackReason}), so training goes on on the ${info.adapter.backend} backend` : `a new device was created on ${info.adapter.summary}`;
           emit({
             type: 'backend', backend: info,
             message: `${e.message}. ${where[0].toUpperCase()}${where.slice(1)}; the run goes on from ${step > 0 ? `its checkpoint at step ${step}` : 'the start (no checkpoint had been taken yet)'}.`,

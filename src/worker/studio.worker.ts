@@ -1,7 +1,7 @@
 /// <reference lib="webworker" />
 import * as Comlink from 'comlink';
 import { loadTrainingFile } from '../data/load-file.ts';
-import { CpuBackend } from '../engine/cpu/cpu-backend.ts';
+import { type BackendMakers, type ChosenBackend, chooseBackend } from '../engine/choose-backend.ts';
 import { memoryFiles, urlFiles } from '../io/url-files.ts';
 // onnxruntime-web's WebAssembly, served from our own origin (Vite emits it as an asset): the page
 // never fetches it from a CDN. The .mjs is only loaded for multi-threading (cross-origin isolated pages).
@@ -30,14 +30,30 @@ configureOnnxRuntime(async () => {
 /** The browser side of the studio environment: navigator.gpu, fetch, the Cache Storage. */
 const browserEnvironment: StudioEnvironment = {
   async createBackend(preference) {
-    if (preference === 'cpu') return { backend: new CpuBackend(), fallbackReason: 'the CPU backend was chosen' };
-    if (!('gpu' in navigator) || !navigator.gpu) return { backend: new CpuBackend(), fallbackReason: 'this browser has no WebGPU (navigator.gpu is missing)' };
+    const gpu = 'gpu' in navigator ? navigator.gpu : undefined;
+    const adapter = gpu ? await gpu.requestAdapter().catch(() => null) : null;
+    const asked = preference;
+    const makers: BackendMakers = {
+      webgpu: gpu && adapter
+        ? { make: async () => (await import('../engine/webgpu/webgpu-backend.ts')).createWebGpuBackend(gpu) }
+        : { unavailable: gpu ? 'this browser found no WebGPU adapter' : 'this browser has no WebGPU (navigator.gpu is missing)' },
+      wasm: async () => {
+        const [{ createWasmBackend }, { webThreadSpawner, webThreadsUnavailable }] = await Promise.all([
+          import('../engine/wasm/wasm-backend.ts'), import('../engine/wasm/web-threads.ts'),
+        ]);
+        const noThreads = webThreadsUnavailable();
+        const threads = noThreads ? 1 : Math.max(1, Math.min(8, navigator.hardwareConcurrency || 1));
+        return createWasmBackend({ threads, spawn: webThreadSpawner, ...(noThreads ? { singleThreadReason: noThreads } : {}) });
+      },
+    };
+    let chosen: ChosenBackend;
     try {
-      const { createWebGpuBackend } = await import('../engine/webgpu/webgpu-backend.ts');
-      return { backend: await createWebGpuBackend(navigator.gpu) };
+      chosen = await chooseBackend(asked, makers);
     } catch (e) {
-      return { backend: new CpuBackend(), fallbackReason: (e as Error).message };
+      // WebGPU asked for and not there: the page still works, on WebAssembly, and says why.
+      chosen = { backend: await makers.wasm(), reason: (e as Error).message };
     }
+    return chosen.backend.name === 'webgpu' ? { backend: chosen.backend } : { backend: chosen.backend, fallbackReason: chosen.reason };
   },
   async resolveModel(source, onProgress, signal) {
     switch (source.kind) {

@@ -1,6 +1,6 @@
 import { useSession } from '../session-store.ts';
 
-/** Which backend trains here, said plainly: WebGPU with its adapter, or the CPU and why. */
+/** Which backend trains here, said plainly: WebGPU with its adapter, or WebAssembly / the CPU and why. */
 export function BackendBadge() {
   const backend = useSession((s) => s.backend);
   const error = useSession((s) => s.backendError);
@@ -11,6 +11,13 @@ export function BackendBadge() {
     return (
       <span className="badge warn" data-testid="backend-status" title={backend.fallbackReason}>
         Training backend: CPU — {backend.fallbackReason ?? 'no WebGPU'}
+      </span>
+    );
+  }
+  if (a.backend === 'wasm') {
+    return (
+      <span className="badge ok" data-testid="backend-status" title={backend.fallbackReason}>
+        Training backend: WebAssembly SIMD ({a.features.includes('threads') ? a.summary.match(/(\d+) threads/)?.[0] ?? 'threads' : '1 thread'}) — {backend.fallbackReason ?? 'chosen'}
       </span>
     );
   }

@@ -1,10 +1,11 @@
 import { readFile, writeFile } from 'node:fs/promises';
+import { BACKEND_PREFERENCES } from '../../engine/choose-backend.ts';
 import { POOLING_MODES } from '../../model/pooling.ts';
 import { choiceOption, numberOption, optionalString, parseOptions, requireString, UsageError } from '../args.ts';
 import { loadModelDir, nodeBackend, requireFile } from '../node-runtime.ts';
 
 export const ENCODE_USAGE =
-  'encode --model DIR --input FILE(.txt|.jsonl) [--pooling MODE] [--prompt TEXT] [--normalize] [--batch-size N] [--backend cpu|webgpu] --out FILE.json';
+  'encode --model DIR --input FILE(.txt|.jsonl) [--pooling MODE] [--prompt TEXT] [--normalize] [--batch-size N] [--backend auto|wasm|webgpu|cpu] --out FILE.json';
 
 /** One text per line (.txt), or JSONL lines that are strings or objects with a "text" field. */
 export function readTexts(content: string, file: string): string[] {
@@ -35,7 +36,7 @@ export async function runEncode(argv: readonly string[]): Promise<void> {
   const modelDir = requireString(v, 'model', 'encode');
   const input = requireString(v, 'input', 'encode');
   const out = requireString(v, 'out', 'encode');
-  const backendKind = choiceOption(v, 'backend', ['cpu', 'webgpu'] as const, 'cpu');
+  const backendKind = choiceOption(v, 'backend', BACKEND_PREFERENCES, 'auto');
   const batchSize = numberOption(v, 'batch-size', 32, { integer: true, min: 1 });
   await requireFile(input, 'input');
   const texts = readTexts(await readFile(input, 'utf8'), input);

@@ -1,11 +1,12 @@
 import { buildIrEvalSet } from '../../data/ir-dataset.ts';
+import { BACKEND_PREFERENCES } from '../../engine/choose-backend.ts';
 import { computeRankings, informationRetrievalMetrics, IR_MAX_K } from '../../eval/ir-metrics.ts';
 import { choiceOption, numberOption, optionalString, parseOptions, requireString, UsageError } from '../args.ts';
 import { loadModelDir, nodeBackend } from '../node-runtime.ts';
 import { readTrainingData } from './train.ts';
 
 export const EVAL_USAGE =
-  'eval --model DIR --data FILE.jsonl [--query-prompt TEXT] [--corpus-prompt TEXT] [--batch-size N] [--backend cpu|webgpu]';
+  'eval --model DIR --data FILE.jsonl [--query-prompt TEXT] [--corpus-prompt TEXT] [--batch-size N] [--backend auto|wasm|webgpu|cpu]';
 
 /**
  * Retrieval metrics as sentence-transformers' InformationRetrievalEvaluator computes them: the
@@ -19,7 +20,7 @@ export async function runEval(argv: readonly string[]): Promise<void> {
   const modelDir = requireString(v, 'model', 'eval');
   const dataFile = requireString(v, 'data', 'eval');
   const batchSize = numberOption(v, 'batch-size', 32, { integer: true, min: 1 });
-  const backendKind = choiceOption(v, 'backend', ['cpu', 'webgpu'] as const, 'cpu');
+  const backendKind = choiceOption(v, 'backend', BACKEND_PREFERENCES, 'auto');
   const data = await readTrainingData(dataFile);
   const shape = data.detection.ok ? data.detection.mapping.shape : null;
   if (shape !== 'pairs' && shape !== 'triplets') {

@@ -1,4 +1,5 @@
 import { openAsBlob } from 'node:fs';
+import { BACKEND_PREFERENCES, type BackendPreference } from '../../engine/choose-backend.ts';
 import path from 'node:path';
 import { formatReport, type LoadedTrainingData } from '../../data/load.ts';
 import { loadTrainingFile } from '../../data/load-file.ts';
@@ -16,8 +17,8 @@ import { loadModelDir, nodeBackend, requireFile } from '../node-runtime.ts';
 export const TRAIN_USAGE =
   'train --model DIR --data FILE.jsonl --loss mnrl|cosine|cosent|triplet [--matryoshka 384,256,128] [--epochs N | --steps N] ' +
   '[--batch-size B] [--lr X] [--warmup-steps N] [--scheduler linear|constant] [--weight-decay X] [--max-grad-norm X] ' +
-  '[--seed S] [--no-shuffle] [--prompt TEXT] [--mini-batch-size N] [--backend cpu|webgpu] [--checkpoint-every N] --out DIR' +
-  ' | train --resume DIR [--model DIR] [--data FILE] [--backend cpu|webgpu] [--checkpoint-every N] [--out DIR]';
+  '[--seed S] [--no-shuffle] [--prompt TEXT] [--mini-batch-size N] [--backend auto|wasm|webgpu|cpu] [--checkpoint-every N] --out DIR' +
+  ' | train --resume DIR [--model DIR] [--data FILE] [--backend auto|wasm|webgpu|cpu] [--checkpoint-every N] [--out DIR]';
 
 /** Options that define the run; a resumed run takes them from its checkpoint. */
 const RUN_OPTIONS = [
@@ -30,7 +31,7 @@ interface TrainMeta {
   readonly command: 'train';
   readonly model: string;
   readonly data: string;
-  readonly backend: 'cpu' | 'webgpu';
+  readonly backend: BackendPreference;
   readonly checkpointEvery: number;
 }
 
@@ -40,7 +41,7 @@ function readMeta(meta: Readonly<Record<string, unknown>>): Partial<TrainMeta> {
   return {
     model: str('model'),
     data: str('data'),
-    backend: backend === 'cpu' || backend === 'webgpu' ? backend : undefined,
+    backend: BACKEND_PREFERENCES.find((p) => p === backend),
     checkpointEvery: typeof meta.checkpointEvery === 'number' ? meta.checkpointEvery : undefined,
   };
 }
@@ -108,7 +109,7 @@ export async function runTrain(argv: readonly string[]): Promise<void> {
   const weightDecay = numberOption(v, 'weight-decay', TRAINER_DEFAULTS.weightDecay, { min: 0 });
   const maxGradNorm = numberOption(v, 'max-grad-norm', TRAINER_DEFAULTS.maxGradNorm, { min: 0 });
   const seed = numberOption(v, 'seed', 42, { integer: true, min: 0 });
-  const backendKind = choiceOption(v, 'backend', ['cpu', 'webgpu'] as const, 'cpu');
+  const backendKind = choiceOption(v, 'backend', BACKEND_PREFERENCES, 'auto');
   const prompt = optionalString(v, 'prompt');
   // Gradient caching: texts per forward pass; the loss still sees the whole batch.
   const miniBatchSize = v['mini-batch-size'] === undefined ? undefined : numberOption(v, 'mini-batch-size', 0, { integer: true, min: 1 });
@@ -160,7 +161,7 @@ async function resumeTrain(v: Record<string, string | boolean | undefined>, resu
   const dataFile = optionalString(v, 'data') ?? saved.data;
   if (!modelDir) throw new UsageError('--resume: the checkpoint does not name its model; give --model DIR');
   if (!dataFile) throw new UsageError('--resume: the checkpoint does not name its data; give --data FILE');
-  const backendKind = choiceOption(v, 'backend', ['cpu', 'webgpu'] as const, saved.backend ?? 'cpu');
+  const backendKind = choiceOption(v, 'backend', BACKEND_PREFERENCES, saved.backend ?? 'auto');
   const checkpointEvery = checkpointEveryOption ?? saved.checkpointEvery ?? 0;
   // An output folder holds its checkpoint in checkpoint/; a checkpoint folder given directly sits in one.
   const out = optionalString(v, 'out') ?? (path.resolve(ckptDir) === path.resolve(resumeDir) ? path.dirname(path.resolve(ckptDir)) : resumeDir);
