@@ -44,6 +44,9 @@ const NO_TOKENIZER: BatchTokenizer = {
     throw new Error('the benchmark passes token ids, not texts');
   },
   promptLength: () => 0,
+  countTokens: () => {
+    throw new Error('the benchmark passes token ids, not texts');
+  },
 };
 
 function randomBatch(rows: number, seq: number, rng: SeededRandom): PromptedBatch {
@@ -198,7 +201,11 @@ async function main(): Promise<void> {
   const notes: string[] = [];
   let backend: Backend;
   if (target === 'cpu') backend = new CpuBackend();
-  else {
+  else if (target === 'wasm' || target === 'wasm-1') {
+    const { createWasmBackend } = await import('../src/engine/wasm/wasm-backend.ts');
+    const { nodeThreadSpawner, nodeThreadCount } = await import('../src/engine/wasm/node-threads.ts');
+    backend = await createWasmBackend({ threads: target === 'wasm-1' ? 1 : nodeThreadCount(), spawn: nodeThreadSpawner });
+  } else {
     const { nodeGpu } = await import('../src/engine/webgpu/node-gpu.ts');
     const gpu = await nodeGpu();
     if (!gpu) throw new Error(`no WebGPU in Node for target ${target}`);
@@ -248,6 +255,15 @@ async function main(): Promise<void> {
     }
     backend.setMatmulVariant(chosen);
     notes.push(`training uses matmul variant ${chosen}`);
+  } else if (backend.name === 'wasm') {
+    const variant = `simd128 4x8, ${target === 'wasm-1' ? '1 thread' : backend.adapter.summary.match(/\d+ threads?/)?.[0] ?? ''}`;
+    for (const [M, K, N] of shapes) {
+      for (const { op, transA, transB } of M === shapes[0][0] ? TRANSPOSES : TRANSPOSES.slice(0, 1)) {
+        const gflops = await timeMatmul(backend, M, K, N, 20, transA, transB);
+        result.matmul.push({ variant, shape: `${M}x${K}·${K}x${N}`, gflops, op });
+        progress(`matmul ${variant} ${op} ${M}x${K}x${N}: ${gflops.toFixed(2)} GFLOP/s`);
+      }
+    }
   } else {
     const [M, K, N] = shapes[0];
     const gflops = await timeMatmul(backend, M, K, N, 1);
@@ -269,8 +285,8 @@ async function main(): Promise<void> {
       continue;
     }
     // CPU-emulated adapters need minutes per MiniLM step: one timed step after one warm-up.
-    const steps = backend.name === 'cpu' ? 1 : slow ? 1 : 30;
-    const warmup = backend.name === 'cpu' ? 0 : slow ? 1 : 5;
+    const steps = backend.name === 'cpu' ? 1 : backend.name === 'wasm' ? 4 : slow ? 1 : 30;
+    const warmup = backend.name === 'cpu' ? 0 : slow || backend.name === 'wasm' ? 1 : 5;
     // The TypeScript backend needs minutes for a 32-pair step; pairs/s is measured at batch 4.
     const measuredBatch = backend.name === 'cpu' ? 4 : batch;
     if (measuredBatch !== batch) notes.push(`CPU backend: MNRL ${batch} × ${seq} measured at batch ${measuredBatch} × ${seq}`);
@@ -280,10 +296,10 @@ async function main(): Promise<void> {
   }
   if (backend.name === 'webgpu') await measureHost();
   if (compareMatmul && backend.name === 'webgpu') await compareTraining(backend, compareMatmul, slow, result, progress);
-  const encodeBatch = backend.name === 'cpu' ? 16 : slow ? 64 : 512;
+  const encodeBatch = backend.name === 'cpu' ? 16 : slow || backend.name === 'wasm' ? 64 : 512;
   for (const seq of [32, 128]) {
     if (backend.name === 'cpu' && seq === 128) continue;
-    const r = await timeEncode(backend, encodeBatch, seq, slow ? 1 : 10);
+    const r = await timeEncode(backend, encodeBatch, seq, slow ? 1 : backend.name === 'wasm' ? 4 : 10);
     result.encode.push(r);
     progress(`encode ${encodeBatch}x${seq}: ${r.sentencesPerSecond.toFixed(1)} sentences/s`);
   }

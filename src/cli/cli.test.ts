@@ -32,7 +32,7 @@ describe('command line: usage errors', () => {
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     }
     expect((await cli('train', '--data', SAMPLE)).stderr).toMatch(/--model is required/);
-    expect((await cli('encode', '--model', 'm', '--input', 'i', '--out', 'o', '--backend', 'tpu')).stderr).toMatch(/--backend must be one of cpu, webgpu/);
+    expect((await cli('encode', '--model', 'm', '--input', 'i', '--out', 'o', '--backend', 'tpu')).stderr).toMatch(/--backend must be one of auto, wasm, webgpu, cpu, got "tpu"/);
   });
   it('names a missing model folder and a missing data file', async () => {
     const r = await cli('train', '--model', '/nonexistent/model', '--data', SAMPLE, '--loss', 'mnrl', '--out', '/tmp/x');

@@ -26,6 +26,9 @@ export interface Tensor {
 
 export type BackendName = 'cpu' | 'wasm' | 'webgpu';
 
+/** How a person reads each backend's name in messages and badges. */
+export const BACKEND_LABELS: Readonly<Record<BackendName, string>> = { cpu: 'CPU', wasm: 'WebAssembly', webgpu: 'WebGPU' };
+
 export interface AdapterDescription {
   readonly backend: BackendName;
   /** e.g. "nvidia hopper", "google swiftshader (fallback)", "TypeScript on the CPU". */

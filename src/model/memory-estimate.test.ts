@@ -65,7 +65,7 @@ function makeModel(backend: Backend, d: BertDims): SentenceModel {
   const layout = new ParamLayout(bertParamGroups(d));
   const store = new ParamStore(backend, layout, randomBertWeights(layout, 1));
   store.enableTraining();
-  const tokenizer = { encodeBatch: () => { throw new Error('not used'); }, promptLength: () => 0 };
+  const tokenizer = { encodeBatch: () => { throw new Error('not used'); }, promptLength: () => 0, countTokens: () => 0 };
   return new SentenceModel(store, d, tokenizer, { mode: 'mean', includePrompt: true }, true, d.maxPositions);
 }
 

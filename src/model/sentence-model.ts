@@ -9,6 +9,8 @@ export interface BatchTokenizer {
   encodeBatch(texts: readonly string[], options: { maxLength: number }): TokenBatch;
   /** Tokens a prompt occupies at the start of an encoded text, [CLS] included, [SEP] not. */
   promptLength(prompt: string): number;
+  /** Tokens a text occupies, special tokens included, untruncated. */
+  countTokens(text: string): number;
 }
 
 export interface PromptedBatch {
@@ -87,8 +89,10 @@ export class SentenceModel {
     const H = this.dimension;
     const batchSize = options.batchSize ?? 32;
     const out = new Float32Array(texts.length * H);
-    // Sort by length so each batch pads little (sentence-transformers does the same).
-    const order = texts.map((_, i) => i).sort((a, b) => texts[b].length - texts[a].length);
+    // Longest first by token count, so each batch pads only to its own longest text and the
+    // memory peak comes first (sentence-transformers sorts longest first too, by characters).
+    const tokens = texts.map((t) => Math.min(this.maxSeqLength, this.tokenizer.countTokens((options.prompt ?? '') + t)));
+    const order = texts.map((_, i) => i).sort((a, b) => tokens[b] - tokens[a] || a - b);
     const pending: Promise<void>[] = [];
     for (let start = 0; start < texts.length; start += batchSize) {
       const idx = order.slice(start, start + batchSize);

@@ -1,5 +1,5 @@
 import type { Tensor } from '../engine/backend.ts';
-import { Graph } from '../engine/graph.ts';
+import { Graph, type Var } from '../engine/graph.ts';
 import { AdamW, type AdamWConfig, learningRateFactor, type ScheduleConfig } from '../engine/optimizer.ts';
 import { SeededRandom } from '../engine/rng.ts';
 import { GradCacheWorkspace, recordCachedLossGradients } from './cached-mnrl.ts';
@@ -94,9 +94,18 @@ export class Trainer {
     }
     const prompts = this.options.columnPrompts ?? [];
     const promptOf = (c: number) => (prompts.length ? prompts[Math.min(c, prompts.length - 1)] : undefined);
-    const texts = batch.columns.flat();
-    const rowPrompts = batch.columns.flatMap((col, c) => col.map(() => promptOf(c)));
-    return this.recordTokenizedStep(this.model.tokenize(texts, rowPrompts), batch.columns.length, batch.labels);
+    const miniBatch = this.options.miniBatchSize;
+    if (miniBatch && miniBatch < B * batch.columns.length) {
+      // Gradient caching splits one tokenized batch into mini-batches of rows.
+      const texts = batch.columns.flat();
+      const rowPrompts = batch.columns.flatMap((col, c) => col.map(() => promptOf(c)));
+      return this.recordTokenizedStep(this.model.tokenize(texts, rowPrompts), batch.columns.length, batch.labels);
+    }
+    // Each column padded to its own longest text (queries are often far shorter than passages).
+    const columns = batch.columns.map((col, c) => this.model.tokenize(col, col.map(() => promptOf(c))));
+    this.optimizer.zeroGrad();
+    const total = this.recordColumns(columns, batch.labels);
+    return this.applyStep(total);
   }
 
   /**
@@ -116,7 +125,11 @@ export class Trainer {
           workspace: (this.gradCache ??= new GradCacheWorkspace(backend)),
         })
       : this.recordFullBatch(input, columnCount, B, labels);
-    const lr = options.optimizer.lr * learningRateFactor(options.schedule, this.optimizer.stepsTaken);
+    return this.applyStep(total);
+  }
+
+  private applyStep(total: Tensor): RecordedStep {
+    const lr = this.options.optimizer.lr * learningRateFactor(this.options.schedule, this.optimizer.stepsTaken);
     // The update is skipped on the device when the gradients or the loss are not finite.
     const gradNormSquared = this.optimizer.apply(lr, [total]);
     return { lr, loss: total, gradNormSquared };
@@ -131,6 +144,19 @@ export class Trainer {
     const g = new Graph(backend, true);
     const embeddings = model.embed(g, input, () => this.rng.nextUint32());
     const columns = g.splitRows(embeddings, Array.from({ length: columnCount }, () => B));
+    return this.lossAndBackward(g, columns, labels);
+  }
+
+  /** Forward of each column at its own padded length, then the loss and backward in one graph. */
+  private recordColumns(inputs: readonly PromptedBatch[], labels?: Float32Array): Tensor {
+    const g = new Graph(this.model.backend, true);
+    const columns = inputs.map((input) => this.model.embed(g, input, () => this.rng.nextUint32()));
+    return this.lossAndBackward(g, columns, labels);
+  }
+
+  private lossAndBackward(g: Graph, columns: readonly Var[], labels?: Float32Array): Tensor {
+    const { options } = this;
+    const backend = this.model.backend;
     const losses = computeLoss(g, options.loss, { columns, labels });
     g.backward(losses);
     if (losses.length === 1) return losses[0].value;

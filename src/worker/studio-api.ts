@@ -1,7 +1,7 @@
 import { unzipSync, zipSync } from 'fflate';
 import type { LoadedTrainingData } from '../data/load.ts';
 import type { ColumnMapping } from '../data/shape.ts';
-import type { Backend } from '../engine/backend.ts';
+import { BACKEND_LABELS, type Backend } from '../engine/backend.ts';
 import { loadSentenceModel, type ModelFiles } from '../model/load-model.ts';
 import type {
   BackendInfo, Comparison, DatasetInfo, EvalSummary, ExportResult, MemoryPlanInfo, ModelInfo, ModelSource, OnnxVerificationReport, PreviewRow,
@@ -459,7 +459,7 @@ export class StudioApi {
             if (!intent.cancelled) throw e;
             break;
           }
-          const where = info.fallbackReason ? `WebGPU could not be started again (${info.fallbackReason}), so training goes on on the ${info.adapter.backend} backend` : `a new device was created on ${info.adapter.summary}`;
+          const where = info.fallbackReason ? `WebGPU could not be started again (${info.fallbackReason}), so training goes on on the ${BACKEND_LABELS[info.adapter.backend]} backend` : `a new device was created on ${info.adapter.summary}`;
           emit({
             type: 'backend', backend: info,
             message: `${e.message}. ${where[0].toUpperCase()}${where.slice(1)}; the run goes on from ${step > 0 ? `its checkpoint at step ${step}` : 'the start (no checkpoint had been taken yet)'}.`,
