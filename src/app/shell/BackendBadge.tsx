@@ -17,7 +17,7 @@ export function BackendBadge() {
   if (a.backend === 'wasm') {
     return (
       <span className="badge ok" data-testid="backend-status" title={backend.fallbackReason}>
-        Training backend: WebAssembly SIMD ({a.features.includes('threads') ? a.summary.match(/(\d+) threads/)?.[0] ?? 'threads' : '1 thread'}) — {backend.fallbackReason ?? 'chosen'}
+        Training backend: WebAssembly SIMD ({a.features.includes('threads') ? a.summary.match(/(\d+) threads/)?.[0] ?? 'threads' : '1 thread'}{a.features.includes('relaxed-simd') ? ', FMA' : ''}) — {backend.fallbackReason ?? 'chosen'}
       </span>
     );
   }

@@ -25,7 +25,7 @@ import {
 } from '../backend.ts';
 import { CpuBackend, CpuTensor } from '../cpu/cpu-backend.ts';
 import { WasmHeap } from './heap.ts';
-import { engineModule } from './module.ts';
+import { engineBuild, engineModule, hasRelaxedSimd } from './module.ts';
 import { ThreadPool, type ThreadSpawner } from './threads.ts';
 
 /** Kernels that split their work as (…, thread, threads); the index is the pool's kernel number. */
@@ -50,6 +50,8 @@ export interface CreateWasmOptions {
   readonly spawn?: ThreadSpawner;
   /** Why threads were not used, shown in the adapter summary (e.g. the page is not cross-origin isolated). */
   readonly singleThreadReason?: string;
+  /** Use the relaxed-SIMD build (fused multiply-add); default: where the runtime validates it. */
+  readonly relaxedSimd?: boolean;
 }
 
 export class WasmTensor implements Tensor {
@@ -91,7 +93,8 @@ function dropoutArgs(p: number, seed: number): [number, number, number] {
 export async function createWasmBackend(options: CreateWasmOptions = {}): Promise<WasmBackend> {
   const wanted = Math.max(1, Math.floor(options.threads ?? 1));
   const threaded = wanted > 1 && options.spawn !== undefined && typeof SharedArrayBuffer !== 'undefined';
-  const module = await engineModule(threaded ? 'threaded' : 'single');
+  const relaxed = options.relaxedSimd ?? hasRelaxedSimd();
+  const module = await engineModule(engineBuild(threaded, relaxed));
   const memory = new WebAssembly.Memory({ initial: 16, maximum: 65536, shared: threaded } as WebAssembly.MemoryDescriptor);
   const instance = await WebAssembly.instantiate(module, { env: { memory, abort: () => { throw new Error('wasm kernel aborted'); } } });
   const exports = instance.exports as unknown as EngineExports;
@@ -106,7 +109,7 @@ export async function createWasmBackend(options: CreateWasmOptions = {}): Promis
   } else if (wanted > 1 && !reason) {
     reason = typeof SharedArrayBuffer === 'undefined' ? 'SharedArrayBuffer is unavailable here' : 'no way to start threads here';
   }
-  return new WasmBackend(memory, exports, pool, reason);
+  return new WasmBackend(memory, exports, pool, reason, relaxed);
 }
 
 export class WasmBackend implements Backend {
@@ -128,17 +131,19 @@ export class WasmBackend implements Backend {
     private readonly pool: ThreadPool | null,
     /** Why it runs on one thread when more were asked for. */
     readonly singleThreadReason: string | null,
+    /** Whether the GEMM uses relaxed SIMD's fused multiply-add. */
+    readonly relaxedSimd = false,
   ) {
     this.heap = new WasmHeap(memory, Number(x.heapBase()));
     this.kc = Number(x.KC.value);
     const threads = this.threads;
     this.adapter = {
       backend: 'wasm',
-      summary: `WebAssembly SIMD on the CPU, ${threads} thread${threads === 1 ? '' : 's'}${singleThreadReason ? ` (${singleThreadReason})` : ''}`,
+      summary: `WebAssembly SIMD${relaxedSimd ? ' (relaxed, FMA)' : ''} on the CPU, ${threads} thread${threads === 1 ? '' : 's'}${singleThreadReason ? ` (${singleThreadReason})` : ''}`,
       vendor: 'cpu',
       architecture: 'wasm-simd128',
       isFallbackAdapter: false,
-      features: threads > 1 ? ['simd128', 'threads'] : ['simd128'],
+      features: ['simd128', ...(relaxedSimd ? ['relaxed-simd'] : []), ...(threads > 1 ? ['threads'] : [])],
       maxBufferSize: 2 ** 32,
       maxStorageBufferBindingSize: 2 ** 32,
     };

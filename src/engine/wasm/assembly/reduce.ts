@@ -1,21 +1,26 @@
 // Column sums (bias gradients), sums of squares (the global gradient norm), row dot products.
 
-/** out[n] (+)= Σ_m x[m, n] over columns [n0, n1) split by thread, in f32 vectors of 4 columns. */
+/**
+ * out[n] (+)= Σ_m x[m, n] over columns [n0, n1) split by thread. Rows are walked in order and
+ * added into this thread's slice of `out` (which stays in L1), so x streams through the cache
+ * line by line; each column is summed in row order, as a column-by-column walk would.
+ */
 export function sumRows(x: usize, out: usize, M: i32, N: i32, accumulate: i32, thread: i32, threads: i32): void {
   const per = ((N + threads - 1) / threads + 3) & ~3;
   const n0 = min(N, thread * per), n1 = min(N, n0 + per);
-  let n = n0;
-  for (; n + 4 <= n1; n += 4) {
-    let s = f32x4.splat(0);
-    for (let m = 0; m < M; m++) s = f32x4.add(s, v128.load(x + ((<usize>m * N + n) << 2)));
-    const o = out + (<usize>n << 2);
-    v128.store(o, accumulate ? f32x4.add(v128.load(o), s) : s);
-  }
-  for (; n < n1; n++) {
-    let s: f32 = 0;
-    for (let m = 0; m < M; m++) s += load<f32>(x + ((<usize>m * N + n) << 2));
-    const o = out + (<usize>n << 2);
-    store<f32>(o, accumulate ? load<f32>(o) + s : s);
+  if (n0 >= n1) return;
+  if (!accumulate) for (let n = n0; n < n1; n++) store<f32>(out + (<usize>n << 2), 0);
+  for (let m = 0; m < M; m++) {
+    const row = x + (<usize>m * N << 2);
+    let n = n0;
+    for (; n + 4 <= n1; n += 4) {
+      const o = out + (<usize>n << 2);
+      v128.store(o, f32x4.add(v128.load(o), v128.load(row + (<usize>n << 2))));
+    }
+    for (; n < n1; n++) {
+      const o = out + (<usize>n << 2);
+      store<f32>(o, load<f32>(o) + load<f32>(row + (<usize>n << 2)));
+    }
   }
 }
 
