@@ -10,6 +10,19 @@ import type { ThreadInit } from './thread-loop.js';
 const GENERATION = 0, DONE = 1, KERNEL = 2, THREADS = 3, EXIT = 4, ARGC = 5, FAILED = 6;
 const ARGS_OFFSET = 64, MAX_ARGS = 24;
 const CONTROL_BYTES = ARGS_OFFSET + MAX_ARGS * 8;
+/**
+ * Whether this thread may sleep in Atomics.wait: workers may, a page's main thread may not (it
+ * throws there). The backend normally lives in a worker; on a main thread it waits by spinning.
+ */
+const CAN_BLOCK = (() => {
+  try {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+    return true;
+  } catch {
+    return false;
+  }
+})();
+// Spin this many polls before sleeping: most kernels finish within microseconds of each other.
 const SPINS = 20000;
 
 export interface ThreadHandle {
@@ -74,7 +87,7 @@ export class ThreadPool {
     for (;;) {
       const done = Atomics.load(c, DONE);
       if (done >= helpers) break;
-      if (spins++ < SPINS) continue;
+      if (spins++ < SPINS || !CAN_BLOCK) continue;
       Atomics.wait(c, DONE, done, 1000);
     }
     if (ownError) throw ownError;
