@@ -28,13 +28,15 @@ export async function servePage(outDir = 'dist/e2e', options: { minify?: boolean
   return { url, host: new URL(url).host, close: () => server.close() };
 }
 
-export async function launchChromium(): Promise<Browser> {
+/** Headless Chromium; WebGPU (on SwiftShader here) unless `webgpu: false`, as on a browser without it. */
+export async function launchChromium(options: { webgpu?: boolean } = {}): Promise<Browser> {
   await mkdir(ARTIFACTS, { recursive: true });
   return chromium.launch({
     executablePath: CHROMIUM,
     args: [
       '--no-sandbox', '--no-first-run', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--disable-quic', '--enable-unsafe-webgpu',
+      '--disable-sync', '--disable-quic',
+      ...(options.webgpu === false ? ['--disable-webgpu', '--disable-gpu'] : ['--enable-unsafe-webgpu']),
     ],
   });
 }
