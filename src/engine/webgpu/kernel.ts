@@ -118,6 +118,26 @@ fn ${name}(lid: u32, v: f32) -> f32 {
 }`;
 }
 
+/**
+ * A workgroup sum in two barriers: every lane writes its value, then every lane adds all `size`
+ * values itself (the same order in every lane, so all get the same total). A tree needs
+ * log2(size) + 2 barriers; on CPU-emulated adapters (SwiftShader, lavapipe) each barrier switches
+ * every invocation of the workgroup, and on GPUs the broadcast reads of shared memory are cheap.
+ */
+export function flatReduce(size: number, name = 'flat'): string {
+  const sh = `sh_${name}`;
+  return `
+var<workgroup> ${sh}: array<f32, ${size}>;
+fn ${name}(lid: u32, v: f32) -> f32 {
+  ${sh}[lid] = v;
+  workgroupBarrier();
+  var total = 0.0;
+  for (var k = 0u; k < ${size}u; k = k + 1u) { total = total + ${sh}[k]; }
+  workgroupBarrier();
+  return total;
+}`;
+}
+
 /** Workgroup counts for one workgroup per row, folded into y past 65535 rows. */
 export function gridRows(rows: number): [number, number, number] {
   return grid1d(rows, 1);

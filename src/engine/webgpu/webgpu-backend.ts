@@ -21,7 +21,8 @@ import {
 import { type WebGpuOptions, defaultMatmulVariant, describeAdapter, fixedSubgroupSize, requestAdapter, requestDevice } from './adapter.ts';
 import { type KernelSpec, grid1d, gridRows } from './kernel.ts';
 import {
-  attentionInputGradKernel, attentionOutKernel, attentionProbsKernel, attentionScoreGradKernel,
+  attentionInputGradKernel, attentionOutKernel, attentionProbGradKernel, attentionScoreGradKernel, attentionScoresKernel,
+  attentionSoftmaxKernel,
 } from './kernels/attention.ts';
 import {
   addKernel, addScaledKernel, dropoutKernel, fillKernel, geluBackwardKernel, geluKernel, rowScaleKernel, scaleKernel,
@@ -324,7 +325,8 @@ export class WebGpuBackend implements Backend {
     const probs = this.alloc([B, NH, T, T]);
     const q = gpuTensor(qkv);
     const params = (n: number) => [n, T, NH, D, H, 1 / Math.sqrt(D)];
-    this.elementwise(attentionProbsKernel, params(B * NH * T), [q, gpuTensor(keyMask), probs]);
+    this.elementwise(attentionScoresKernel, params(B * NH * T * T), [q, gpuTensor(keyMask), probs]);
+    this.elementwise(attentionSoftmaxKernel, params(B * NH * T), [gpuTensor(keyMask), probs]);
     this.elementwise(attentionOutKernel, [...params(B * T * H), ...dropoutParams(shape)], [q, probs, out]);
     return { out, probs };
   }
@@ -334,7 +336,8 @@ export class WebGpuBackend implements Backend {
     const dS = this.alloc([B, NH, T, T]);
     const [d, q, p] = [gpuTensor(dOut), gpuTensor(qkv), gpuTensor(probs)];
     const params = (n: number) => [n, T, NH, D, H, 1 / Math.sqrt(D)];
-    this.elementwise(attentionScoreGradKernel, [...params(B * NH * T), ...dropoutParams(shape)], [d, q, p, dS]);
+    this.elementwise(attentionProbGradKernel, [...params(B * NH * T * T), ...dropoutParams(shape)], [d, q, dS]);
+    this.elementwise(attentionScoreGradKernel, params(B * NH * T), [p, dS]);
     this.elementwise(attentionInputGradKernel, [...params(B * T * H), ...dropoutParams(shape)], [d, q, p, dS, dq]);
     return dq;
   }

@@ -18,29 +18,46 @@ fn keep_factor(index: u32) -> f32 {
 }
 `;
 
-/** One thread per (b, head, query i): the row of probabilities. Masked keys get exactly 0. */
-export const attentionProbsKernel: KernelSpec = {
-  label: 'attention probs',
+/**
+ * Scores, one thread per (b, head, query i, key j): T times the threads of a row-per-thread
+ * kernel, so short batches still fill the device. Masked keys are skipped by the softmax.
+ */
+export const attentionScoresKernel: KernelSpec = {
+  label: 'attention scores',
   params: SHAPE,
   buffers: [['qkv', 'read', 'f32'], ['mask', 'read', 'f32'], ['probs', 'read_write', 'f32']],
   body: main1d(
     'P.n',
-    `  let q = i % P.T;
-  let bh = i / P.T;
+    `  let j = i % P.T;
+  let row = i / P.T;
+  let q = row % P.T;
+  let bh = row / P.T;
   let h = bh % P.NH;
   let b = bh / P.NH;
+  if (mask[b * P.T + j] == 0.0) { probs[i] = 0.0; return; }
   let H3 = 3u * P.H;
   let qOff = (b * P.T + q) * H3 + h * P.D;
+  let kOff = (b * P.T + j) * H3 + P.H + h * P.D;
+  var s = 0.0;
+  for (var d = 0u; d < P.D; d = d + 1u) { s = s + qkv[qOff + d] * qkv[kOff + d]; }
+  probs[i] = s * P.scale;`,
+  ),
+};
+
+/** Softmax over each row of scores in place, one thread per (b, head, query i). Masked keys get exactly 0. */
+export const attentionSoftmaxKernel: KernelSpec = {
+  label: 'attention softmax',
+  params: SHAPE,
+  buffers: [['mask', 'read', 'f32'], ['probs', 'read_write', 'f32']],
+  body: main1d(
+    'P.n',
+    `  let b = i / (P.NH * P.T);
   let pOff = i * P.T;
   var mx = 0.0;
   var seen = false;
   for (var j = 0u; j < P.T; j = j + 1u) {
     if (mask[b * P.T + j] == 0.0) { continue; }
-    let kOff = (b * P.T + j) * H3 + P.H + h * P.D;
-    var s = 0.0;
-    for (var d = 0u; d < P.D; d = d + 1u) { s = s + qkv[qOff + d] * qkv[kOff + d]; }
-    s = s * P.scale;
-    probs[pOff + j] = s;
+    let s = probs[pOff + j];
     if (!seen || s > mx) { mx = s; seen = true; }
   }
   var z = 0.0;
@@ -79,29 +96,37 @@ export const attentionOutKernel: KernelSpec = {
   ),
 };
 
-/** One thread per (b, head, i): dS_ij = P_ij (dO_i·V_j − Σ_k P_ik dO_i·V_k) · scale. */
-export const attentionScoreGradKernel: KernelSpec = {
-  label: 'attention dScores',
+/** dP_ij = (dO_i·V_j) · keep_ij, one thread per (b, head, query i, key j). */
+export const attentionProbGradKernel: KernelSpec = {
+  label: 'attention dProbs',
   params: SHAPE_DROPOUT,
-  buffers: [['dOut', 'read', 'f32'], ['qkv', 'read', 'f32'], ['probs', 'read', 'f32'], ['dS', 'read_write', 'f32']],
+  buffers: [['dOut', 'read', 'f32'], ['qkv', 'read', 'f32'], ['dS', 'read_write', 'f32']],
   body: KEEP_FN + main1d(
     'P.n',
-    `  let q = i % P.T;
-  let bh = i / P.T;
+    `  let j = i % P.T;
+  let row = i / P.T;
+  let q = row % P.T;
+  let bh = row / P.T;
   let h = bh % P.NH;
   let b = bh / P.NH;
-  let H3 = 3u * P.H;
   let oOff = (b * P.T + q) * P.H + h * P.D;
-  let pOff = i * P.T;
+  let vOff = (b * P.T + j) * 3u * P.H + 2u * P.H + h * P.D;
+  var s = 0.0;
+  for (var d = 0u; d < P.D; d = d + 1u) { s = s + dOut[oOff + d] * qkv[vOff + d]; }
+  dS[i] = s * keep_factor(i);`,
+  ),
+};
+
+/** In place over dP, one thread per (b, head, i): dS_ij = P_ij (dP_ij − Σ_k P_ik dP_ik) · scale. */
+export const attentionScoreGradKernel: KernelSpec = {
+  label: 'attention dScores',
+  params: SHAPE,
+  buffers: [['probs', 'read', 'f32'], ['dS', 'read_write', 'f32']],
+  body: main1d(
+    'P.n',
+    `  let pOff = i * P.T;
   var dot = 0.0;
-  for (var j = 0u; j < P.T; j = j + 1u) {
-    let vOff = (b * P.T + j) * H3 + 2u * P.H + h * P.D;
-    var s = 0.0;
-    for (var d = 0u; d < P.D; d = d + 1u) { s = s + dOut[oOff + d] * qkv[vOff + d]; }
-    s = s * keep_factor(pOff + j);
-    dS[pOff + j] = s;
-    dot = dot + s * probs[pOff + j];
-  }
+  for (var j = 0u; j < P.T; j = j + 1u) { dot = dot + dS[pOff + j] * probs[pOff + j]; }
   for (var j = 0u; j < P.T; j = j + 1u) {
     let p = probs[pOff + j];
     dS[pOff + j] = select(0.0, p * (dS[pOff + j] - dot) * P.scale, p != 0.0);

@@ -1,9 +1,9 @@
 /**
- * LayerNorm: one workgroup per row with tree reductions (two passes, mean then variance, as the
- * CPU does). The backward pass splits dx (per row) from dGamma/dBeta (per column, looping over
+ * LayerNorm: one workgroup per row with two-barrier reductions (two passes, mean then variance,
+ * as the CPU does). The backward pass splits dx (per row) from dGamma/dBeta (per column, looping over
  * rows) so no two threads ever add into the same gradient element.
  */
-import { type KernelSpec, main1d, treeReduce } from '../kernel.ts';
+import { type KernelSpec, flatReduce, main1d } from '../kernel.ts';
 
 export const LN_WG = 64;
 
@@ -22,14 +22,14 @@ export const layerNormKernel: KernelSpec = {
     ['x', 'read', 'f32'], ['gamma', 'read', 'f32'], ['beta', 'read', 'f32'],
     ['y', 'read_write', 'f32'], ['mean', 'read_write', 'f32'], ['rstd', 'read_write', 'f32'],
   ],
-  body: `${treeReduce(LN_WG)}
+  body: `${flatReduce(LN_WG, 'rowSum')}
 ${ROW_MAIN}
   var s = 0.0;
   for (var h = lid; h < P.H; h = h + ${LN_WG}u) { s = s + x[base + h]; }
-  let mu = tree(lid, s) / Hf;
+  let mu = rowSum(lid, s) / Hf;
   var q = 0.0;
   for (var h = lid; h < P.H; h = h + ${LN_WG}u) { let d = x[base + h] - mu; q = q + d * d; }
-  let r = 1.0 / sqrt(tree(lid, q) / Hf + P.eps);
+  let r = 1.0 / sqrt(rowSum(lid, q) / Hf + P.eps);
   if (lid == 0u) { mean[row] = mu; rstd[row] = r; }
   for (var h = lid; h < P.H; h = h + ${LN_WG}u) { y[base + h] = (x[base + h] - mu) * r * gamma[h] + beta[h]; }
 }`,
@@ -42,7 +42,7 @@ export const layerNormBackwardKernel: KernelSpec = {
     ['dy', 'read', 'f32'], ['x', 'read', 'f32'], ['gamma', 'read', 'f32'],
     ['mean', 'read', 'f32'], ['rstd', 'read', 'f32'], ['dx', 'read_write', 'f32'],
   ],
-  body: `${treeReduce(LN_WG)}
+  body: `${flatReduce(LN_WG, 'rowSum')}
 ${ROW_MAIN}
   let mu = mean[row];
   let r = rstd[row];
@@ -53,8 +53,8 @@ ${ROW_MAIN}
     sDn = sDn + dn;
     sDnX = sDnX + dn * (x[base + h] - mu) * r;
   }
-  let sumDn = tree(lid, sDn);
-  let sumDnX = tree(lid, sDnX);
+  let sumDn = rowSum(lid, sDn);
+  let sumDnX = rowSum(lid, sDnX);
   for (var h = lid; h < P.H; h = h + ${LN_WG}u) {
     let xhat = (x[base + h] - mu) * r;
     let dn = dy[base + h] * gamma[h];
