@@ -1,6 +1,6 @@
 // Masked softmax attention per (batch, head), forward and backward, the reference's loops with the
 // head dimension in SIMD. Threads take whole (batch, head) units, so their writes never overlap.
-import { dropoutHash } from './elementwise';
+import { dropoutHash, expNegative4 } from './elementwise';
 import { axpy, dot } from './reduce';
 
 export function attention(
@@ -23,8 +23,19 @@ export function attention(
         }
         store<f32>(scores + (<usize>j << 2), s);
       }
-      let z: f32 = 0;
-      for (let j = 0; j < T; j++) {
+      // e^(s − max) four keys at a time; masked keys (score −∞) get exactly 0.
+      const maxV = f32x4.splat(max);
+      let zv = f32x4.splat(0);
+      let j = 0;
+      for (; j + 4 <= T; j += 4) {
+        const sv = v128.load(scores + (<usize>j << 2));
+        const live = f32x4.ne(sv, f32x4.splat(-Infinity));
+        const e = v128.and(expNegative4(f32x4.sub(sv, maxV)), live);
+        v128.store(scores + (<usize>j << 2), e);
+        zv = f32x4.add(zv, e);
+      }
+      let z: f32 = f32x4.extract_lane(zv, 0) + f32x4.extract_lane(zv, 1) + f32x4.extract_lane(zv, 2) + f32x4.extract_lane(zv, 3);
+      for (; j < T; j++) {
         const s = load<f32>(scores + (<usize>j << 2));
         const e = s == <f32>-Infinity ? <f32>0 : Mathf.exp(s - max);
         store<f32>(scores + (<usize>j << 2), e);
@@ -36,7 +47,8 @@ export function attention(
       for (let j = 0; j < T; j++) {
         const p = z > 0 ? load<f32>(scores + (<usize>j << 2)) / z : <f32>0;
         store<f32>(pRow + (<usize>j << 2), p);
-        const used = <f64>dropoutHash(seed, <u32>((u * T + i) * T + j)) >= threshold ? p * keepScale : <f32>0;
+        // Without dropout (threshold 0: encoding, eval) every probability is kept as it is.
+        const used = threshold == 0 ? p : <f64>dropoutHash(seed, <u32>((u * T + i) * T + j)) >= threshold ? p * keepScale : <f32>0;
         if (used != 0) axpy(o, qkv + ((<usize>(b * T + j) * H3 + 2 * H + h * D) << 2), used, D);
       }
     }
@@ -64,7 +76,7 @@ export function attentionBackward(
       let sum: f32 = 0;
       for (let j = 0; j < T; j++) {
         const vOff = (<usize>(b * T + j) * H3 + 2 * H + h * D) << 2;
-        const k = <f64>dropoutHash(seed, <u32>((u * T + i) * T + j)) >= threshold ? keepScale : <f32>0;
+        const k = threshold == 0 ? <f32>1 : <f64>dropoutHash(seed, <u32>((u * T + i) * T + j)) >= threshold ? keepScale : <f32>0;
         const d = dot(dO, qkv + vOff, D) * k;
         store<f32>(dP + (<usize>j << 2), d);
         const p = load<f32>(pRow + (<usize>j << 2));

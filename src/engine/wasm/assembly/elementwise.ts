@@ -100,7 +100,7 @@ function erf(x: f64): f64 {
  */
 // @ts-ignore: decorator
 @inline
-function expNegative4(x: v128): v128 {
+export function expNegative4(x: v128): v128 {
   const xc = f32x4.max(x, f32x4.splat(-87));
   const n = f32x4.nearest(f32x4.mul(xc, f32x4.splat(1.4426950408889634)));
   // ln 2 in two parts so n·ln2 is exact in f32 for the |n| ≤ 126 that occur.
