@@ -1,6 +1,6 @@
-import { buildIrEvalSet, type IrEvalSet } from '../data/ir-dataset.ts';
+import type { IrEvalSet } from '../data/ir-dataset.ts';
+import { evalSplit } from '../data/eval-split.ts';
 import type { LoadedTrainingData } from '../data/load.ts';
-import { splitByQuery } from '../data/split.ts';
 import type { TrainingExample } from '../data/shape.ts';
 import type { Backend } from '../engine/backend.ts';
 import { TRAINER_DEFAULTS } from '../engine/optimizer.ts';
@@ -176,17 +176,10 @@ export class Workspace {
   // ---- data ---------------------------------------------------------------------------------------
 
   setDataset(data: LoadedTrainingData, split: { evalFraction: number; seed: number }): DatasetInfo {
-    const { train, eval: evalRows, evalIndex } = splitByQuery(data.examples, split);
+    const shape = data.detection.ok ? data.detection.mapping.shape : null;
+    const { train, eval: evalRows, evalIndex, evalSet } = evalSplit(data.examples, shape, split);
     const sides: ('train' | 'eval')[] = data.examples.map(() => 'train');
     for (const i of evalIndex) sides[i] = 'eval';
-    const shape = data.detection.ok ? data.detection.mapping.shape : null;
-    let evalSet: IrEvalSet | null = null;
-    if ((shape === 'pairs' || shape === 'triplets') && evalRows.length > 0) {
-      const all = buildIrEvalSet(data.examples);
-      const evalAnchors = new Set(evalRows.map((r) => r.texts[0]));
-      const keep = all.queries.map((q, i) => (evalAnchors.has(q) ? i : -1)).filter((i) => i >= 0);
-      evalSet = { queries: keep.map((i) => all.queries[i]), corpus: all.corpus, relevant: keep.map((i) => all.relevant[i]) };
-    }
     this.dataset = { data, train, evalRows, split: sides, evalSet };
     this.tokenStates.clear();
     return this.datasetInfo();
