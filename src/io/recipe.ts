@@ -122,6 +122,8 @@ from sentence_transformers.training_args import BatchSamplers
 HERE = Path(__file__).resolve().parent
 
 BASE_MODEL = ${q(input.baseModel)}
+if (HERE / BASE_MODEL).is_dir():  # a model folder that travels with the recipe (one not on the Hub)
+    BASE_MODEL = str(HERE / BASE_MODEL)
 MAX_SEQ_LENGTH = ${run.maxSeqLength}
 POOLING_MODE = ${q(input.pooling.mode)}
 INCLUDE_PROMPT = ${input.pooling.includePrompt ? 'True' : 'False'}
