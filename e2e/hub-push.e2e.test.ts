@@ -15,7 +15,7 @@ import { startHubUploadServer, type HubUploadServer } from '../test/support/hub-
 import { launchChromium, openPanel, type PageWatch, screenshot, servePage, type ServedPage, watchContext } from './support/browser.ts';
 
 const TOKEN = 'hf_e2e_push_token_42';
-const STEP_MS = 90_000;
+const STEP_MS = 180_000;
 const poll = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: STEP_MS, interval: 200 });
 
 describe('push to the Hub from the Export panel (local stand-in)', () => {
@@ -50,11 +50,17 @@ describe('push to the Hub from the Export panel (local stand-in)', () => {
   });
 
   it('lists every exported file with its size', async () => {
+    // As the journey does: the engine is chosen (auto measures on SwiftShader) before the model loads.
+    await poll(() => page.getByTestId('backend-status').textContent()).toMatch(/Training backend:/);
     await page.getByRole('button', { name: 'Load the built-in model' }).click();
     await page.getByTestId('model-card').waitFor({ state: 'visible', timeout: STEP_MS });
     await openPanel(page, '6 Export');
     await page.getByTestId('export-build').click();
-    await page.getByTestId('export-download').waitFor({ timeout: STEP_MS });
+    try {
+      await page.getByTestId('export-download').waitFor({ timeout: STEP_MS });
+    } finally {
+      await screenshot(page, 'hub-push-export');
+    }
     const rows = await page.getByTestId('export-files').locator('li').allTextContents();
     expect(rows.length).toBeGreaterThan(5);
     const weights = rows.find((r) => r.startsWith('model/model.safetensors'));
