@@ -53,8 +53,8 @@ export interface ModelCardInfo {
   readonly normalize: boolean;
   readonly prompts?: Readonly<Record<string, string>>;
   readonly defaultPromptName?: string | null;
-  /** Whether onnx/model{,_fp16,_quantized}.onnx are in the folder (default true). */
-  readonly onnx?: boolean;
+  /** Whether onnx/model{,_fp16,_quantized}.onnx are in the folder (default true), or which of them (fp32, fp16, int8). */
+  readonly onnx?: boolean | readonly ('fp32' | 'fp16' | 'int8')[];
   readonly exampleSentences?: readonly string[];
   readonly training?: TrainingInfo;
   readonly evaluation?: { readonly dataset?: string; readonly metrics: readonly MetricRow[] };
@@ -85,6 +85,10 @@ export function transformersJsPooling(pooling: PoolingConfig, hasPrompts: boolea
   }
 }
 
+function hasOnnx(info: ModelCardInfo): boolean {
+  return info.onnx === undefined || info.onnx === true || (Array.isArray(info.onnx) && info.onnx.length > 0);
+}
+
 const SIMILARITY_NAMES: Record<SimilarityFn, string> = {
   cosine: 'Cosine Similarity',
   dot: 'Dot Product',
@@ -113,7 +117,7 @@ function duration(seconds: number): string {
 
 function frontMatter(info: ModelCardInfo): string {
   const lines = ['---', 'tags:', '- sentence-transformers', '- sentence-similarity', '- feature-extraction', '- dense', '- embedding-studio'];
-  if (info.onnx ?? true) lines.push('- onnx', '- transformers.js');
+  if (hasOnnx(info)) lines.push('- onnx', '- transformers.js');
   if (info.baseModel) lines.push(`base_model: ${q(info.baseModel)}`);
   if (info.language?.length) lines.push('language:', ...info.language.map((l) => `- ${q(l)}`));
   if (info.license) lines.push(`license: ${q(info.license)}`);
@@ -228,7 +232,7 @@ function jsUsage(info: ModelCardInfo, id: string, sentences: readonly string[]):
     `_Texts longer than ${info.maxSeqLength} tokens: transformers.js truncates them without keeping the final [SEP] token, ` +
       'where sentence-transformers keeps it, so their embeddings differ slightly; shorten long texts to get identical results._',
   );
-  if (info.onnx === false) lines.push('', '_This export has no `onnx/` folder; run the ONNX export before using it from transformers.js._');
+  if (!hasOnnx(info)) lines.push('', '_This export has no `onnx/` folder; run the ONNX export before using it from transformers.js._');
   return lines.join('\n');
 }
 
@@ -289,7 +293,8 @@ export function modelCard(info: ModelCardInfo): string {
   ];
   if (info.training) sections.push('', training(info.training));
   if (info.evaluation?.metrics.length) sections.push('', evaluation(info.evaluation));
-  const layout = `sentence-transformers folder layout (safetensors weights)${(info.onnx ?? true) ? ', with ONNX files (fp32, fp16, int8) for transformers.js' : ''}`;
+  const dtypes = info.onnx === undefined || info.onnx === true ? ['fp32', 'fp16', 'int8'] : info.onnx === false ? [] : info.onnx;
+  const layout = `sentence-transformers folder layout (safetensors weights)${dtypes.length > 0 ? `, with ONNX files (${dtypes.join(', ')}) for transformers.js` : ''}`;
   sections.push('', '## Framework Versions', '', `- Embedding Studio: ${info.studioVersion ?? '0.1.0'}`, `- Exported in the ${layout}`, '');
   return sections.join('\n');
 }

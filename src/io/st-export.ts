@@ -10,8 +10,20 @@ export interface ExportOptions {
   readonly defaultPromptName?: string | null;
   /** The model card; written as README.md when given. */
   readonly modelCard?: string;
-  /** Also write onnx/model.onnx, model_fp16.onnx and model_quantized.onnx for transformers.js (default true). */
-  readonly onnx?: boolean;
+  /**
+   * ONNX files for transformers.js: true (default) = onnx/model.onnx, model_fp16.onnx and
+   * model_quantized.onnx; a list = those dtypes only; false or [] = none.
+   */
+  readonly onnx?: boolean | readonly OnnxDtype[];
+}
+
+export const ALL_ONNX_DTYPES: readonly OnnxDtype[] = ['fp32', 'fp16', 'int8'];
+
+/** The ONNX dtypes an `onnx` option asks for, in file order. */
+export function onnxDtypes(onnx: boolean | readonly OnnxDtype[] | undefined): OnnxDtype[] {
+  if (onnx === undefined || onnx === true) return [...ALL_ONNX_DTYPES];
+  if (onnx === false) return [];
+  return ALL_ONNX_DTYPES.filter((d) => onnx.includes(d));
 }
 
 const json = (value: unknown) => new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`);
@@ -51,10 +63,6 @@ export async function sentenceTransformersFolder(loaded: LoadedModel, options: E
     }),
   );
   if (options.modelCard) files.set('README.md', enc.encode(options.modelCard));
-  if (options.onnx ?? true) {
-    for (const [dtype, file] of Object.entries(ONNX_FILES) as [OnnxDtype, string][]) {
-      files.set(file, writeBertOnnx(layout, params, model.dims, dtype));
-    }
-  }
+  for (const dtype of onnxDtypes(options.onnx)) files.set(ONNX_FILES[dtype], writeBertOnnx(layout, params, model.dims, dtype));
   return files;
 }

@@ -202,7 +202,22 @@ export interface ProjectionPoint {
 export interface ExportResult {
   readonly zip: Uint8Array;
   readonly files: readonly string[];
+  /** Each file's size in bytes (uncompressed), by path. */
+  readonly sizes: Readonly<Record<string, number>>;
 }
+
+/** Where and how to push the export; the token is used for this push only and never kept. */
+export interface HubPushRequest {
+  readonly repo: string;
+  readonly token: string;
+  readonly private: boolean;
+  /** Add a commit to a repo that already exists (otherwise an existing name is refused). */
+  readonly updateExisting: boolean;
+  /** https://huggingface.co unless a mirror is named. */
+  readonly hubUrl?: string;
+}
+
+export type { PushProgress as HubPushProgress, PushResult as HubPushResult, PushErrorCode as HubPushErrorCode } from '../io/hub/push.ts';
 
 export type ProgressCallback = (stage: string, done: number, total: number) => void;
 

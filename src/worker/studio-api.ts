@@ -4,7 +4,7 @@ import type { ColumnMapping } from '../data/shape.ts';
 import { BACKEND_LABELS, type Backend } from '../engine/backend.ts';
 import { loadSentenceModel, type ModelFiles } from '../model/load-model.ts';
 import type {
-  BackendInfo, Comparison, DatasetInfo, EvalSummary, ExportResult, MemoryPlanInfo, ModelInfo, ModelSource, OnnxVerificationReport, PreviewRow,
+  BackendInfo, Comparison, DatasetInfo, EvalSummary, ExportResult, HubPushProgress, HubPushRequest, HubPushResult, MemoryPlanInfo, ModelInfo, ModelSource, OnnxVerificationReport, PreviewRow,
   ProgressCallback, ProjectionPoint, RetrievalSettings, SearchHit, TrainingConfig, TrainingEvent, WeightsState,
 } from './protocol.ts';
 import { DeviceLostError, type TrainOptions, Workspace } from './workspace.ts';
@@ -526,12 +526,48 @@ export class StudioApi {
     return (await this.ready()).project(settings, onProgress);
   }
 
-  /** The model as a zip of a sentence-transformers folder, built whole in memory first. */
+  /** The model as a zip of a sentence-transformers folder (with its model card), built whole in memory first. */
   async exportZip(settings: RetrievalSettings): Promise<ExportResult> {
     const files = await (await this.ready()).exportFolder(settings);
     const entries: Record<string, Uint8Array> = {};
     for (const [path, bytes] of files) entries[`model/${path}`] = bytes;
-    return { zip: zipSync(entries, { level: 6 }), files: [...files.keys()] };
+    return { zip: zipSync(entries, { level: 6 }), files: [...files.keys()], sizes: Object.fromEntries([...files].map(([p, b]) => [p, b.byteLength])) };
+  }
+
+  private pushAbort: AbortController | null = null;
+
+  /**
+   * Exports with these settings (the card naming the repo) and pushes the folder to the Hub
+   * through @huggingface/hub. Rejects with the push's own message (HubPushError) when it fails;
+   * cancelPush stops it. The token lives only in this call.
+   */
+  async pushToHub(settings: RetrievalSettings, request: HubPushRequest, onProgress?: (p: HubPushProgress) => void): Promise<HubPushResult> {
+    if (this.pushAbort) throw new Error('a push is already going');
+    const controller = new AbortController();
+    this.pushAbort = controller;
+    try {
+      const files = await (await this.ready()).exportFolder(settings, { modelId: request.repo });
+      const { pushToHub } = await import('../io/hub/push.ts');
+      return await pushToHub({
+        repo: request.repo, files, token: request.token, private: request.private, updateExisting: request.updateExisting,
+        ...(request.hubUrl ? { hubUrl: request.hubUrl } : {}), signal: controller.signal, onProgress,
+      });
+    } finally {
+      this.pushAbort = null;
+    }
+  }
+
+  cancelPush(): void {
+    this.pushAbort?.abort();
+  }
+
+  /** "Continue on GPUs": the sentence-transformers project for this config and data split, zipped under recipe/. */
+  async recipeZip(config: TrainingConfig, settings: RetrievalSettings): Promise<ExportResult> {
+    const source = this.modelSource;
+    const files = await (await this.ready()).recipeFiles(config, settings, source?.kind === 'hub' ? source.repoId : null);
+    const entries: Record<string, Uint8Array> = {};
+    for (const [path, bytes] of files) entries[`recipe/${path}`] = bytes;
+    return { zip: zipSync(entries, { level: 6 }), files: [...files.keys()], sizes: Object.fromEntries([...files].map(([p, b]) => [p, b.byteLength])) };
   }
 
   /**

@@ -92,6 +92,10 @@ class TransferringStudioApi extends StudioApi {
     const result = await super.exportZip(...args);
     return Comlink.transfer(result, [result.zip.buffer as ArrayBuffer]);
   }
+  override async recipeZip(...args: Parameters<StudioApi['recipeZip']>) {
+    const result = await super.recipeZip(...args);
+    return Comlink.transfer(result, [result.zip.buffer as ArrayBuffer]);
+  }
 }
 
 Comlink.expose(new TransferringStudioApi(browserEnvironment));

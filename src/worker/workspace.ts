@@ -1,12 +1,16 @@
-import { buildIrEvalSet, type IrEvalSet } from '../data/ir-dataset.ts';
+import type { IrEvalSet } from '../data/ir-dataset.ts';
+import { evalSplit } from '../data/eval-split.ts';
 import type { LoadedTrainingData } from '../data/load.ts';
-import { splitByQuery } from '../data/split.ts';
 import type { TrainingExample } from '../data/shape.ts';
 import type { Backend } from '../engine/backend.ts';
 import { TRAINER_DEFAULTS } from '../engine/optimizer.ts';
 import { computeRankings, informationRetrievalMetrics, IR_MAX_K, type IrMetrics } from '../eval/ir-metrics.ts';
 import { projectTogether } from '../eval/projection.ts';
+import { buildModelExport, trainingCardInfo, type CardDetails } from '../io/model-export.ts';
+import { buildRecipe, recipeColumns } from '../io/recipe.ts';
 import { sentenceTransformersFolder } from '../io/st-export.ts';
+import type { StudioRunDescription } from '../io/st-training-args.ts';
+import type { TrainingRunConfig } from '../model/training-run.ts';
 import type { LoadedModel } from '../model/load-model.ts';
 import type { ParamLayout } from '../engine/params.ts';
 import { sha256Hex } from '../storage/records.ts';
@@ -52,6 +56,24 @@ export class DeviceLostError extends Error {
     super(`the GPU device was lost: ${reason}`);
     this.name = 'DeviceLostError';
   }
+}
+
+/** The engine's run config for a studio training config (the query / document template prefixes become column prompts). */
+export function runConfigFor(config: TrainingConfig, settings: RetrievalSettings, miniBatchSize: number | null): TrainingRunConfig {
+  const { prefix: queryPrefix } = parseTemplate(settings.queryTemplate);
+  const { prefix: corpusPrefix } = parseTemplate(settings.corpusTemplate);
+  return {
+    loss: { ...DEFAULT_LOSS, id: config.loss, matryoshkaDims: config.matryoshkaDims },
+    optimizer: { ...TRAINER_DEFAULTS, lr: config.learningRate, weightDecay: config.weightDecay },
+    scheduler: config.scheduler,
+    warmupSteps: config.warmupSteps,
+    batchSize: config.batchSize,
+    epochs: config.epochs,
+    shuffle: true,
+    seed: config.seed,
+    columnPrompts: queryPrefix || corpusPrefix ? [queryPrefix, corpusPrefix] : undefined,
+    ...(miniBatchSize ? { miniBatchSize } : {}),
+  };
 }
 
 /** A prompt template "query: {text}" split into what goes before and after the text. */
@@ -112,6 +134,8 @@ export class Workspace {
   private readonly tokenStates = new Map<string, TokenStates>();
   private control: TrainingControl | null = null;
   private lastTraining: { config: TrainingConfig; seconds: number; steps: number } | null = null;
+  /** The last run's retrieval metrics before and after (for the model card), and its final loss. */
+  private lastOutcome: { before: RetrievalMetrics | null; after: RetrievalMetrics | null; finalLoss: number | null } | null = null;
   /** The running evaluate / compare / project jobs (training has its own control). */
   private readonly jobs = new Set<AbortController>();
 
@@ -176,17 +200,10 @@ export class Workspace {
   // ---- data ---------------------------------------------------------------------------------------
 
   setDataset(data: LoadedTrainingData, split: { evalFraction: number; seed: number }): DatasetInfo {
-    const { train, eval: evalRows, evalIndex } = splitByQuery(data.examples, split);
+    const shape = data.detection.ok ? data.detection.mapping.shape : null;
+    const { train, eval: evalRows, evalIndex, evalSet } = evalSplit(data.examples, shape, split);
     const sides: ('train' | 'eval')[] = data.examples.map(() => 'train');
     for (const i of evalIndex) sides[i] = 'eval';
-    const shape = data.detection.ok ? data.detection.mapping.shape : null;
-    let evalSet: IrEvalSet | null = null;
-    if ((shape === 'pairs' || shape === 'triplets') && evalRows.length > 0) {
-      const all = buildIrEvalSet(data.examples);
-      const evalAnchors = new Set(evalRows.map((r) => r.texts[0]));
-      const keep = all.queries.map((q, i) => (evalAnchors.has(q) ? i : -1)).filter((i) => i >= 0);
-      evalSet = { queries: keep.map((i) => all.queries[i]), corpus: all.corpus, relevant: keep.map((i) => all.relevant[i]) };
-    }
     this.dataset = { data, train, evalRows, split: sides, evalSet };
     this.tokenStates.clear();
     return this.datasetInfo();
@@ -348,25 +365,13 @@ export class Workspace {
     await this.useWeights('base');
     this.trainedParams = null;
     this.lastTraining = null;
+    this.lastOutcome = null;
     this.forgetTrainedStates();
     model.maxSeqLength = Math.min(config.maxSeqLength, model.dims.maxPositions);
 
-    const { prefix: queryPrefix } = parseTemplate(settings.queryTemplate);
-    const { prefix: corpusPrefix } = parseTemplate(settings.corpusTemplate);
     const resume = options.resume ?? null;
     // A resumed run keeps its own config (it was taken from this same one; exactness matters more).
-    const run = new TrainingRun(model, d.train, resume?.state.config ?? {
-      loss: { ...DEFAULT_LOSS, id: config.loss, matryoshkaDims: config.matryoshkaDims },
-      optimizer: { ...TRAINER_DEFAULTS, lr: config.learningRate, weightDecay: config.weightDecay },
-      scheduler: config.scheduler,
-      warmupSteps: config.warmupSteps,
-      batchSize: config.batchSize,
-      epochs: config.epochs,
-      shuffle: true,
-      seed: config.seed,
-      columnPrompts: queryPrefix || corpusPrefix ? [queryPrefix, corpusPrefix] : undefined,
-      ...(memory.miniBatchSize ? { miniBatchSize: memory.miniBatchSize } : {}),
-    });
+    const run = new TrainingRun(model, d.train, resume?.state.config ?? runConfigFor(config, settings, memory.miniBatchSize));
     // A checkpoint that does not fit (other data, model or config) is refused before anything changes.
     if (resume) checkCompatible(run, resume);
     const control: TrainingControl = {
@@ -406,6 +411,7 @@ export class Workspace {
         this.trainedStep = step;
         this.forgetTrainedStates();
         const now = await this.evaluateNow(settings, 'trained');
+        this.lastOutcome = { before: baseline.metrics, after: now.metrics, finalLoss: run.losses.at(-1)?.loss ?? null };
         const movers: RankMover[] = d.evalSet.queries
           .map((query, i) => {
             const before = baseline.firstRelevantRank[i], after = now.firstRelevantRank[i];
@@ -485,6 +491,7 @@ export class Workspace {
       this.current = 'trained';
       this.liveParams = null;
       this.lastTraining = { config, seconds: trainingSeconds(), steps: run.trainer.stepsTaken };
+      this.lastOutcome = { before: baseline?.metrics ?? null, after: null, finalLoss: run.losses.at(-1)?.loss ?? null };
       if (!cancelled) await evaluateNow(run.trainer.stepsTaken);
       onEvent({ type: 'state', state: cancelled ? 'cancelled' : 'finished' });
     } catch (e) {
@@ -662,8 +669,79 @@ export class Workspace {
     ];
   }
 
-  /** The fine-tuned (or, before training, the base) model as sentence-transformers files. */
-  async exportFolder(settings: RetrievalSettings): Promise<Map<string, Uint8Array>> {
+  /**
+   * What the model card says about this model beyond its config: how it was trained (the last
+   * run's config, data, time, loss) and its retrieval metrics before and after.
+   */
+  private cardDetails(settings: RetrievalSettings, card: CardDetails): CardDetails {
+    const t = this.trainedParams ? this.lastTraining : null;
+    const d = this.dataset;
+    if (!t || !d) return card;
+    const shape = d.data.detection.ok ? d.data.detection.mapping.shape : null;
+    const columns = shape && shape !== 'labeled-texts' ? recipeColumns(shape, d.train[0]?.texts.length ?? 2) : [];
+    const run = this.runDescription(t.config, settings, columns);
+    const o = this.lastOutcome;
+    const training = trainingCardInfo(
+      run,
+      { name: d.data.report.file, size: d.train.length, evalSize: d.evalRows.length, ...(shape ? { shape } : {}) },
+      { steps: t.steps, seconds: t.seconds, ...(o?.finalLoss != null ? { finalLoss: o.finalLoss } : {}), hardware: this.backend.adapter.summary },
+    );
+    const names: [keyof RetrievalMetrics, string][] = [
+      ['mrrAt10', 'cosine_mrr@10'], ['ndcgAt10', 'cosine_ndcg@10'], ['mapAt100', 'cosine_map@100'], ['accuracyAt1', 'cosine_accuracy@1'], ['recallAt10', 'cosine_recall@10'],
+    ];
+    const after = o?.after;
+    const evaluation = after
+      ? { dataset: `the eval split of ${d.data.report.file} (${d.evalSet?.queries.length ?? 0} queries, ${d.evalSet?.corpus.length ?? 0} documents)`, metrics: names.map(([k, name]) => ({ name, before: o.before?.[k] ?? null, after: after[k] })) }
+      : undefined;
+    return { ...card, training, ...(evaluation ? { evaluation } : {}) };
+  }
+
+  private runDescription(config: TrainingConfig, settings: RetrievalSettings, columns: readonly string[]): StudioRunDescription {
+    const memory = this.memoryPlan(config);
+    return {
+      config: runConfigFor(config, settings, memory.miniBatchSize),
+      maxSeqLength: Math.min(config.maxSeqLength, this.requireModel().model.dims.maxPositions),
+      columns,
+      evalEvery: config.evalEvery,
+      checkpointEvery: config.checkpointEvery ?? 0,
+      promptSuffixes: { query: parseTemplate(settings.queryTemplate).suffix, document: parseTemplate(settings.corpusTemplate).suffix },
+    };
+  }
+
+  /**
+   * "Continue on GPUs": the sentence-transformers project that reproduces a run of `config` on
+   * this dataset split, from `baseModel` (a Hub id, or "base_model" with the base weights beside it).
+   */
+  async recipeFiles(config: TrainingConfig, settings: RetrievalSettings, baseModel: string | null): Promise<Map<string, Uint8Array>> {
+    const loaded = this.requireModel();
+    const d = this.requireDataset();
+    const shape = d.data.detection.ok ? d.data.detection.mapping.shape : null;
+    if (!shape || shape === 'labeled-texts') throw new Error('no loss trains on this dataset, so there is no run to continue');
+    if (!d.data.losses.includes(config.loss)) throw new Error(`the ${config.loss} loss does not fit this dataset's shape`);
+    const columns = recipeColumns(shape, d.train[0]?.texts.length ?? 2);
+    const t = this.lastTraining;
+    const files = buildRecipe({
+      baseModel: baseModel ?? 'base_model',
+      run: this.runDescription(config, settings, columns),
+      pooling: { mode: settings.pooling, includePrompt: settings.includePrompt },
+      normalize: settings.normalize,
+      train: d.train,
+      evalSet: d.evalSet,
+      templates: { query: parseTemplate(settings.queryTemplate), document: parseTemplate(settings.corpusTemplate) },
+      ...(t && this.lastOutcome
+        ? { studio: { metrics: { ...(this.lastOutcome.after ?? {}) }, note: `the studio's run: ${t.steps} steps in ${t.seconds.toFixed(1)} s on ${this.backend.adapter.summary}` } }
+        : {}),
+    });
+    if (baseModel === null) {
+      // Not on the Hub (built-in or the person's own files): the base weights travel with the recipe.
+      await this.useWeights('base');
+      for (const [rel, bytes] of await sentenceTransformersFolder(loaded, { onnx: false })) files.set(`base_model/${rel}`, bytes);
+    }
+    return files;
+  }
+
+  /** The fine-tuned (or, before training, the base) model as sentence-transformers files, with its model card. */
+  async exportFolder(settings: RetrievalSettings, card: CardDetails = {}): Promise<Map<string, Uint8Array>> {
     const loaded = this.requireModel();
     await this.useWeights(this.trainedParams ? 'trained' : 'base');
     const model = loaded.model;
@@ -675,7 +753,7 @@ export class Workspace {
       const q = parseTemplate(settings.queryTemplate).prefix, c = parseTemplate(settings.corpusTemplate).prefix;
       if (q) prompts.query = q;
       if (c) prompts.document = c;
-      return await sentenceTransformersFolder(loaded, { prompts });
+      return (await buildModelExport(loaded, { prompts, card: this.cardDetails(settings, card) })).files;
     } finally {
       model.pooling = saved.pooling;
       model.normalize = saved.normalize;

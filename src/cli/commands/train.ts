@@ -5,7 +5,9 @@ import { formatReport, type LoadedTrainingData } from '../../data/load.ts';
 import { loadTrainingFile } from '../../data/load-file.ts';
 import { TRAINER_DEFAULTS } from '../../engine/optimizer.ts';
 import { CHECKPOINT_DIR, CHECKPOINT_STATE_FILE, checkpointFiles, findCheckpointDir, readCheckpoint, writeCheckpoint } from '../../io/checkpoint-files.ts';
-import { sentenceTransformersFolder } from '../../io/st-export.ts';
+import { buildModelExport, trainingCardInfo } from '../../io/model-export.ts';
+import { encodeRunRecord, RUN_RECORD_FILE, type RunRecordFile } from '../../io/run-record.ts';
+import { recipeColumns } from '../../io/recipe.ts';
 import { writeFolderAtomically } from '../../io/write-folder.ts';
 import { DEFAULT_LOSS, isLossId, LOSS_NAMES, type LossId } from '../../model/losses.ts';
 import { captureCheckpoint, type Checkpoint, CheckpointError, resumeTrainingRun } from '../../model/checkpoint.ts';
@@ -136,7 +138,7 @@ export async function runTrain(argv: readonly string[]): Promise<void> {
       miniBatchSize,
     });
     const meta: TrainMeta = { command: 'train', model: path.resolve(modelDir), data: path.resolve(dataFile), backend: backendKind, checkpointEvery: checkpointEveryOption ?? 0 };
-    await trainAndSave(run, loaded, out, meta);
+    await trainAndSave(run, loaded, out, meta, data);
   } finally {
     backend.destroy();
   }
@@ -179,7 +181,7 @@ async function resumeTrain(v: Record<string, string | boolean | undefined>, resu
     }
     process.stderr.write(`resuming ${ckptDir} at step ${checkpoint.state.step} of ${run.totalSteps}\n`);
     const meta: TrainMeta = { command: 'train', model: path.resolve(modelDir), data: path.resolve(dataFile), backend: backendKind, checkpointEvery };
-    await trainAndSave(run, loaded, out, meta);
+    await trainAndSave(run, loaded, out, meta, data);
   } finally {
     backend.destroy();
   }
@@ -191,7 +193,7 @@ async function resumeTrain(v: Record<string, string | boolean | undefined>, resu
  * atomic swap. A non-finite step stops the run with an error before anything else is written,
  * so the last checkpoint on disk stays the last good one.
  */
-async function trainAndSave(run: TrainingRun, loaded: LoadedModel, out: string, meta: TrainMeta): Promise<void> {
+async function trainAndSave(run: TrainingRun, loaded: LoadedModel, out: string, meta: TrainMeta, data: LoadedTrainingData): Promise<void> {
   const every = meta.checkpointEvery;
   const startStep = run.stepsDone;
   const started = performance.now();
@@ -200,11 +202,25 @@ async function trainAndSave(run: TrainingRun, loaded: LoadedModel, out: string, 
     onCheckpoint: async () => writeCheckpoint(path.join(out, CHECKPOINT_DIR), await captureCheckpoint(run, { ...meta })),
   });
   const seconds = (performance.now() - started) / 1000;
-  const files = await sentenceTransformersFolder(loaded);
+  const backend = loaded.model.backend;
+  // The card's Training Details and the run record that `export --recipe` reads come from the same facts.
+  const shape = data.detection.ok ? data.detection.mapping.shape : null;
+  const columns = shape && shape !== 'labeled-texts' ? recipeColumns(shape, data.examples[0]?.texts.length ?? 2) : [];
+  const record: RunRecordFile = {
+    version: 1, baseModel: meta.model, data: meta.data, dataShape: shape, columns, rows: data.examples.length, config: run.config,
+    maxSeqLength: loaded.model.maxSeqLength, steps: run.stepsDone, seconds, hardware: backend.adapter.summary,
+    losses: run.losses.map(({ step, loss }) => ({ step, loss })),
+  };
+  const training = trainingCardInfo(
+    { config: run.config, maxSeqLength: loaded.model.maxSeqLength, columns },
+    { name: path.basename(meta.data), size: data.examples.length, ...(shape ? { shape } : {}) },
+    { steps: run.stepsDone, seconds, finalLoss: run.losses.at(-1)?.loss, hardware: backend.adapter.summary },
+  );
+  const { files } = await buildModelExport(loaded, { card: { training } });
+  files.set(RUN_RECORD_FILE, encodeRunRecord(record));
   if (every > 0) {
     for (const [name, bytes] of checkpointFiles(await captureCheckpoint(run, { ...meta }), `${CHECKPOINT_DIR}/`)) files.set(name, bytes);
   }
   await writeFolderAtomically(out, files);
-  const backend = loaded.model.backend;
   process.stderr.write(`trained ${run.totalSteps - startStep} steps in ${seconds.toFixed(1)} s on ${backend.adapter.summary}; saved ${out}\n`);
 }

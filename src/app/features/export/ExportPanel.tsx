@@ -4,6 +4,8 @@ import { useSettings } from '../../settings-store.ts';
 import { studio } from '../../worker-client.ts';
 import { CodeBlock } from './CodeBlock.tsx';
 import { exportKey, formatBytes, sortFiles, useExport, workerVerifyOnnx, type VerifyOnnx } from './export-store.ts';
+import { GpuRecipeSection } from './GpuRecipeSection.tsx';
+import { HubPushSection } from './HubPushSection.tsx';
 import { generateSnippets } from './snippets.ts';
 import { VerifyOnnxSection } from './VerifyOnnxSection.tsx';
 
@@ -21,6 +23,8 @@ export function ExportPanel({ verifyOnnx = workerVerifyOnnx }: ExportPanelProps)
   const trained = useSession((s) => s.trained);
   const revision = useSession((s) => s.revision);
   const settings = useSettings((s) => s.retrieval);
+  const training = useSettings((s) => s.training);
+  const dataset = useSession((s) => s.dataset);
   const exp = useExport();
   const link = useRef<HTMLAnchorElement>(null);
   const snippets = useMemo(() => generateSnippets({ settings, modelName: model?.name ?? 'model' }), [settings, model?.name]);
@@ -81,7 +85,7 @@ export function ExportPanel({ verifyOnnx = workerVerifyOnnx }: ExportPanelProps)
             <ul className="file-list" data-testid="export-files">
               {sortFiles(exp.files).map((f) => (
                 <li key={f} title={`model/${f}`}>
-                  <code>model/{f}</code>
+                  <code>model/{f}</code> <span className="muted small" data-testid="export-file-size">{formatBytes(exp.sizes[f] ?? 0)}</span>
                 </li>
               ))}
             </ul>
@@ -105,6 +109,11 @@ export function ExportPanel({ verifyOnnx = workerVerifyOnnx }: ExportPanelProps)
             testId="snippet-js"
           />
         </section>
+      </div>
+
+      <div className="export-handoff">
+        <HubPushSection settings={settings} defaultName={model.name.split('/').pop()?.replace(/[^A-Za-z0-9._-]+/g, '-') || 'model'} />
+        <GpuRecipeSection config={training} settings={settings} hasData={dataset !== null} />
       </div>
 
       {/* ---- Verify ONNX exports: what you evaluated is what you ship (see VerifyOnnxSection.tsx) ---- */}

@@ -30,6 +30,8 @@ interface ExportStore {
   url: string | null;
   bytes: number;
   files: readonly string[];
+  /** Each file's size in bytes, by path. */
+  sizes: Readonly<Record<string, number>>;
   /** Settings + revision the zip was built from, to say when it is out of date. */
   key: string | null;
   error: string | null;
@@ -49,6 +51,7 @@ export const useExport = create<ExportStore>()((set, get) => ({
   url: null,
   bytes: 0,
   files: [],
+  sizes: {},
   key: null,
   error: null,
   verification: IDLE,
@@ -63,7 +66,7 @@ export const useExport = create<ExportStore>()((set, get) => ({
       const blob = new Blob([result.zip as Uint8Array<ArrayBuffer>], { type: 'application/zip' });
       const old = get().url;
       if (old) URL.revokeObjectURL(old);
-      set({ status: 'ready', url: URL.createObjectURL(blob), bytes: blob.size, files: result.files, key: exportKey(settings, revision), verification: IDLE });
+      set({ status: 'ready', url: URL.createObjectURL(blob), bytes: blob.size, files: result.files, sizes: result.sizes, key: exportKey(settings, revision), verification: IDLE });
       zip = result.zip;
     } catch (e) {
       set({ status: 'failed', error: (e as Error).message });
