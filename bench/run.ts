@@ -9,7 +9,7 @@
  * only when a target crashes (a PyTorch that cannot be had is a skipped row, not a failure).
  *
  *   npm run bench [-- --targets cpu,wasm,swiftshader,lavapipe,system,ort-node,ort-web,pytorch] [--matmul-only | --host-only]
- *                 [--compare-matmul register8x8] [--no-install] [--no-results]
+ *                 [--compare-matmul register8x8] [--no-install] [--no-results] [--no-builtin-encode]
  *
  * --matmul-only skips training and encoding (minutes a step on CPU-emulated adapters);
  * --host-only measures only the host side of a step (recording + submitting, GPU idle);
@@ -25,6 +25,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, hostname, totalmem } from 'node:os';
 import path from 'node:path';
+import type { BuiltinEncodeRow } from './builtin-encode.ts';
 import type { TargetResult } from './target.ts';
 
 /** Which program measures a target: our engine, onnxruntime, or PyTorch. */
@@ -272,6 +273,26 @@ function alternativesTable(results: Outcome[]): string {
   return `${rows.join('\n')}\n`;
 }
 
+/**
+ * The built-in model's 1,600-text encode (bench/builtin-encode.ts) on the CPU reference and on
+ * wasm, in a child process of its own: the figure a person sees from `npm run cli -- encode`.
+ */
+function builtinEncodeTable(): string {
+  process.stderr.write('— builtin-encode\n');
+  const child = spawnSync(process.execPath, ['--import', 'tsx', 'bench/builtin-encode.ts', 'cpu,wasm,wasm-1'], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+  const line = child.stdout.trim().split('\n').at(-1) ?? '';
+  if (child.status !== 0 || !line.startsWith('[')) return `\nBuilt-in model, 1,600-text encode: failed (exit ${child.status})\n`;
+  const rows = JSON.parse(line) as BuiltinEncodeRow[];
+  const cpu = rows.find((r) => r.backend === 'cpu');
+  const lines = [
+    '\nBuilt-in model (public/models/builtin), encode of 1,600 texts (bench/builtin-encode.ts), batch 32:\n',
+    '| backend | adapter | seconds | texts/s | × cpu | max |Δ| vs cpu |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...rows.map((r) => `| ${r.backend} | ${r.adapter} | ${r.seconds.toFixed(2)} | ${r.textsPerSecond.toFixed(0)} | ${cpu ? (cpu.seconds / r.seconds).toFixed(1) : '—'} | ${Number.isFinite(r.maxDiffFromCpu) ? r.maxDiffFromCpu.toExponential(1) : '—'} |`),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
 async function main(): Promise<void> {
   const arg = process.argv.indexOf('--targets');
   const wanted = arg >= 0 ? process.argv[arg + 1]?.split(',') : undefined;
@@ -298,7 +319,8 @@ async function main(): Promise<void> {
   // The ratios need wasm and at least one alternative in this run.
   const names = new Set(results.map((r) => r.target));
   const compared = (names.has('wasm') || names.has('wasm-1')) && referenceTargets().some((t) => names.has(t.name));
-  const report = table(results, stamp) + (compared ? alternativesTable(results) : '');
+  const encodeBuiltin = !hostOnly && !process.argv.includes('--matmul-only') && !process.argv.includes('--no-builtin-encode');
+  const report = table(results, stamp) + (compared ? alternativesTable(results) : '') + (encodeBuiltin ? builtinEncodeTable() : '');
   if (!process.argv.includes('--no-results')) await appendFile('bench/RESULTS.md', report);
   process.stderr.write(report);
   if (results.some((r) => 'error' in r)) process.exitCode = 1;
