@@ -7,22 +7,12 @@ import { CpuBackend } from '../src/engine/cpu/cpu-backend.ts';
 import { ParamLayout, ParamStore } from '../src/engine/params.ts';
 import { TRAINER_DEFAULTS } from '../src/engine/optimizer.ts';
 import { SeededRandom } from '../src/engine/rng.ts';
-import { bertParamGroups, type BertDims, type TokenBatch } from '../src/model/bert.ts';
+import { bertParamGroups, type TokenBatch } from '../src/model/bert.ts';
 import { randomBertWeights } from '../src/model/init.ts';
 import { DEFAULT_LOSS } from '../src/model/losses.ts';
-import { SentenceModel, type BatchTokenizer } from '../src/model/sentence-model.ts';
+import { SentenceModel } from '../src/model/sentence-model.ts';
+import { MINILM_L6, NO_TOKENIZER } from './shared.ts';
 import { Trainer } from '../src/model/trainer.ts';
-
-const MINILM_L6: BertDims = {
-  vocabSize: 30522, hiddenSize: 384, numLayers: 6, numHeads: 12, intermediateSize: 1536,
-  maxPositions: 512, typeVocabSize: 2, layerNormEps: 1e-12, hiddenDropout: 0.1, attentionDropout: 0.1,
-};
-
-const NO_TOKENIZER: BatchTokenizer = {
-  encodeBatch: () => { throw new Error('ids only'); },
-  promptLength: () => 0,
-  countTokens: () => { throw new Error('ids only'); },
-};
 
 function timed(backend: Backend, totals: Map<string, { ms: number; calls: number }>): Backend {
   return new Proxy(backend, {

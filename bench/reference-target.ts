@@ -20,18 +20,9 @@ import { SeededRandom } from '../src/engine/rng.ts';
 import { writeBertOnnx } from '../src/io/onnx/bert-onnx.ts';
 import { GraphBuilder, valueInfo } from '../src/io/onnx/graph-builder.ts';
 import { DataType, encodeModel } from '../src/io/onnx/onnx-proto.ts';
-import { bertParamGroups, type BertDims } from '../src/model/bert.ts';
+import { bertParamGroups } from '../src/model/bert.ts';
 import { randomBertWeights } from '../src/model/init.ts';
-import type { TargetResult } from './target.ts';
-
-/**
- * bench/target.ts' MINILM_L6, restated: importing target.ts would run its main(). Keep the two in
- * step — the encode ratios in bench/run.ts assume both targets run this exact shape.
- */
-const MINILM_L6: BertDims = {
-  vocabSize: 30522, hiddenSize: 384, numLayers: 6, numHeads: 12, intermediateSize: 1536,
-  maxPositions: 512, typeVocabSize: 2, layerNormEps: 1e-12, hiddenDropout: 0.1, attentionDropout: 0.1,
-};
+import { MINILM_L6, PREPACKED, type TargetResult } from './shared.ts';
 
 /** A host-side input, turned into each runtime's own Tensor class once, before timing. */
 type HostTensor = { type: 'float32'; data: Float32Array; dims: number[] } | { type: 'int64'; data: BigInt64Array; dims: number[] };
@@ -157,9 +148,6 @@ function tokenInputs(rows: number, seq: number, rng: SeededRandom): Record<strin
     token_type_ids: { type: 'int64', data: new BigInt64Array(rows * seq), dims },
   };
 }
-
-/** Variant prefix of the constant-B matmul row; bench/run.ts tells the two A·B rows apart by it (keep in step). */
-const PREPACKED = 'B prepacked:';
 
 const TRANSPOSES = [
   { op: 'A·B', transA: false, transB: false },

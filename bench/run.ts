@@ -26,7 +26,7 @@ import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, hostname, totalmem } from 'node:os';
 import path from 'node:path';
 import type { BuiltinEncodeRow } from './builtin-encode.ts';
-import type { TargetResult } from './target.ts';
+import { PREPACKED, type TargetResult } from './shared.ts';
 
 /** Which program measures a target: our engine, onnxruntime, or PyTorch. */
 type Runner = 'engine' | 'onnxruntime' | 'pytorch';
@@ -193,8 +193,6 @@ type Measure = (r: TargetResult) => number | undefined;
 
 const encodeAt = (seq: number): Measure => (r) => r.encode.find((e) => e.seq === seq)?.sentencesPerSecond;
 const mnrlAt = (batch: number, seq: number): Measure => (r) => r.training.find((t) => t.batch === batch && t.seq === seq && !t.matmul)?.pairsPerSecond;
-/** bench/reference-target.ts' variant prefix for MatMul with B a constant weight (restated: importing it would run it). */
-const PREPACKED = 'B prepacked:';
 const ffnRow = (op: string, prepacked: boolean): Measure => (r) =>
   r.matmul.find((m) => m.shape === '512x384·384x1536' && (m.op ?? 'A·B') === op && m.variant.startsWith(PREPACKED) === prepacked)?.gflops;
 const ffn = (op: string): Measure => ffnRow(op, false);

@@ -7,47 +7,14 @@ import { CpuBackend } from '../src/engine/cpu/cpu-backend.ts';
 import { ParamLayout, ParamStore } from '../src/engine/params.ts';
 import { TRAINER_DEFAULTS } from '../src/engine/optimizer.ts';
 import { SeededRandom } from '../src/engine/rng.ts';
-import { bertParamGroups, type BertDims, type TokenBatch } from '../src/model/bert.ts';
+import { bertParamGroups, type TokenBatch } from '../src/model/bert.ts';
 import { randomBertWeights } from '../src/model/init.ts';
 import { DEFAULT_LOSS } from '../src/model/losses.ts';
-import { SentenceModel, type BatchTokenizer, type PromptedBatch } from '../src/model/sentence-model.ts';
+import { SentenceModel, type PromptedBatch } from '../src/model/sentence-model.ts';
 import { Trainer } from '../src/model/trainer.ts';
 import { Graph } from '../src/engine/graph.ts';
+import { MINILM_L6, NO_TOKENIZER, type TargetResult } from './shared.ts';
 import type { MatmulVariantName } from '../src/engine/webgpu/kernels/matmul.ts';
-
-export const MINILM_L6: BertDims = {
-  vocabSize: 30522, hiddenSize: 384, numLayers: 6, numHeads: 12, intermediateSize: 1536,
-  maxPositions: 512, typeVocabSize: 2, layerNormEps: 1e-12, hiddenDropout: 0.1, attentionDropout: 0.1,
-};
-
-export interface TargetResult {
-  target: string;
-  adapter: string;
-  fallback: boolean;
-  features: string[];
-  /** `op` is A·B unless noted (older result files have none). */
-  matmul: { variant: string; shape: string; gflops: number; op?: string }[];
-  /** `matmul` names the kernel when a run compared kernels (--compare-matmul); else the default. */
-  training: { batch: number; seq: number; pairsPerSecond: number; msPerStep: number; steps: number; matmul?: string }[];
-  encode: { batch: number; seq: number; sentencesPerSecond: number }[];
-  /**
-   * WebGPU only: the host's side of one MNRL 32×32 step — recording every dispatch and submitting
-   * — timed with the GPU idle, and what the step holds. On a real GPU a step can never take less.
-   */
-  host?: { batch: number; seq: number; recordMsPerStep: number; dispatchesPerStep: number; copiesPerStep: number; submissionsPerStep: number };
-  notes: string[];
-}
-
-/** Benchmarks feed token ids directly; text never enters, so no tokenizer is involved. */
-const NO_TOKENIZER: BatchTokenizer = {
-  encodeBatch: () => {
-    throw new Error('the benchmark passes token ids, not texts');
-  },
-  promptLength: () => 0,
-  countTokens: () => {
-    throw new Error('the benchmark passes token ids, not texts');
-  },
-};
 
 function randomBatch(rows: number, seq: number, rng: SeededRandom): PromptedBatch {
   const ids = new Int32Array(rows * seq);
