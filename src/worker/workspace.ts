@@ -357,7 +357,14 @@ export class Workspace {
     // A resumed run keeps its own config (it was taken from this same one; exactness matters more).
     const run = new TrainingRun(model, d.train, resume?.state.config ?? {
       loss: { ...DEFAULT_LOSS, id: config.loss, matryoshkaDims: config.matryoshkaDims },
-      optimizer: { ...TRAINER_DEFAULTS, lr: config.learningRate, weightDecay: config.weightDecay },
+      optimizer: {
+        ...TRAINER_DEFAULTS,
+        lr: config.learningRate,
+        weightDecay: config.weightDecay,
+        beta1: config.adamBeta1 ?? TRAINER_DEFAULTS.beta1,
+        beta2: config.adamBeta2 ?? TRAINER_DEFAULTS.beta2,
+        eps: config.adamEpsilon ?? TRAINER_DEFAULTS.eps,
+      },
       scheduler: config.scheduler,
       warmupSteps: config.warmupSteps,
       batchSize: config.batchSize,
