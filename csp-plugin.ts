@@ -29,13 +29,31 @@ export function contentSecurityPolicy(hubHosts: readonly string[], dev: boolean)
   ].join('; ');
 }
 
+/**
+ * The policy goes out twice. The <meta> tag travels with the built files to any static host, but it
+ * binds only its document: a dedicated worker loaded from a URL (the studio worker, which downloads
+ * the model) takes its policy from its own script's response headers, and under the meta tag alone
+ * it could fetch any host (e2e/csp.e2e.test.ts found this). So `vite preview` and `vite dev` also
+ * send the policy as a header on every response; a static host must send it too.
+ */
 export function cspPlugin(extraHosts: string | undefined): Plugin {
   const hosts = [...DEFAULT_HUB_HOSTS, ...(extraHosts?.split(/[\s,]+/).filter(Boolean) ?? [])];
   let dev = false;
+  const sendHeader = (middlewares: { use: (fn: (req: unknown, res: { setHeader(name: string, value: string): void }, next: () => void) => void) => void }) =>
+    middlewares.use((_req, res, next) => {
+      res.setHeader('Content-Security-Policy', contentSecurityPolicy(hosts, dev));
+      next();
+    });
   return {
     name: 'embedding-studio-csp',
     configResolved(config) {
       dev = config.command === 'serve' && !config.isProduction;
+    },
+    configureServer(server) {
+      sendHeader(server.middlewares);
+    },
+    configurePreviewServer(server) {
+      sendHeader(server.middlewares);
     },
     transformIndexHtml() {
       return [{ tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: contentSecurityPolicy(hosts, dev) }, injectTo: 'head-prepend' }];
