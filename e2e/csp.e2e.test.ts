@@ -10,6 +10,9 @@
  * <meta> CSP binds only its document); it gets the policy of its own script's response headers. With
  * the meta tag alone the studio worker could fetch any host. The policy is therefore also sent as a
  * response header (csp-plugin.ts, for `vite preview` and `vite dev`); a static host must send it too.
+ * That header allows eval (the worker's ONNX writer needs it; the journey's export step is the
+ * test of that: code run through Playwright's evaluate is exempt from the eval check, so it cannot
+ * show it here); the page keeps the stricter meta policy.
  */
 import { readFile } from 'node:fs/promises';
 import type { Browser, BrowserContext, Page, Worker } from 'playwright-core';
@@ -114,4 +117,5 @@ describe('the Content-Security-Policy of the production page', () => {
     for (const o of outcomes.slice(ALLOWED.length)) expect(o.result, `worker: ${o.url}`).toMatch(/^blocked/);
     expect(reached.slice(before).sort()).toEqual([...ALLOWED].sort());
   });
+
 });
