@@ -157,6 +157,21 @@ describe.skipIf(!HAVE_FIXTURES)('the studio workspace', () => {
     expect(interrupted).toEqual(plain);
   });
 
+  it("trains with the Train panel's Adam betas and epsilon", async () => {
+    const losses = async (adam: Partial<TrainingConfig>) => {
+      const ws = await workspace();
+      const seen: number[] = [];
+      await ws.train({ ...CONFIG, evalEvery: 0, ...adam }, SETTINGS, (e) => e.type === 'step' && seen.push(e.loss));
+      return seen;
+    };
+    const defaults = await losses({});
+    const explicit = await losses({ adamBeta1: 0.9, adamBeta2: 0.999, adamEpsilon: 1e-8 });
+    const custom = await losses({ adamBeta1: 0.5, adamBeta2: 0.9, adamEpsilon: 1e-3 });
+    expect(explicit).toEqual(defaults); // absent fields mean the Trainer's defaults
+    expect(custom[0]).toBeCloseTo(defaults[0], 6); // the first loss comes before any update
+    expect(Math.max(...custom.slice(2).map((l, i) => Math.abs(l - defaults[i + 2])))).toBeGreaterThan(1e-3);
+  });
+
   it('cancels a run and keeps the weights it reached', async () => {
     const ws = await workspace();
     const states: string[] = [];
