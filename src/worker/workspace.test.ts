@@ -166,10 +166,15 @@ describe.skipIf(!HAVE_FIXTURES)('the studio workspace', () => {
     };
     const defaults = await losses({});
     const explicit = await losses({ adamBeta1: 0.9, adamBeta2: 0.999, adamEpsilon: 1e-8 });
-    const custom = await losses({ adamBeta1: 0.5, adamBeta2: 0.9, adamEpsilon: 1e-3 });
     expect(explicit).toEqual(defaults); // absent fields mean the Trainer's defaults
-    expect(custom[0]).toBeCloseTo(defaults[0], 6); // the first loss comes before any update
-    expect(Math.max(...custom.slice(2).map((l, i) => Math.abs(l - defaults[i + 2])))).toBeGreaterThan(1e-3);
+    // Each setting on its own changes the curve: each is wired through, not only one of them.
+    for (const adam of [{ adamBeta1: 0.5 }, { adamBeta2: 0.9 }, { adamEpsilon: 1e-3 }]) {
+      const custom = await losses(adam);
+      expect(custom[0]).toBeCloseTo(defaults[0], 6); // the first loss comes before any update
+      const moved = Math.max(...custom.slice(2).map((l, i) => Math.abs(l - defaults[i + 2])));
+      console.info(`Adam ${JSON.stringify(adam)}: loss curve moved by up to ${moved.toExponential(2)}`);
+      expect(moved, JSON.stringify(adam)).toBeGreaterThan(1e-3);
+    }
   });
 
   it('cancels a run and keeps the weights it reached', async () => {
