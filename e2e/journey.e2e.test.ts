@@ -197,14 +197,18 @@ describe('a person fine-tunes a model in the studio, start to finish', () => {
     await screenshot(page, 'playground');
   });
 
-  it('(e) trains a short run: the progress bar moves, the loss chart fills, the run finishes', async () => {
+  it('(e) trains a short run: the progress bar moves, the loss chart fills and falls, the run finishes', async () => {
     await openPanel(page, '4 Train');
-    await page.locator('#train-epochs').fill('1');
+    // Two epochs over the same rows, so the second epoch's mean loss is comparable with the first's;
+    // lr 2e-3 rather than the default 5e-5, so that a dozen steps on random weights visibly learn.
+    await page.locator('#train-epochs').fill('2');
     await page.locator('#train-batchSize').fill('8');
+    await page.locator('#train-learningRate').fill('2e-3');
     await page.locator('details.advanced summary').click();
     await page.locator('#train-evalEvery').fill('2');
     const counts = seen.counts as { train: number };
-    const expectedSteps = Math.ceil(counts.train / 8);
+    const stepsPerEpoch = Math.ceil(counts.train / 8);
+    const expectedSteps = 2 * stepsPerEpoch;
     await poll(() => page.getByTestId('train-steps-estimate').textContent()).toBe(`${counts.train} training rows → ${expectedSteps} steps`);
 
     const start = page.getByTestId('train-start');
@@ -244,6 +248,11 @@ describe('a person fine-tunes a model in the studio, start to finish', () => {
     expect(loss.map((t) => t.name)).toEqual(['loss', 'smoothed']);
     expect(loss[0].y.every((v) => Number.isFinite(v) && v >= 0)).toBe(true);
     seen.loss = loss[0].y;
+    // Training learns: the second pass over the same rows has a clearly lower mean loss than the first.
+    const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+    const [first, second] = [mean(loss[0].y.slice(0, stepsPerEpoch)), mean(loss[0].y.slice(stepsPerEpoch))];
+    seen.epochMeanLoss = [first, second];
+    expect(second).toBeLessThan(0.9 * first);
     // Evaluated at step 0 (the base model), every 2 steps, and at the end.
     await poll(async () => (await plotlyTraces(page, 'eval-chart'))?.[0].points ?? 0).toBeGreaterThanOrEqual(Math.floor(expectedSteps / 2) + 1);
     const evals = (await plotlyTraces(page, 'eval-chart'))!;

@@ -1,5 +1,6 @@
 import { create } from 'zustand';
 import { createJSONStorage, persist } from 'zustand/middleware';
+import { TRAINER_DEFAULTS } from '../engine/optimizer.ts';
 import { DEFAULT_CHECKPOINT_EVERY, type RetrievalSettings, type TrainingConfig } from '../worker/protocol.ts';
 
 export type Theme = 'light' | 'dark';
@@ -36,6 +37,9 @@ export const DEFAULT_TRAINING: TrainingConfig = {
   learningRate: 5e-5,
   warmupSteps: 0,
   weightDecay: 0,
+  adamBeta1: TRAINER_DEFAULTS.beta1,
+  adamBeta2: TRAINER_DEFAULTS.beta2,
+  adamEpsilon: TRAINER_DEFAULTS.eps,
   maxSeqLength: 128,
   scheduler: 'linear',
   seed: 42,

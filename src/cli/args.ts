@@ -37,7 +37,7 @@ export function numberOption(
   values: Record<string, unknown>,
   name: string,
   fallback: number,
-  check: { integer?: boolean; min?: number; max?: number; minExclusive?: boolean } = {},
+  check: { integer?: boolean; min?: number; max?: number; minExclusive?: boolean; maxExclusive?: boolean } = {},
 ): number {
   const raw = values[name];
   if (raw === undefined) return fallback;
@@ -49,7 +49,9 @@ export function numberOption(
   if (check.min !== undefined && (check.minExclusive ? n <= check.min : n < check.min)) {
     throw new UsageError(`--${name} must be ${check.minExclusive ? 'greater than' : 'at least'} ${check.min}, got ${n}`);
   }
-  if (check.max !== undefined && n > check.max) throw new UsageError(`--${name} must be at most ${check.max}, got ${n}`);
+  if (check.max !== undefined && (check.maxExclusive ? n >= check.max : n > check.max)) {
+    throw new UsageError(`--${name} must be ${check.maxExclusive ? 'less than' : 'at most'} ${check.max}, got ${n}`);
+  }
   return n;
 }
 

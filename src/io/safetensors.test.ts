@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { FIXTURES_DIR, haveFixtures } from '../../test/support/fixtures.ts';
 import { halfToFloat, parseSafetensors, writeSafetensors, MAX_HEADER_BYTES } from './safetensors.ts';
 
-const FIXTURES = path.resolve(process.cwd(), '../shared/fixtures');
-const MODEL_FILE = path.join(FIXTURES, 'tiny-bert/model/model.safetensors');
-const HAVE_FIXTURES = existsSync(MODEL_FILE);
+const MODEL_FILE = path.join(FIXTURES_DIR, 'tiny-bert/model/model.safetensors');
+// Skips with a message, or fails under EMBEDDING_STUDIO_REQUIRE_FIXTURES=1.
+const HAVE_FIXTURES = haveFixtures(MODEL_FILE, 'the safetensors tests on the tiny-bert weights');
 
 /** Assemble a file from a header (object or raw text) and a data section, without validation. */
 function rawFile(header: object | string, data: Uint8Array = new Uint8Array(0), lenOverride?: bigint): Uint8Array {

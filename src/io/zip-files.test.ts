@@ -1,16 +1,16 @@
-import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { zipSync, type Zippable } from 'fflate';
 import { describe, expect, it } from 'vitest';
+import { haveFixtures } from '../../test/support/fixtures.ts';
 import { TINY_BERT_MODEL_DIR } from '../../test/support/tiny-bert.ts';
 import { CpuBackend } from '../engine/cpu/cpu-backend.ts';
 import { loadSentenceModel } from '../model/load-model.ts';
 import { folderFiles } from './folder-files.ts';
 import { DEFAULT_MAX_ZIP_BYTES, ZipError, zipFiles } from './zip-files.ts';
 
-const HAVE_MODEL = existsSync(path.join(TINY_BERT_MODEL_DIR, 'model.safetensors'));
-if (!HAVE_MODEL) console.warn(`fixtures not found at ${TINY_BERT_MODEL_DIR}: skipping zip tests on the tiny-bert model`);
+// Skips with a message, or fails under EMBEDDING_STUDIO_REQUIRE_FIXTURES=1.
+const HAVE_MODEL = haveFixtures(path.join(TINY_BERT_MODEL_DIR, 'model.safetensors'), 'the zip tests on the tiny-bert model');
 
 /** Every file under dir, keyed by its relative path (with "/" separators) under `prefix`. */
 async function folderEntries(dir: string, prefix = ''): Promise<Zippable> {

@@ -1,12 +1,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../engine/backend.ts';
-import { CpuBackend } from '../engine/cpu/cpu-backend.ts';
+import { nodeGpu } from '../engine/webgpu/node-gpu.ts';
 import { Graph } from '../engine/graph.ts';
 import { folderFiles } from '../io/folder-files.ts';
 import {
   HAVE_FIXTURES, SKIP_REASON, TINY_BERT_MODEL_DIR, flooredNormError, maxRelativeError, norm, readFixtureTensors, readReference,
 } from '../../test/support/tiny-bert.ts';
 import { testBackends } from '../../test/support/backends.ts';
+import { webGpuRequired } from '../../test/support/webgpu.ts';
 import type { TokenBatch } from './bert.ts';
 import { loadSentenceModel, type LoadedModel } from './load-model.ts';
 import { computeLoss, DEFAULT_LOSS, type LossId } from './losses.ts';
@@ -127,9 +128,18 @@ describe.skipIf(!HAVE_FIXTURES).each(backends)('tiny-bert reference parity on $n
   });
 });
 
-describe('backends available to these tests', () => {
-  it('always includes the CPU reference', () => {
-    expect(backends.map((b) => b.name)).toContain('cpu');
-    expect(new CpuBackend().name).toBe('cpu');
+describe('backends these parity tests ran on', () => {
+  it('cpu and wasm always, webgpu exactly when Node finds an adapter, and each entry makes the backend it names', async () => {
+    // Asked of Dawn directly, not of testBackends: a webgpu that silently dropped out would show here.
+    const gpu = await nodeGpu();
+    const hasAdapter = gpu !== null && (await gpu.requestAdapter()) !== null;
+    expect(backends.map((b) => b.name)).toEqual(['cpu', 'wasm', ...(hasAdapter ? ['webgpu'] : [])]);
+    if (webGpuRequired()) expect(hasAdapter).toBe(true);
+    for (const b of backends) {
+      const made = await b.create();
+      expect(made.name).toBe(b.name);
+      expect(made.adapter.backend).toBe(b.name);
+      made.destroy();
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { FIXTURES_DIR, haveFixtures } from '../../test/support/fixtures.ts';
 import {
   ModelConfigError,
   parseBertConfig,
@@ -13,9 +13,9 @@ import {
   type ReadText,
 } from './st-config.ts';
 
-const FIXTURES = path.resolve(process.cwd(), '../shared/fixtures');
-const MODEL_DIR = path.join(FIXTURES, 'tiny-bert/model');
-const HAVE_FIXTURES = existsSync(path.join(MODEL_DIR, 'config.json'));
+const MODEL_DIR = path.join(FIXTURES_DIR, 'tiny-bert/model');
+// Skips with a message, or fails under EMBEDDING_STUDIO_REQUIRE_FIXTURES=1.
+const HAVE_FIXTURES = haveFixtures('tiny-bert/model/config.json', 'the config tests on the tiny-bert fixture');
 
 function folderReader(dir: string): ReadText {
   return async (p) => {

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { FIXTURES_DIR, haveFixtures } from '../../test/support/fixtures.ts';
 import { TextTokenizer, TokenizerConfigError } from './tokenizer.ts';
 
-const FIXTURES = path.resolve(process.cwd(), '../shared/fixtures');
-const TINY = path.join(FIXTURES, 'tiny-bert');
-const HAVE_FIXTURES = existsSync(path.join(TINY, 'model/tokenizer.json'));
+const TINY = path.join(FIXTURES_DIR, 'tiny-bert');
+// Skips with a message, or fails under EMBEDDING_STUDIO_REQUIRE_FIXTURES=1.
+const HAVE_FIXTURES = haveFixtures('tiny-bert/model/tokenizer.json', 'the tokenizer tests on the tiny-bert fixture');
 
 interface Reference {
   sentences: string[];

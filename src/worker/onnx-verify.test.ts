@@ -18,7 +18,9 @@ import { Workspace } from './workspace.ts';
 if (!HAVE_FIXTURES) console.warn(SKIP_REASON);
 
 const SETTINGS: RetrievalSettings = { pooling: 'mean', normalize: true, includePrompt: true, queryTemplate: '{text}', corpusTemplate: '{text}' };
-const BOUNDS = { fp32: 1e-4, fp16: 2e-2, int8: 5e-3 } as const;
+// What the test demands of the texts that fit max_seq_length, tighter than the page's ONNX_TOLERANCE
+// (which also has to pass on GPUs computing in fp16): fp16 5× its measured 1.50e-4, int8 measured 1.8e-3.
+const BOUNDS = { fp32: 1e-4, fp16: 7.5e-4, int8: 5e-3 } as const;
 const DATA = 'public/samples/support-faq.jsonl';
 
 async function workspace(): Promise<Workspace> {

@@ -112,6 +112,14 @@ export interface TrainingConfig {
   readonly learningRate: number;
   readonly warmupSteps: number;
   readonly weightDecay: number;
+  /**
+   * AdamW's betas and epsilon under Hugging Face TrainingArguments' names (adam_beta1, adam_beta2,
+   * adam_epsilon). Optional: settings and run records saved before they existed mean the Trainer's
+   * defaults 0.9 / 0.999 / 1e-8 (TRAINER_DEFAULTS), which is what those runs trained with.
+   */
+  readonly adamBeta1?: number;
+  readonly adamBeta2?: number;
+  readonly adamEpsilon?: number;
   readonly maxSeqLength: number;
   readonly scheduler: SchedulerKind;
   readonly seed: number;

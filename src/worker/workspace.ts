@@ -64,7 +64,14 @@ export function runConfigFor(config: TrainingConfig, settings: RetrievalSettings
   const { prefix: corpusPrefix } = parseTemplate(settings.corpusTemplate);
   return {
     loss: { ...DEFAULT_LOSS, id: config.loss, matryoshkaDims: config.matryoshkaDims },
-    optimizer: { ...TRAINER_DEFAULTS, lr: config.learningRate, weightDecay: config.weightDecay },
+    optimizer: {
+      ...TRAINER_DEFAULTS,
+      lr: config.learningRate,
+      weightDecay: config.weightDecay,
+      beta1: config.adamBeta1 ?? TRAINER_DEFAULTS.beta1,
+      beta2: config.adamBeta2 ?? TRAINER_DEFAULTS.beta2,
+      eps: config.adamEpsilon ?? TRAINER_DEFAULTS.eps,
+    },
     scheduler: config.scheduler,
     warmupSteps: config.warmupSteps,
     batchSize: config.batchSize,

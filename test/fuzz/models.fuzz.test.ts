@@ -28,6 +28,7 @@ import {
 } from '../support/fuzz.ts';
 import { TINY_BERT_MODEL_DIR } from '../support/tiny-bert.ts';
 
+// Importing tiny-bert.ts already fails under EMBEDDING_STUDIO_REQUIRE_FIXTURES=1 when the fixture is absent.
 const TREE = readTree(TINY_BERT_MODEL_DIR);
 TREE.delete('onnx/model.onnx');
 const HAVE_MODEL = TREE.has('model.safetensors') && TREE.has('tokenizer.json');

@@ -5,15 +5,17 @@
  * refused before anything is allocated.
  */
 
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { halfToFloat, MAX_HEADER_BYTES, parseSafetensors, SafetensorsError, writeSafetensors, type TensorToWrite } from '../../src/io/safetensors.ts';
 import { arrayBufferGrowth, caught, expectSpecificError, fc, fuzz, hostileJsonValue, thrown } from '../support/fuzz.ts';
+import { haveFixtures } from '../support/fixtures.ts';
 import { TINY_BERT_MODEL_DIR } from '../support/tiny-bert.ts';
 
 const FIXTURE = path.join(TINY_BERT_MODEL_DIR, 'model.safetensors');
-const HAVE_FIXTURE = existsSync(FIXTURE);
+// Skips with a message, or fails under EMBEDDING_STUDIO_REQUIRE_FIXTURES=1.
+const HAVE_FIXTURE = haveFixtures(FIXTURE, 'the fuzz tests on the tiny-bert weights');
 const enc = new TextEncoder();
 
 /** A safetensors file from a header object (or raw header text) and a data section of `dataBytes`. */

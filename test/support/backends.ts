@@ -2,6 +2,7 @@ import type { Backend } from '../../src/engine/backend.ts';
 import { CpuBackend } from '../../src/engine/cpu/cpu-backend.ts';
 import { nodeThreadSpawner } from '../../src/engine/wasm/node-threads.ts';
 import { createWasmBackend } from '../../src/engine/wasm/wasm-backend.ts';
+import { noWebGpuAdapter } from './webgpu.ts';
 
 export interface TestBackend {
   name: string;
@@ -18,16 +19,12 @@ export async function testBackends(): Promise<TestBackend[]> {
     // Two threads: kernels split across threads are what users run; one thread is the parity suite's too.
     { name: 'wasm', create: () => createWasmBackend({ threads: 2, spawn: nodeThreadSpawner }) },
   ];
-  const { nodeGpu } = await import('../../src/engine/webgpu/node-gpu.ts');
-  const gpu = await nodeGpu();
-  const adapter = gpu ? await gpu.requestAdapter() : null;
-  if (adapter) {
+  // Throws under EMBEDDING_STUDIO_REQUIRE_WEBGPU=1 when there is no adapter (test/support/webgpu.ts).
+  if (!(await noWebGpuAdapter('the webgpu cases of this file'))) {
+    const { nodeGpu } = await import('../../src/engine/webgpu/node-gpu.ts');
+    const gpu = (await nodeGpu())!;
     const { createWebGpuBackend } = await import('../../src/engine/webgpu/webgpu-backend.ts');
-    list.push({ name: 'webgpu', create: () => createWebGpuBackend(gpu!) });
-  } else if (process.env.EMBEDDING_STUDIO_REQUIRE_WEBGPU === '1') {
-    throw new Error('EMBEDDING_STUDIO_REQUIRE_WEBGPU=1 but Node found no WebGPU adapter (is chromium installed?)');
-  } else {
-    console.warn('no WebGPU adapter in Node: WebGPU parity tests skipped');
+    list.push({ name: 'webgpu', create: () => createWebGpuBackend(gpu) });
   }
   return list;
 }

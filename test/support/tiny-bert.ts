@@ -1,12 +1,16 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseSafetensors } from '../../src/io/safetensors.ts';
+import { FIXTURES_DIR, haveFixtures } from './fixtures.ts';
 
-/** The sentence-transformers fixtures live beside the project, never inside it. */
-export const FIXTURES_DIR = path.resolve(process.cwd(), '../shared/fixtures');
+export { FIXTURES_DIR };
 export const TINY_BERT_DIR = path.join(FIXTURES_DIR, 'tiny-bert');
 export const TINY_BERT_MODEL_DIR = path.join(TINY_BERT_DIR, 'model');
-export const HAVE_FIXTURES = existsSync(path.join(TINY_BERT_DIR, 'reference.json'));
+/**
+ * Whether the tiny-bert fixture is here. Under EMBEDDING_STUDIO_REQUIRE_FIXTURES=1 a missing one
+ * throws on import, so every test file that asks fails rather than skips (test/support/fixtures.ts).
+ */
+export const HAVE_FIXTURES = haveFixtures('tiny-bert/reference.json', 'the tests that compare with sentence-transformers');
 export const SKIP_REASON = `fixtures not found at ${TINY_BERT_DIR}: skipping reference-parity tests`;
 
 export interface TinyBertReference {

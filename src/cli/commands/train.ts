@@ -19,13 +19,14 @@ import { loadModelDir, nodeBackend, requireFile } from '../node-runtime.ts';
 export const TRAIN_USAGE =
   'train --model DIR --data FILE.jsonl --loss mnrl|cosine|cosent|triplet [--matryoshka 384,256,128] [--epochs N | --steps N] ' +
   '[--batch-size B] [--lr X] [--warmup-steps N] [--scheduler linear|constant] [--weight-decay X] [--max-grad-norm X] ' +
+  '[--adam-beta1 X] [--adam-beta2 X] [--adam-epsilon X] ' +
   '[--seed S] [--no-shuffle] [--prompt TEXT] [--mini-batch-size N] [--backend auto|wasm|webgpu|cpu] [--checkpoint-every N] --out DIR' +
   ' | train --resume DIR [--model DIR] [--data FILE] [--backend auto|wasm|webgpu|cpu] [--checkpoint-every N] [--out DIR]';
 
 /** Options that define the run; a resumed run takes them from its checkpoint. */
 const RUN_OPTIONS = [
   'loss', 'matryoshka', 'epochs', 'steps', 'batch-size', 'lr', 'warmup-steps', 'scheduler', 'weight-decay', 'max-grad-norm', 'seed', 'no-shuffle', 'prompt',
-  'mini-batch-size',
+  'mini-batch-size', 'adam-beta1', 'adam-beta2', 'adam-epsilon',
 ] as const;
 
 /** What the CLI keeps in a checkpoint's `meta` to resume with `--resume DIR` alone. */
@@ -90,6 +91,7 @@ export async function runTrain(argv: readonly string[]): Promise<void> {
     'max-grad-norm': { type: 'string' }, seed: { type: 'string' }, 'no-shuffle': { type: 'boolean' },
     prompt: { type: 'string' }, backend: { type: 'string' }, out: { type: 'string' }, 'mini-batch-size': { type: 'string' },
     'checkpoint-every': { type: 'string' }, resume: { type: 'string' },
+    'adam-beta1': { type: 'string' }, 'adam-beta2': { type: 'string' }, 'adam-epsilon': { type: 'string' },
   }, 'train');
   const checkpointEveryOption = v['checkpoint-every'] === undefined ? undefined : numberOption(v, 'checkpoint-every', 0, { integer: true, min: 1 });
   const resumeDir = optionalString(v, 'resume');
@@ -110,6 +112,11 @@ export async function runTrain(argv: readonly string[]): Promise<void> {
   const scheduler = choiceOption(v, 'scheduler', ['linear', 'constant'] as const, 'linear');
   const weightDecay = numberOption(v, 'weight-decay', TRAINER_DEFAULTS.weightDecay, { min: 0 });
   const maxGradNorm = numberOption(v, 'max-grad-norm', TRAINER_DEFAULTS.maxGradNorm, { min: 0 });
+  // TrainingArguments' adam_beta1 / adam_beta2 / adam_epsilon, with its defaults. A beta of 1 would
+  // make the bias correction divide by zero; an epsilon of 0 divides by zero on a zero gradient.
+  const beta1 = numberOption(v, 'adam-beta1', TRAINER_DEFAULTS.beta1, { min: 0, max: 1, maxExclusive: true });
+  const beta2 = numberOption(v, 'adam-beta2', TRAINER_DEFAULTS.beta2, { min: 0, max: 1, maxExclusive: true });
+  const eps = numberOption(v, 'adam-epsilon', TRAINER_DEFAULTS.eps, { min: 0, minExclusive: true });
   const seed = numberOption(v, 'seed', 42, { integer: true, min: 0 });
   const backendKind = choiceOption(v, 'backend', BACKEND_PREFERENCES, 'auto');
   const prompt = optionalString(v, 'prompt');
@@ -126,7 +133,7 @@ export async function runTrain(argv: readonly string[]): Promise<void> {
     const loaded = await loadModelDir(modelDir, backend);
     const run = new TrainingRun(loaded.model, data.examples, {
       loss: { ...DEFAULT_LOSS, id: lossId, matryoshkaDims: parseDims(optionalString(v, 'matryoshka'), loaded.model.dimension) },
-      optimizer: { ...TRAINER_DEFAULTS, lr, weightDecay, maxGradNorm },
+      optimizer: { ...TRAINER_DEFAULTS, lr, weightDecay, maxGradNorm, beta1, beta2, eps },
       scheduler,
       warmupSteps,
       batchSize,

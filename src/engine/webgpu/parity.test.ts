@@ -5,15 +5,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parityTests, randn } from '../../../test/support/backend-parity.ts';
+import { noWebGpuAdapter } from '../../../test/support/webgpu.ts';
 import { nodeGpu, releaseNodeGpu } from './node-gpu.ts';
 import { type MatmulVariantName, type WebGpuBackend, createWebGpuBackend, matmulVariants } from './webgpu-backend.ts';
 
-const gpuObject = await nodeGpu();
-const hasAdapter = gpuObject !== null && (await gpuObject.requestAdapter()) !== null;
-const suite = hasAdapter ? describe : describe.skip;
-if (!hasAdapter) {
-  console.warn('WebGPU parity tests skipped: nodeGpu() found no adapter (is chromium / a Vulkan ICD installed?)');
-}
+// No adapter: skip with a message, or fail under EMBEDDING_STUDIO_REQUIRE_WEBGPU=1 (CI).
+const noAdapter = await noWebGpuAdapter('the WebGPU parity tests');
+const gpuObject = noAdapter ? null : await nodeGpu();
+const suite = noAdapter ? describe.skip : describe;
 
 suite('webgpu backend matches the cpu backend', () => {
   let gpu: WebGpuBackend;

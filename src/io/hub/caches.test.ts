@@ -1,7 +1,7 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startHubServer, type HubServer } from '../../../test/support/hub-server.ts';
+import { haveFixtures } from '../../../test/support/fixtures.ts';
 import { TINY_BERT_MODEL_DIR } from '../../../test/support/tiny-bert.ts';
 import { folderFiles } from '../folder-files.ts';
 import { BrowserHubCache } from './browser-cache.ts';
@@ -14,8 +14,8 @@ import { hubFiles } from './hub-files.ts';
  * cache-hit paths as the folder cache. Node has no `caches`, so a minimal CacheStorage stands in
  * (same semantics: put/match/delete whole Responses keyed by URL).
  */
-const HAVE_MODEL = existsSync(path.join(TINY_BERT_MODEL_DIR, 'model.safetensors'));
-if (!HAVE_MODEL) console.warn(`fixtures not found at ${TINY_BERT_MODEL_DIR}: skipping Hub cache tests`);
+// Skips with a message, or fails under EMBEDDING_STUDIO_REQUIRE_FIXTURES=1.
+const HAVE_MODEL = haveFixtures(path.join(TINY_BERT_MODEL_DIR, 'model.safetensors'), 'the Hub cache tests');
 
 class FakeCache {
   readonly entries = new Map<string, { body: ArrayBuffer; headers: [string, string][] }>();

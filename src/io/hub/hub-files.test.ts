@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startHubServer, type HubServer } from '../../../test/support/hub-server.ts';
+import { haveFixtures } from '../../../test/support/fixtures.ts';
 import { TINY_BERT_MODEL_DIR } from '../../../test/support/tiny-bert.ts';
 import { CpuBackend } from '../../engine/cpu/cpu-backend.ts';
 import { loadSentenceModel } from '../../model/load-model.ts';
@@ -16,8 +17,8 @@ import { hubLocation } from './location.ts';
  * hubFiles against a real local HTTP server that serves the tiny-bert fixture in the Hub's URL
  * layout: download, progress, cache hits, resume after interruption, and each failure's error.
  */
-const HAVE_MODEL = existsSync(path.join(TINY_BERT_MODEL_DIR, 'model.safetensors'));
-if (!HAVE_MODEL) console.warn(`fixtures not found at ${TINY_BERT_MODEL_DIR}: skipping Hub download tests`);
+// Skips with a message, or fails under EMBEDDING_STUDIO_REQUIRE_FIXTURES=1.
+const HAVE_MODEL = haveFixtures(path.join(TINY_BERT_MODEL_DIR, 'model.safetensors'), 'the Hub download tests');
 
 const REPO = 'test-org/tiny-bert';
 const FILES = [

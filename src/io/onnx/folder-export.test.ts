@@ -67,10 +67,11 @@ describe.skipIf(!HAVE_FIXTURES)('exported sentence-transformers folder', () => {
     expect(again.model.normalize).toBe(source.model.normalize);
   });
 
-  // Bounds on the L2-normalised sentence embeddings; fp16/q8 measured at ~1e-4 / ~1e-3 here.
+  // Bounds on the L2-normalised sentence embeddings: fp16 5× its measured 1.27e-4 (onnxruntime-node,
+  // CPU); q8 measured at 9.9e-4.
   it.each([
     ['fp32', 1e-4],
-    ['fp16', 2e-2],
+    ['fp16', 6.5e-4],
     ['q8', 5e-3],
   ] as const)('transformers.js pipeline(feature-extraction, dtype %s) gives the engine embeddings', async (dtype, bound) => {
     env.allowRemoteModels = false;

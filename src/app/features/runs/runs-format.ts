@@ -1,4 +1,5 @@
 /** What the Runs panel shows, computed from plain run records: testable without a browser. */
+import { TRAINER_DEFAULTS } from '../../../engine/optimizer.ts';
 import type { RetrievalMetrics, RunRecord, RunSummary, StorageStatus } from '../../../worker/protocol.ts';
 import { formatBytes, formatMetric } from '../../ui/format.ts';
 import { LOSS_CLASS_NAMES } from '../train/losses.ts';
@@ -70,6 +71,9 @@ export function settingRows(a: RunRecord, b: RunRecord): SettingRow[] {
     ['Scheduler', (r) => r.config.scheduler],
     ['Warm-up steps', (r) => String(r.config.warmupSteps)],
     ['Weight decay', (r) => String(r.config.weightDecay)],
+    // Records from before these settings existed trained with the Trainer's defaults.
+    ['Adam betas', (r) => `${r.config.adamBeta1 ?? TRAINER_DEFAULTS.beta1}, ${r.config.adamBeta2 ?? TRAINER_DEFAULTS.beta2}`],
+    ['Adam epsilon', (r) => String(r.config.adamEpsilon ?? TRAINER_DEFAULTS.eps)],
     ['Max length', (r) => String(r.config.maxSeqLength)],
     ['Matryoshka dims', (r) => (r.config.matryoshkaDims.length ? r.config.matryoshkaDims.join(', ') : '—')],
     ['Seed', (r) => String(r.seed)],

@@ -86,6 +86,9 @@ export function TrainingForm({ model, dataset, disabled, onCheck }: TrainingForm
         <div className="field-grid">
           {field('warmupSteps', 'Warmup steps')}
           {field('weightDecay', 'Weight decay', undefined, 'decimal')}
+          {field('adamBeta1', 'Adam beta1', 'adam_beta1, default 0.9', 'decimal')}
+          {field('adamBeta2', 'Adam beta2', 'adam_beta2, default 0.999', 'decimal')}
+          {field('adamEpsilon', 'Adam epsilon', 'adam_epsilon, default 1e-8', 'decimal')}
           {field('maxSeqLength', 'Max length (tokens)', `model: ${model.maxSeqLength}`)}
           <div className="field">
             <label htmlFor="train-scheduler">Scheduler</label>

@@ -44,6 +44,18 @@ describe('checkDraft', () => {
     expect(c.values.epochs).toBeUndefined();
     expect(c.values.maxSeqLength).toBe(128);
   });
+  it("takes Adam's betas and epsilon (TrainingArguments' adam_beta1 / adam_beta2 / adam_epsilon) within torch's limits", () => {
+    const base = draftFromConfig(DEFAULT_TRAINING);
+    expect([base.adamBeta1, base.adamBeta2, base.adamEpsilon]).toEqual(['0.9', '0.999', '1e-8']);
+    const good = checkDraft({ ...base, adamBeta1: '0.8', adamBeta2: '0.98', adamEpsilon: '1e-6' }, ctx);
+    expect(good.errors).toEqual({});
+    expect([good.values.adamBeta1, good.values.adamBeta2, good.values.adamEpsilon]).toEqual([0.8, 0.98, 1e-6]);
+    const bad = checkDraft({ ...base, adamBeta1: '1', adamBeta2: '-0.1', adamEpsilon: '0' }, ctx);
+    expect(bad.errors).toEqual({ adamBeta1: 'Adam beta1 must be less than 1', adamBeta2: 'Adam beta2 must be at least 0', adamEpsilon: 'Adam epsilon must be greater than 0' });
+    // Settings saved before these fields existed show the defaults they trained with.
+    const { adamBeta1: _b1, adamBeta2: _b2, adamEpsilon: _e, ...old } = DEFAULT_TRAINING;
+    expect(draftFromConfig(old).adamEpsilon).toBe('1e-8');
+  });
   it('accepts scientific learning rates and rejects zero', () => {
     expect(checkDraft({ ...draftFromConfig(DEFAULT_TRAINING), learningRate: '2e-5' }, ctx).values.learningRate).toBe(2e-5);
     expect(checkDraft({ ...draftFromConfig(DEFAULT_TRAINING), learningRate: '0' }, ctx).errors.learningRate).toBeDefined();

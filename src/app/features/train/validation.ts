@@ -1,7 +1,9 @@
+import { TRAINER_DEFAULTS } from '../../../engine/optimizer.ts';
 import { DEFAULT_CHECKPOINT_EVERY, type TrainingConfig } from '../../../worker/protocol.ts';
 
 export type DraftField =
-  | 'epochs' | 'batchSize' | 'learningRate' | 'warmupSteps' | 'weightDecay' | 'maxSeqLength' | 'seed' | 'matryoshkaDims' | 'evalEvery' | 'checkpointEvery';
+  | 'epochs' | 'batchSize' | 'learningRate' | 'warmupSteps' | 'weightDecay' | 'adamBeta1' | 'adamBeta2' | 'adamEpsilon' | 'maxSeqLength' | 'seed'
+  | 'matryoshkaDims' | 'evalEvery' | 'checkpointEvery';
 
 /** What the form holds: the text people typed, so "5e-" mid-typing is not lost or coerced. */
 export type TrainingDraft = Record<DraftField, string>;
@@ -29,6 +31,10 @@ export function draftFromConfig(c: TrainingConfig): TrainingDraft {
     learningRate: String(c.learningRate),
     warmupSteps: String(c.warmupSteps),
     weightDecay: String(c.weightDecay),
+    // Settings saved before these fields existed trained with the Trainer's defaults.
+    adamBeta1: String(c.adamBeta1 ?? TRAINER_DEFAULTS.beta1),
+    adamBeta2: String(c.adamBeta2 ?? TRAINER_DEFAULTS.beta2),
+    adamEpsilon: String(c.adamEpsilon ?? TRAINER_DEFAULTS.eps),
     maxSeqLength: String(c.maxSeqLength),
     seed: String(c.seed),
     matryoshkaDims: c.matryoshkaDims.join(', '),
@@ -54,13 +60,13 @@ function parseInteger(text: string, min: number, max: number, what: string): num
   return n;
 }
 
-function parseNumber(text: string, min: number, max: number, what: string, exclusiveMin = false): number | string {
+function parseNumber(text: string, min: number, max: number, what: string, exclusiveMin = false, exclusiveMax = false): number | string {
   const t = text.trim();
   if (t === '') return `${what} is required`;
   const n = Number(t);
   if (!Number.isFinite(n)) return `${what} must be a number (e.g. 2e-5)`;
   if (exclusiveMin ? n <= min : n < min) return `${what} must be ${exclusiveMin ? 'greater than' : 'at least'} ${min}`;
-  if (n > max) return `${what} must be at most ${max}`;
+  if (exclusiveMax ? n >= max : n > max) return `${what} must be ${exclusiveMax ? 'less than' : 'at most'} ${max}`;
   return n;
 }
 
@@ -97,6 +103,11 @@ export function checkDraft(d: TrainingDraft, ctx: DraftContext): DraftCheck {
   take('learningRate', parseNumber(d.learningRate, 0, 1, 'Learning rate', true));
   take('warmupSteps', parseInteger(d.warmupSteps, 0, 1_000_000, 'Warmup steps'));
   take('weightDecay', parseNumber(d.weightDecay, 0, 1, 'Weight decay'));
+  // torch.optim.AdamW's own limits: 0 <= beta < 1; epsilon > 0 here because a zero epsilon divides
+  // by zero wherever a gradient and its second moment are both 0.
+  take('adamBeta1', parseNumber(d.adamBeta1, 0, 1, 'Adam beta1', false, true));
+  take('adamBeta2', parseNumber(d.adamBeta2, 0, 1, 'Adam beta2', false, true));
+  take('adamEpsilon', parseNumber(d.adamEpsilon, 0, 1, 'Adam epsilon', true));
   take('maxSeqLength', parseInteger(d.maxSeqLength, 8, 8192, 'Max length'));
   take('seed', parseInteger(d.seed, 0, 2 ** 32 - 1, 'Seed'));
   take('evalEvery', parseInteger(d.evalEvery, 0, 1_000_000, 'Evaluation interval'));
