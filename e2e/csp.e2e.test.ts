@@ -87,7 +87,7 @@ describe('the Content-Security-Policy of the production page', () => {
 
   it('names the hosts the README names', async () => {
     const readme = await readFile('README.md', 'utf8');
-    const sentence = /Only the model download touches the network:[^]*?nothing else\./.exec(readme)?.[0] ?? '';
+    const sentence = /Only the model download and a Hub push touch the network:[^]*?nothing else\./.exec(readme)?.[0] ?? '';
     expect(sentence).not.toBe('');
     for (const host of DEFAULT_HUB_HOSTS) expect(sentence, host).toContain(host.replace('https://', ''));
     const meta = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
