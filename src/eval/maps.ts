@@ -11,11 +11,9 @@
 import { PCA, TSNE } from '@saehrimnir/druidjs';
 import { projectTogether, type SharedProjection } from './projection.ts';
 
-export type MapMethod = 'umap' | 'tsne' | 'pca';
+import type { MapMethod } from './map-methods.ts';
 
-export const MAP_METHODS: readonly MapMethod[] = ['umap', 'tsne', 'pca'];
-
-export const MAP_LABELS: Readonly<Record<MapMethod, string>> = { umap: 'UMAP', tsne: 't-SNE', pca: 'PCA' };
+export { MAP_LABELS, MAP_METHODS, type MapMethod } from './map-methods.ts';
 
 /**
  * Points per map (texts; each is drawn before and after). Exact t-SNE costs n² per iteration,

@@ -8,7 +8,7 @@ import type { MiningOptions } from '../eval/hard-negatives.ts';
 import type { RetrievalMetrics, WeightsState } from './protocol.ts';
 
 export type { ChunkSettings } from '../data/chunk.ts';
-export type { MapMethod } from '../eval/maps.ts';
+export type { MapMethod } from '../eval/map-methods.ts';
 export type { MiningOptions, SamplingStrategy } from '../eval/hard-negatives.ts';
 
 /** Base, fine-tuned (when there is one) and BM25 on the eval split, under one retrieval setting. */
