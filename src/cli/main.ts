@@ -2,12 +2,14 @@ import { pathToFileURL } from 'node:url';
 import { UsageError } from './args.ts';
 import { ENCODE_USAGE, runEncode } from './commands/encode.ts';
 import { EVAL_USAGE, runEval } from './commands/eval.ts';
+import { MINE_USAGE, runMine } from './commands/mine.ts';
 import { runTrain, TRAIN_USAGE } from './commands/train.ts';
 
 const COMMANDS: Record<string, { usage: string; run: (argv: readonly string[]) => Promise<void> }> = {
   encode: { usage: ENCODE_USAGE, run: runEncode },
   train: { usage: TRAIN_USAGE, run: runTrain },
   eval: { usage: EVAL_USAGE, run: runEval },
+  mine: { usage: MINE_USAGE, run: runMine },
 };
 
 function usage(): string {
