@@ -113,6 +113,8 @@ export class Workspace {
   private readonly tokenStates = new Map<string, TokenStates>();
   private control: TrainingControl | null = null;
   private lastTraining: { config: TrainingConfig; seconds: number; steps: number } | null = null;
+  /** The encode in progress; the next one waits for it. */
+  private encoding: Promise<unknown> = Promise.resolve();
   /** The running evaluate / compare / project jobs (training has its own control). */
   private readonly jobs = new Set<AbortController>();
 
@@ -252,14 +254,22 @@ export class Workspace {
     const key = `${weights}\u0000${role}\u0000${template}`;
     const hit = role === 'adhoc' ? undefined : this.tokenStates.get(key);
     if (hit) return hit;
-    await this.useWeights(weights);
-    const model = this.requireModel().model;
-    const states = await encodeTokenStates(model, suffix ? texts.map((t) => t + suffix) : texts, prefix || undefined, {
-      signal,
-      onProgress: (done, total) => onProgress?.(`embedding ${role === 'corpus' ? 'documents' : 'queries'}`, done, total),
+    // One encode at a time: two at once (the playground's metrics and the BM25 table's) would
+    // interleave their steps on one backend and swap each other's weights.
+    const run = this.encoding.then(async () => {
+      const again = role === 'adhoc' ? undefined : this.tokenStates.get(key);
+      if (again) return again;
+      await this.useWeights(weights);
+      const model = this.requireModel().model;
+      const states = await encodeTokenStates(model, suffix ? texts.map((t) => t + suffix) : texts, prefix || undefined, {
+        signal,
+        onProgress: (done, total) => onProgress?.(`embedding ${role === 'corpus' ? 'documents' : 'queries'}`, done, total),
+      });
+      if (role !== 'adhoc') this.tokenStates.set(key, states);
+      return states;
     });
-    if (role !== 'adhoc') this.tokenStates.set(key, states);
-    return states;
+    this.encoding = run.catch(() => undefined);
+    return run;
   }
 
   private async embeddings(settings: RetrievalSettings, weights: WeightsState, onProgress?: ProgressCallback, signal?: AbortSignal) {

@@ -10,8 +10,9 @@ import { requestKey } from './playground-selectors.ts';
  * "Is fine-tuning worth it against keyword search?": BM25 beside the base model and, once there
  * is one, the fine-tuned model, on this dataset's eval split under the current setting.
  */
-export function BaselineBlock({ settings, revision, trained }: { settings: RetrievalSettings; revision: number; trained: boolean }) {
-  const result = useLatestAsync(requestKey({ s: settings, revision, trained, baselines: true }), () => studio().baselines(settings));
+export function BaselineBlock({ settings, revision, trained, ready }: { settings: RetrievalSettings; revision: number; trained: boolean; ready: boolean }) {
+  // Asked once the current metrics are in: they share the embeddings, computed once.
+  const result = useLatestAsync(ready ? requestKey({ s: settings, revision, trained, baselines: true }) : null, () => studio().baselines(settings));
   const b = result.data;
   return (
     <section className="pg-baselines" data-testid="playground-baselines" data-state={b ? 'ready' : 'pending'} aria-label="BM25 baseline">

@@ -88,7 +88,7 @@ export function PlaygroundPanel() {
             </div>
             <div>
               <MetricsBlock current={evalCurrent} pinned={pinnedEval} queries={dataset.evalQueries} corpus={dataset.corpusSize} />
-              <BaselineBlock settings={current} revision={revision} trained={trained} />
+              <BaselineBlock settings={current} revision={revision} trained={trained} ready={evalCurrent.data !== null} />
             </div>
           </div>
           <QueryPicker query={query} onChange={setQuery} evalQueries={evalQueries} />
