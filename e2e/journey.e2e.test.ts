@@ -268,13 +268,15 @@ describe('a person fine-tunes a model in the studio, start to finish', () => {
 
     const table = page.getByTestId('compare-metrics');
     await table.waitFor({ timeout: 120_000 });
-    expect(await table.locator('thead th').allTextContents()).toEqual(['Metric', 'Base', 'Fine-tuned', 'Δ']);
+    // BM25 (keyword search) sits beside both models, with the fine-tuned model's lead over it.
+    expect(await table.locator('thead th').allTextContents()).toEqual(['Metric', 'BM25', 'Base', 'Fine-tuned', 'Δ', 'vs BM25']);
     const metricRows = await table.locator('tbody tr').all();
     expect(metricRows.length).toBeGreaterThan(0);
     for (const r of metricRows) {
       const cells = await r.locator('td').allTextContents();
-      expect(cells[0]).toMatch(/^\d/); // base
-      expect(cells[1]).toMatch(/^\d/); // fine-tuned
+      expect(cells[0]).toMatch(/^\d/); // BM25
+      expect(cells[1]).toMatch(/^\d/); // base
+      expect(cells[2]).toMatch(/^\d/); // fine-tuned
     }
     seen.compareMetrics = await table.innerText();
 

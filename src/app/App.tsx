@@ -3,7 +3,9 @@ import { useShallow } from 'zustand/react/shallow';
 import { CompareView } from './features/compare/CompareView.tsx';
 import { DataPanel } from './features/data/DataPanel.tsx';
 import { ExportPanel } from './features/export/ExportPanel.tsx';
+import { MinePanel } from './features/mine/MinePanel.tsx';
 import { ModelPanel } from './features/model/ModelPanel.tsx';
+import { RagPanel } from './features/rag/RagPanel.tsx';
 import { PlaygroundPanel } from './features/playground/PlaygroundPanel.tsx';
 import { RestoreNotice } from './features/runs/RestoreNotice.tsx';
 import { RunsPanel } from './features/runs/RunsPanel.tsx';
@@ -25,9 +27,11 @@ function backendFromUrl(): BackendPreference {
 const PANELS: { id: PanelId; title: string; needs: 'nothing' | 'model' | 'data' | 'trained' }[] = [
   { id: 'model', title: '1 Model', needs: 'nothing' },
   { id: 'data', title: '2 Data', needs: 'model' },
+  { id: 'mine', title: 'Mine negatives', needs: 'data' },
   { id: 'playground', title: '3 Playground', needs: 'data' },
   { id: 'train', title: '4 Train', needs: 'data' },
   { id: 'compare', title: '5 Compare', needs: 'trained' },
+  { id: 'rag', title: 'RAG check', needs: 'model' },
   { id: 'export', title: '6 Export', needs: 'model' },
   { id: 'runs', title: 'Runs', needs: 'nothing' },
 ];
@@ -84,9 +88,11 @@ export function App() {
       <main className="panel" data-panel={panel}>
         {panel === 'model' && <ModelPanel />}
         {panel === 'data' && <DataPanel />}
+        {panel === 'mine' && <MinePanel />}
         {panel === 'playground' && <PlaygroundPanel />}
         {panel === 'train' && <TrainPanel />}
         {panel === 'compare' && <CompareView />}
+        {panel === 'rag' && <RagPanel />}
         {panel === 'export' && <ExportPanel />}
         {panel === 'runs' && <RunsPanel />}
       </main>

@@ -7,7 +7,7 @@ export interface JobStatus {
   readonly total: number;
 }
 
-export type PanelId = 'model' | 'data' | 'playground' | 'train' | 'compare' | 'export' | 'runs';
+export type PanelId = 'model' | 'data' | 'mine' | 'playground' | 'train' | 'compare' | 'rag' | 'export' | 'runs';
 
 /** What the worker told us about this session: UI state and job status only, never tensors. */
 export interface SessionState {

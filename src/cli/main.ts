@@ -3,6 +3,7 @@ import { UsageError } from './args.ts';
 import { ENCODE_USAGE, runEncode } from './commands/encode.ts';
 import { EVAL_USAGE, runEval } from './commands/eval.ts';
 import { EXPORT_USAGE, runExport } from './commands/export.ts';
+import { MINE_USAGE, runMine } from './commands/mine.ts';
 import { runTrain, TRAIN_USAGE } from './commands/train.ts';
 
 const COMMANDS: Record<string, { usage: string; run: (argv: readonly string[]) => Promise<void> }> = {
@@ -10,6 +11,7 @@ const COMMANDS: Record<string, { usage: string; run: (argv: readonly string[]) =
   train: { usage: TRAIN_USAGE, run: runTrain },
   eval: { usage: EVAL_USAGE, run: runEval },
   export: { usage: EXPORT_USAGE, run: runExport },
+  mine: { usage: MINE_USAGE, run: runMine },
 };
 
 function usage(): string {

@@ -19,6 +19,14 @@ import { memoryStores, type RecordStores, withoutBytes } from './stores.ts';
 
 export const LAST_MODEL_KEY = 'lastModel';
 export const LAST_DATASET_KEY = 'lastDataset';
+export const RAG_DOCUMENT_KEY = 'ragDocument';
+
+/** The RAG check's document, kept with the workspace: its file and how it was chunked. */
+export interface SavedDocument {
+  readonly name: string;
+  readonly bytes: Uint8Array;
+  readonly chunking: { readonly size: number; readonly overlap: number };
+}
 
 export interface StudioStorageParts {
   /** Opened on first use; a rejection (no IndexedDB) is reported by each call that needs it. */
@@ -216,6 +224,20 @@ export class StudioStorage {
     const stores = await this.stores();
     await stores.datasets.delete(id);
     if ((await stores.settings.get<string>(LAST_DATASET_KEY)) === id) await stores.settings.delete(LAST_DATASET_KEY);
+  }
+
+  // ---- the RAG check's document -----------------------------------------------------------------
+
+  async saveDocument(doc: SavedDocument): Promise<void> {
+    await (await this.stores()).settings.set(RAG_DOCUMENT_KEY, doc);
+  }
+
+  async lastDocument(): Promise<SavedDocument | null> {
+    return (await (await this.stores()).settings.get<SavedDocument>(RAG_DOCUMENT_KEY)) ?? null;
+  }
+
+  async forgetDocument(): Promise<void> {
+    await (await this.stores()).settings.delete(RAG_DOCUMENT_KEY);
   }
 
   // ---- the last session ---------------------------------------------------------------------------

@@ -195,6 +195,8 @@ export interface QueryComparison {
 export interface Comparison {
   readonly before: RetrievalMetrics;
   readonly after: RetrievalMetrics;
+  /** BM25 (keyword search) on the same eval split: what fine-tuning has to beat. */
+  readonly bm25?: RetrievalMetrics;
   readonly queries: readonly QueryComparison[];
 }
 

@@ -84,6 +84,8 @@ const browserEnvironment: StudioEnvironment = {
   },
   // Runs, their weights and datasets, kept between visits (IndexedDB + OPFS + Web Locks).
   storage: browserStudioStorage(),
+  // PDFs for the RAG check; pdf.js is loaded only when the first one is dropped.
+  pdfjs: async () => (await import('../io/pdf-browser.ts')).browserPdfJs(),
 };
 
 /** Hands the zip's buffer to the page instead of copying it (hundreds of MB with ONNX files). */

@@ -5,9 +5,10 @@ import type { TrainingExample } from '../data/shape.ts';
 import type { Backend } from '../engine/backend.ts';
 import { TRAINER_DEFAULTS } from '../engine/optimizer.ts';
 import { computeRankings, informationRetrievalMetrics, IR_MAX_K, type IrMetrics } from '../eval/ir-metrics.ts';
-import { projectTogether } from '../eval/projection.ts';
 import { buildModelExport, trainingCardInfo, type CardDetails } from '../io/model-export.ts';
 import { buildRecipe, recipeColumns } from '../io/recipe.ts';
+import { MAP_LABELS, MAP_MAX_TEXTS, type MapMethod, mapTogether } from '../eval/maps.ts';
+import { bm25Rankings } from './baselines.ts';
 import { sentenceTransformersFolder } from '../io/st-export.ts';
 import type { StudioRunDescription } from '../io/st-training-args.ts';
 import type { TrainingRunConfig } from '../model/training-run.ts';
@@ -143,6 +144,8 @@ export class Workspace {
   private lastTraining: { config: TrainingConfig; seconds: number; steps: number } | null = null;
   /** The last run's retrieval metrics before and after (for the model card), and its final loss. */
   private lastOutcome: { before: RetrievalMetrics | null; after: RetrievalMetrics | null; finalLoss: number | null } | null = null;
+  /** The encode in progress; the next one waits for it. */
+  private encoding: Promise<unknown> = Promise.resolve();
   /** The running evaluate / compare / project jobs (training has its own control). */
   private readonly jobs = new Set<AbortController>();
 
@@ -156,6 +159,7 @@ export class Workspace {
     this.trainedParams = null;
     this.current = 'base';
     this.tokenStates.clear();
+    this.weightsVersion++;
     const { model, config } = loaded;
     this.modelInfo = {
       name: info.name,
@@ -274,14 +278,22 @@ export class Workspace {
     const key = `${weights}\u0000${role}\u0000${template}`;
     const hit = role === 'adhoc' ? undefined : this.tokenStates.get(key);
     if (hit) return hit;
-    await this.useWeights(weights);
-    const model = this.requireModel().model;
-    const states = await encodeTokenStates(model, suffix ? texts.map((t) => t + suffix) : texts, prefix || undefined, {
-      signal,
-      onProgress: (done, total) => onProgress?.(`embedding ${role === 'corpus' ? 'documents' : 'queries'}`, done, total),
+    // One encode at a time: two at once (the playground's metrics and the BM25 table's) would
+    // interleave their steps on one backend and swap each other's weights.
+    const run = this.encoding.then(async () => {
+      const again = role === 'adhoc' ? undefined : this.tokenStates.get(key);
+      if (again) return again;
+      await this.useWeights(weights);
+      const model = this.requireModel().model;
+      const states = await encodeTokenStates(model, suffix ? texts.map((t) => t + suffix) : texts, prefix || undefined, {
+        signal,
+        onProgress: (done, total) => onProgress?.(`embedding ${role === 'corpus' ? 'documents' : 'queries'}`, done, total),
+      });
+      if (role !== 'adhoc') this.tokenStates.set(key, states);
+      return states;
     });
-    if (role !== 'adhoc') this.tokenStates.set(key, states);
-    return states;
+    this.encoding = run.catch(() => undefined);
+    return run;
   }
 
   private async embeddings(settings: RetrievalSettings, weights: WeightsState, onProgress?: ProgressCallback, signal?: AbortSignal) {
@@ -304,6 +316,63 @@ export class Workspace {
     const queryIndex = set.queries.indexOf(query);
     const relevant = queryIndex >= 0 ? set.relevant[queryIndex] : new Set<number>();
     return Array.from(ranking.corpusIndex, (c, i) => ({ corpusIndex: c, text: set.corpus[c], score: ranking.score[i], relevant: relevant.has(c) }));
+  }
+
+  // ---- for the checks in their own modules (mining, RAG check, baselines) ---------------------------
+
+  /** The eval split's retrieval set, or null when the data has none. */
+  get evalSet(): IrEvalSet | null {
+    return this.dataset?.evalSet ?? null;
+  }
+
+  /** Every row of the loaded dataset, train and eval. */
+  datasetExamples(): readonly TrainingExample[] {
+    return this.requireDataset().data.examples;
+  }
+
+  /** Whether fine-tuned weights exist: the checks use them as "the current model". */
+  get hasTrained(): boolean {
+    return this.trainedParams !== null;
+  }
+
+  /** Pooled eval-set embeddings under a setting (the cached ones the playground uses). */
+  evalEmbeddings(settings: RetrievalSettings, weights: WeightsState, onProgress?: ProgressCallback, signal?: AbortSignal) {
+    return this.embeddings(settings, weights, onProgress, signal);
+  }
+
+  /**
+   * Pooled embeddings of any texts (document chunks, mining corpora), encoded a slice at a time
+   * so the token states held at once stay small; nothing is cached.
+   */
+  async embedTexts(
+    texts: readonly string[], template: string, settings: RetrievalSettings, weights: WeightsState, label: string,
+    onProgress?: ProgressCallback, signal?: AbortSignal, slice = 256,
+  ): Promise<Float32Array> {
+    const D = this.requireModel().model.dimension;
+    const out = new Float32Array(texts.length * D);
+    for (let start = 0; start < texts.length; start += slice) {
+      if (signal?.aborted) throw new DOMException('cancelled', 'AbortError');
+      const part = texts.slice(start, start + slice);
+      const states = await this.statesFor(part, 'adhoc', template, weights, (_, done) => onProgress?.(label, start + done, texts.length), signal);
+      out.set(poolTokenStates(states, settings.pooling, settings.normalize, settings.includePrompt), start * D);
+    }
+    onProgress?.(label, texts.length, texts.length);
+    return out;
+  }
+
+  /** BM25 (keyword search) on the eval split, scored like the models. */
+  bm25Evaluate(): { metrics: RetrievalMetrics; firstRelevantRank: (number | null)[]; milliseconds: number } {
+    const set = this.requireEvalSet();
+    const { rankings, milliseconds } = bm25Rankings(set);
+    const result = informationRetrievalMetrics(rankings, set.relevant, { similarity: 'cosine' });
+    const firstRelevantRank: (number | null)[] = set.queries.map(() => null);
+    for (const r of result.perQuery) firstRelevantRank[r.query] = r.firstRelevantRank;
+    return { metrics: retrievalMetrics(result.metrics), firstRelevantRank, milliseconds };
+  }
+
+  /** Runs work as a cancellable job (cancelJob stops it). */
+  runJob<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    return this.asJob(work);
   }
 
   /** Stops the running evaluate, compare or projection; its promise rejects with an AbortError. */
@@ -494,6 +563,7 @@ export class Workspace {
       const cancelled = control.abort.signal.aborted;
       this.resumeLiveWeights();
       this.trainedParams = await model.store.readParams();
+      this.weightsVersion++;
       this.trainedStep = run.trainer.stepsTaken;
       this.current = 'trained';
       this.liveParams = null;
@@ -585,7 +655,11 @@ export class Workspace {
     this.control.poisonRequested = true;
   }
 
+  /** Bumped whenever the model or its fine-tuned weights change, so caches outside the workspace know. */
+  weightsVersion = 0;
+
   private forgetTrainedStates(): void {
+    this.weightsVersion++;
     for (const key of [...this.tokenStates.keys()]) if (key.startsWith('trained')) this.tokenStates.delete(key);
   }
 
@@ -630,6 +704,7 @@ export class Workspace {
     return {
       before: retrievalMetrics(before.result.metrics),
       after: retrievalMetrics(after.result.metrics),
+      bm25: this.bm25Evaluate().metrics,
       queries: set.queries.map((query, q) => ({
         query, rankBefore: rankOf(before, q), rankAfter: rankOf(after, q), topBefore: hits(before, q), topAfter: hits(after, q),
       })),
@@ -637,14 +712,16 @@ export class Workspace {
   }
 
   /**
-   * Queries and documents before and after fine-tuning, in one UMAP frame. Coloured by query
-   * group: a query and its relevant documents share one; other documents get -1.
+   * Queries and documents before and after fine-tuning, in one UMAP, t-SNE or PCA frame. Coloured
+   * by query group: a query and its relevant documents share one; other documents get -1.
    */
-  project(settings: RetrievalSettings, onProgress?: ProgressCallback, maxPoints = 1500): Promise<ProjectionPoint[]> {
-    return this.asJob((signal) => this.projectNow(settings, signal, onProgress, maxPoints));
+  project(settings: RetrievalSettings, onProgress?: ProgressCallback, maxPoints?: number, method: MapMethod = 'umap'): Promise<ProjectionPoint[]> {
+    return this.asJob((signal) => this.projectNow(settings, signal, onProgress, maxPoints ?? MAP_MAX_TEXTS[method], method));
   }
 
-  private async projectNow(settings: RetrievalSettings, signal: AbortSignal, onProgress: ProgressCallback | undefined, maxPoints: number): Promise<ProjectionPoint[]> {
+  private async projectNow(
+    settings: RetrievalSettings, signal: AbortSignal, onProgress: ProgressCallback | undefined, maxPoints: number, method: MapMethod,
+  ): Promise<ProjectionPoint[]> {
     const set = this.requireEvalSet();
     const before = await this.embeddings(settings, 'base', onProgress, signal);
     const after = await this.embeddings(settings, this.trainedParams ? 'trained' : 'base', onProgress, signal);
@@ -659,10 +736,10 @@ export class Workspace {
       docs.forEach((d, j) => out.set(emb.corpus.subarray(d * D, d * D + D), (queries.length + j) * D));
       return out;
     };
-    const { before: b, after: a } = await projectTogether(pick(before), pick(after), D, {
-      // umap-js stops when the epoch callback returns false.
-      onEpoch: (epoch, total) => {
-        onProgress?.('projecting with UMAP', epoch, total);
+    const { before: b, after: a } = await mapTogether(method, pick(before), pick(after), D, {
+      // The fit stops when its progress callback returns false.
+      onProgress: (done, total) => {
+        onProgress?.(`projecting with ${MAP_LABELS[method]}`, done, total);
         return !signal.aborted;
       },
     });

@@ -3,6 +3,7 @@ import { loadTrainingFile } from '../../src/data/load-file.ts';
 import type { Backend } from '../../src/engine/backend.ts';
 import { CpuBackend } from '../../src/engine/cpu/cpu-backend.ts';
 import { folderFiles } from '../../src/io/folder-files.ts';
+import { nodePdfJs } from '../../src/io/pdf-node.ts';
 import { MemoryLockManager, RunLocks } from '../../src/storage/locks.ts';
 import { MemoryDisk } from '../../src/storage/memory-opfs.ts';
 import { RunFiles } from '../../src/storage/opfs.ts';
@@ -79,6 +80,7 @@ export async function tab(p: Profile, options: { createBackend?: () => Promise<B
         : { files: folderFiles(BUILTIN), name: 'built-in (random weights)', randomWeights: true },
     parseDataset: async (name, bytes, mapping) => loadTrainingFile(name, bytes, mapping ? { file: name, mapping } : { file: name }),
     storage,
+    pdfjs: nodePdfJs,
   });
   await api.init('cpu');
   return { api, storage, saved };

@@ -5,6 +5,7 @@ import { compareKey, useCompare } from './compare-store.ts';
 import { MetricsTable } from './MetricsTable.tsx';
 import { ProjectionMaps } from './ProjectionMaps.tsx';
 import { QueryTable } from './QueryTable.tsx';
+import { MAP_LABELS, MAP_METHODS } from '../../../eval/map-methods.ts';
 
 /** Step 5: base vs fine-tuned with the current retrieval settings — metrics, per query, and maps. */
 export function CompareView() {
@@ -70,11 +71,20 @@ export function CompareView() {
           Projection failed: {c.projectError}
         </p>
       )}
+      <div className="row map-methods" role="radiogroup" aria-label="Map method">
+        <span className="muted small">Map:</span>
+        {MAP_METHODS.map((m) => (
+          <label key={m} className="radio">
+            <input type="radio" name="map-method" value={m} checked={c.method === m} onChange={() => void c.setMethod(m, settings, revision)} data-testid={`map-method-${m}`} />
+            {MAP_LABELS[m]}
+          </label>
+        ))}
+      </div>
       {c.projection ? (
-        <ProjectionMaps points={c.projection} />
+        <ProjectionMaps points={c.projection} method={c.method} />
       ) : (
         <div className="projection-placeholder" role="status">
-          <p className="muted small">{c.projectState === 'running' ? 'Projecting with UMAP…' : c.compareState === 'running' ? 'The maps follow the comparison.' : ''}</p>
+          <p className="muted small">{c.projectState === 'running' ? `Projecting with ${MAP_LABELS[c.method]}…` : c.compareState === 'running' ? 'The maps follow the comparison.' : ''}</p>
         </div>
       )}
     </section>

@@ -1,6 +1,8 @@
 import type { Data } from 'plotly.js-basic-dist-min';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { ProjectionPoint } from '../../../worker/protocol.ts';
+import type { MapMethod } from '../../../worker/protocol-checks.ts';
+import { MAP_LABELS } from '../../../eval/map-methods.ts';
 import { PlotlyChart } from '../../charts/PlotlyChart.tsx';
 import { GROUP_PALETTE, themedLayout, type ChartColors } from '../../charts/theme.ts';
 import { easeInOut, groupColor, hoverText, interpolate, sharedBounds, type Bounds } from './projection.ts';
@@ -62,8 +64,8 @@ function UmapPlot({ points, bounds, texts, t, title, testId, minIntervalMs }: {
   return <PlotlyChart figure={figure} height={MAP_HEIGHT} testId={testId} label={`${title}: ${points.length} points`} minIntervalMs={minIntervalMs} />;
 }
 
-/** Base and fine-tuned UMAP maps side by side, and a morph between them with a slider and Play. */
-export function ProjectionMaps({ points }: { points: readonly ProjectionPoint[] }) {
+/** Base and fine-tuned maps (UMAP, t-SNE or PCA) side by side, and a morph between them with a slider and Play. */
+export function ProjectionMaps({ points, method = 'umap' }: { points: readonly ProjectionPoint[]; method?: MapMethod }) {
   const bounds = useMemo(() => sharedBounds(points), [points]);
   const texts = useMemo(() => points.map((p) => hoverText(p)), [points]);
   const [t, setT] = useState(0);
@@ -93,13 +95,13 @@ export function ProjectionMaps({ points }: { points: readonly ProjectionPoint[] 
   const groups = new Set(points.filter((p) => p.group >= 0).map((p) => p.group)).size;
   return (
     <section className="projection" aria-labelledby="projection-title">
-      <h3 id="projection-title">Embedding maps (UMAP, one shared frame)</h3>
+      <h3 id="projection-title">Embedding maps ({MAP_LABELS[method]}, one shared frame)</h3>
       <p className="muted small">
         Diamonds are eval queries, dots documents; a query and its relevant documents share a colour ({groups} groups), other documents are grey.
       </p>
       <div className="grid-2">
-        <UmapPlot points={points} bounds={bounds} texts={texts} t={0} title="Base model" testId="umap-before" />
-        <UmapPlot points={points} bounds={bounds} texts={texts} t={1} title="Fine-tuned" testId="umap-after" />
+        <UmapPlot points={points} bounds={bounds} texts={texts} t={0} title="Base model" testId={`${method}-before`} />
+        <UmapPlot points={points} bounds={bounds} texts={texts} t={1} title="Fine-tuned" testId={`${method}-after`} />
       </div>
       <div className="row morph-controls">
         <button type="button" onClick={() => setPlaying((p) => !p)} data-testid="umap-play" aria-pressed={playing}>
@@ -123,7 +125,7 @@ export function ProjectionMaps({ points }: { points: readonly ProjectionPoint[] 
         <label htmlFor="umap-t">Fine-tuned</label>
         <span className="muted small num">{t.toFixed(2)}</span>
       </div>
-      <UmapPlot points={points} bounds={bounds} texts={texts} t={t} title="Morph: base → fine-tuned" testId="umap-morph" minIntervalMs={33} />
+      <UmapPlot points={points} bounds={bounds} texts={texts} t={t} title="Morph: base → fine-tuned" testId={`${method}-morph`} minIntervalMs={33} />
     </section>
   );
 }

@@ -4,6 +4,7 @@ import { useSession } from '../../session-store.ts';
 import { useSettings } from '../../settings-store.ts';
 import { type AsyncResult, useLatestAsync } from '../../ui/use-latest-async.ts';
 import { studio } from '../../worker-client.ts';
+import { BaselineBlock } from './BaselineBlock.tsx';
 import { MetricsBlock } from './MetricsBlock.tsx';
 import { PinBar } from './PinBar.tsx';
 import { plainSettings, requestKey, sameSettings, TOP_K } from './playground-selectors.ts';
@@ -85,7 +86,10 @@ export function PlaygroundPanel() {
                 onRestore={() => pinned && setRetrieval(pinned)}
               />
             </div>
-            <MetricsBlock current={evalCurrent} pinned={pinnedEval} queries={dataset.evalQueries} corpus={dataset.corpusSize} />
+            <div>
+              <MetricsBlock current={evalCurrent} pinned={pinnedEval} queries={dataset.evalQueries} corpus={dataset.corpusSize} />
+              <BaselineBlock settings={current} revision={revision} trained={trained} ready={evalCurrent.data !== null} />
+            </div>
           </div>
           <QueryPicker query={query} onChange={setQuery} evalQueries={evalQueries} />
           {queriesError && <p className="error-text">Could not list the eval queries: {queriesError}</p>}

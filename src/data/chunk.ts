@@ -1,0 +1,78 @@
+/**
+ * Splits a document into overlapping passages for the RAG check. Sizes are in characters (what a
+ * person can check by eye, and what works for Chinese, which has no spaces to count words by).
+ * A chunk ends at the best boundary in its last half: a blank line, then a line break, then the
+ * end of a sentence (Latin or CJK punctuation), then a clause mark or a space; a run with none of
+ * these (a very long line of Chinese, a URL) is cut at the size, never inside a surrogate pair.
+ */
+
+export interface ChunkSettings {
+  /** Characters per chunk, at most. */
+  readonly size: number;
+  /** Characters each chunk repeats from the end of the one before. */
+  readonly overlap: number;
+}
+
+export const DEFAULT_CHUNK_SETTINGS: ChunkSettings = { size: 500, overlap: 50 };
+
+export interface Chunk {
+  readonly text: string;
+  /** Offsets into the (line-ending normalised) document text. */
+  readonly start: number;
+  readonly end: number;
+}
+
+export function chunkSettingsProblem(s: ChunkSettings): string | null {
+  if (!Number.isInteger(s.size) || s.size < 20) return 'the chunk size must be a whole number of at least 20 characters';
+  if (!Number.isInteger(s.overlap) || s.overlap < 0) return 'the overlap must be a whole number ≥ 0';
+  if (s.overlap >= s.size / 2) return 'the overlap must be less than half the chunk size';
+  return null;
+}
+
+/** Boundary patterns, best first; each match's end is where a chunk may stop. */
+const BOUNDARIES: readonly RegExp[] = [
+  /\n[ \t]*\n\s*/g,
+  /\n/g,
+  /[.!?;]["')\]]*\s+|[。！？；…]+["”’」』）]*/g,
+  /[,:，、：]\s*|\s+/g,
+];
+
+function isLowSurrogate(code: number): boolean {
+  return code >= 0xdc00 && code <= 0xdfff;
+}
+
+/** Where a chunk that starts at `from` and may not pass `limit` should end. */
+function breakPoint(text: string, from: number, limit: number): number {
+  const earliest = from + Math.floor((limit - from) / 2);
+  const window = text.slice(earliest, limit);
+  for (const pattern of BOUNDARIES) {
+    let best = -1;
+    pattern.lastIndex = 0;
+    for (let m = pattern.exec(window); m; m = pattern.exec(window)) best = m.index + m[0].length;
+    if (best > 0) return earliest + best;
+  }
+  // No boundary: a hard cut, moved off the middle of a surrogate pair.
+  return isLowSurrogate(text.charCodeAt(limit)) ? limit - 1 : limit;
+}
+
+export function chunkText(document: string, settings: ChunkSettings = DEFAULT_CHUNK_SETTINGS): Chunk[] {
+  const problem = chunkSettingsProblem(settings);
+  if (problem) throw new RangeError(problem);
+  const text = document.replace(/\r\n?/g, '\n');
+  const chunks: Chunk[] = [];
+  let from = 0;
+  while (from < text.length) {
+    const limit = Math.min(text.length, from + settings.size);
+    const end = limit === text.length ? limit : breakPoint(text, from, limit);
+    const raw = text.slice(from, end);
+    const lead = raw.length - raw.trimStart().length;
+    const body = raw.trim();
+    if (body) chunks.push({ text: body, start: from + lead, end: from + lead + body.length });
+    if (end >= text.length) break;
+    // Step back by the overlap, but always forward overall, and not into a surrogate pair.
+    let next = Math.max(from + 1, end - settings.overlap);
+    if (isLowSurrogate(text.charCodeAt(next))) next++;
+    from = next;
+  }
+  return chunks;
+}
