@@ -130,6 +130,7 @@ export class StudioApi {
   // Declared before `started`, whose initializer replaces it with the promise's resolver.
   private markStarted: () => void = () => {};
   private started: Promise<void> = new Promise((resolve) => (this.markStarted = resolve));
+  private initializing: Promise<BackendInfo> | null = null;
 
   private async ready(): Promise<Workspace> {
     await this.started;
@@ -145,14 +146,23 @@ export class StudioApi {
     return ws;
   }
 
-  async init(preference: BackendPreference): Promise<BackendInfo> {
-    this.workspace?.backend.destroy();
+  /**
+   * Starts the engine once. The page may ask twice (React runs mount effects twice in development,
+   * and `auto` takes seconds to probe): a second ask for the same preference gets the first one's
+   * answer instead of a second backend, which would drop a model loaded into the first meanwhile.
+   */
+  init(preference: BackendPreference): Promise<BackendInfo> {
+    if (this.initializing && this.preference === preference) return this.initializing;
     this.preference = preference;
-    const { backend, fallbackReason } = await this.env.createBackend(preference);
-    this.markStarted();
-    this.workspace = new Workspace(backend);
-    this.backendInfo = fallbackReason ? { adapter: backend.adapter, fallbackReason } : { adapter: backend.adapter };
-    return this.backendInfo;
+    this.initializing = (async () => {
+      this.workspace?.backend.destroy();
+      const { backend, fallbackReason } = await this.env.createBackend(preference);
+      this.workspace = new Workspace(backend);
+      this.backendInfo = fallbackReason ? { adapter: backend.adapter, fallbackReason } : { adapter: backend.adapter };
+      this.markStarted();
+      return this.backendInfo;
+    })();
+    return this.initializing;
   }
 
   /** The backend now (it changes when a lost GPU is replaced). */
