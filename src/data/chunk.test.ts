@@ -60,4 +60,10 @@ describe('chunkText', () => {
     expect(chunkSettingsProblem({ size: 100, overlap: 60 })).toMatch(/half/);
     expect(() => chunkText('x', { size: 100, overlap: -1 })).toThrow(/overlap/);
   });
+  it('starts each overlap at a word, not inside one', () => {
+    const doc = '# Returns\n\nItems can be returned within 30 days of delivery. Start a return from the Orders page and print the prepaid label.\n\n# Shipping\n\nStandard shipping takes three to five business days. Express shipping arrives the next day when ordered before noon.';
+    const chunks = chunkText(doc, { size: 150, overlap: 20 });
+    expect(chunks.length).toBeGreaterThan(1);
+    for (const c of chunks.slice(1)) expect(/\s/.test(doc[c.start - 1]), `chunk at ${c.start}: "${c.text.slice(0, 12)}…"`).toBe(true);
+  });
 });

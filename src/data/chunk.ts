@@ -55,6 +55,17 @@ function breakPoint(text: string, from: number, limit: number): number {
   return isLowSurrogate(text.charCodeAt(limit)) ? limit - 1 : limit;
 }
 
+/**
+ * Where the repeated overlap should begin: not in the middle of a word ("dered before noon."),
+ * so at the first space or line break in [from, end) when there is one; text without spaces
+ * (Chinese) keeps the exact overlap.
+ */
+function overlapStart(text: string, from: number, end: number): number {
+  if (from === 0 || /\s/.test(text[from - 1])) return from;
+  const gap = text.slice(from, end).search(/\s/);
+  return gap < 0 ? from : from + gap + 1;
+}
+
 export function chunkText(document: string, settings: ChunkSettings = DEFAULT_CHUNK_SETTINGS): Chunk[] {
   const problem = chunkSettingsProblem(settings);
   if (problem) throw new RangeError(problem);
@@ -72,7 +83,7 @@ export function chunkText(document: string, settings: ChunkSettings = DEFAULT_CH
     // Step back by the overlap, but always forward overall, and not into a surrogate pair.
     let next = Math.max(from + 1, end - settings.overlap);
     if (isLowSurrogate(text.charCodeAt(next))) next++;
-    from = next;
+    from = overlapStart(text, next, end);
   }
   return chunks;
 }
