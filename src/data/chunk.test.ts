@@ -61,7 +61,14 @@ describe('chunkText', () => {
     expect(() => chunkText('x', { size: 100, overlap: -1 })).toThrow(/overlap/);
   });
   it('starts each overlap at a word, not inside one', () => {
-    const doc = '# Returns\n\nItems can be returned within 30 days of delivery. Start a return from the Orders page and print the prepaid label.\n\n# Shipping\n\nStandard shipping takes three to five business days. Express shipping arrives the next day when ordered before noon.';
+    const doc = [
+      '# Returns',
+      'Items can be returned within 30 days of delivery. Start a return from the Orders page and print the prepaid label.',
+      '# Shipping',
+      'Standard shipping takes three to five business days. Express shipping arrives the next day when ordered before noon.',
+      '# Passwords',
+      'To reset your password, open Settings, choose Security and follow the link we email you.',
+    ].join('\n\n');
     const chunks = chunkText(doc, { size: 150, overlap: 20 });
     expect(chunks.length).toBeGreaterThan(1);
     for (const c of chunks.slice(1)) expect(/\s/.test(doc[c.start - 1]), `chunk at ${c.start}: "${c.text.slice(0, 12)}…"`).toBe(true);
