@@ -48,14 +48,18 @@ export const useMine = create<MineState>()((set, get) => ({
     set({ state: 'mining', error: null, saved: null });
     const session = useSession.getState();
     session.setJob('mine', { label: 'Mining hard negatives', done: 0, total: 0 });
+    // Progress comes over its own message channel and can arrive after the answer: once the job
+    // is over, a late report must not bring its bar back.
+    let over = false;
     try {
       const summary = await studio().mine(settings, options, callback((stage: string, done: number, total: number) => {
-        useSession.getState().setJob('mine', { label: `Mining: ${stage}`, done, total });
+        if (!over) useSession.getState().setJob('mine', { label: `Mining: ${stage}`, done, total });
       }));
       set((s) => ({ summary, rejected: new Set(), cursor: 0, state: 'idle', generation: s.generation + 1 }));
     } catch (e) {
       set({ state: 'idle', error: errorMessage(e) });
     } finally {
+      over = true;
       useSession.getState().setJob('mine', null);
     }
   },

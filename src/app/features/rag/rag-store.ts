@@ -24,9 +24,16 @@ interface RagState {
 
 function job(label: string) {
   useSession.getState().setJob('rag', { label, done: 0, total: 0 });
+  // A report that arrives after the answer (its own message channel) must not bring the bar back.
+  let over = false;
   return {
-    report: callback((stage: string, done: number, total: number) => useSession.getState().setJob('rag', { label: `${label}: ${stage}`, done, total })),
-    close: () => useSession.getState().setJob('rag', null),
+    report: callback((stage: string, done: number, total: number) => {
+      if (!over) useSession.getState().setJob('rag', { label: `${label}: ${stage}`, done, total });
+    }),
+    close: () => {
+      over = true;
+      useSession.getState().setJob('rag', null);
+    },
   };
 }
 
