@@ -16,6 +16,7 @@ import { estimateTrainingMemory, planBatch } from '../model/memory-estimate.ts';
 import { captureCheckpoint, type Checkpoint, CheckpointError, checkCompatible, datasetFingerprint, restoreCheckpoint } from '../model/checkpoint.ts';
 import { NonFiniteTrainingError, TrainingRun } from '../model/training-run.ts';
 import { selectVerificationTexts, verifyOnnxFiles } from './onnx-verify.ts';
+import { yieldToEvents } from './yield-to-events.ts';
 import type {
   Comparison, DatasetInfo, EvalSummary, MemoryPlanInfo, ModelInfo, OnnxVerificationDtype, OnnxVerificationReport, PreviewRow, ProgressCallback,
   HistoryEvalPoint, ProjectionPoint, RankMover, RetrievalMetrics, RetrievalSettings, SearchHit, TrainingConfig, TrainingEvent, WeightsState,
@@ -448,6 +449,9 @@ export class Workspace {
           checkpointEvery: config.checkpointEvery ?? 0,
           onCheckpoint: () => checkpoint('interval'),
           beforeStep: async (done, drain) => {
+            // A step boundary: let a Pause or Cancel sent during the last step be heard now.
+            await yieldToEvents();
+            if (control.abort.signal.aborted) return;
             if (config.evalEvery > 0 && done > startStep && done % config.evalEvery === 0) {
               await drain();
               await evaluateNow(done);

@@ -32,7 +32,7 @@ export const useTrainRun = create<TrainRunStore>()((set, get) => {
     const s = get();
     const session = useSession.getState();
     if (isActive(s.status)) {
-      session.setJob(JOB_ID, { label: s.status === 'paused' ? 'Training (paused)' : `Training step ${s.step}/${s.totalSteps}`, done: s.step, total: s.totalSteps });
+      session.setJob(JOB_ID, { label: s.status === 'paused' ? 'Training (paused)' : s.status === 'pausing' ? `Pausing at step ${s.step}/${s.totalSteps}…` : `Training step ${s.step}/${s.totalSteps}`, done: s.step, total: s.totalSteps });
     } else {
       session.setJob(JOB_ID, null);
     }
@@ -105,6 +105,8 @@ export const useTrainRun = create<TrainRunStore>()((set, get) => {
       }
     },
     pause() {
+      // Said at once: the worker answers 'paused' at the next step boundary, up to a step later.
+      if (get().status === 'running') set({ status: 'pausing' });
       void studio().pause();
     },
     resume() {
