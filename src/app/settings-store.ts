@@ -1,6 +1,6 @@
 import { create } from 'zustand';
 import { createJSONStorage, persist } from 'zustand/middleware';
-import { DEFAULT_CHECKPOINT_EVERY, type RetrievalSettings, type TrainingConfig } from '../worker/protocol.ts';
+import { DEFAULT_CHECKPOINT_EVERY, DEFAULT_CHECKPOINT_SECONDS, type RetrievalSettings, type TrainingConfig } from '../worker/protocol.ts';
 
 export type Theme = 'light' | 'dark';
 
@@ -42,7 +42,13 @@ export const DEFAULT_TRAINING: TrainingConfig = {
   matryoshkaDims: [],
   evalEvery: 10,
   checkpointEvery: DEFAULT_CHECKPOINT_EVERY,
+  checkpointSeconds: DEFAULT_CHECKPOINT_SECONDS,
 };
+
+/** A saved config with the fields added since it was saved filled in with their defaults. */
+export function withTrainingDefaults(c: TrainingConfig): TrainingConfig {
+  return { ...DEFAULT_TRAINING, ...c, checkpointEvery: c.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY, checkpointSeconds: c.checkpointSeconds ?? DEFAULT_CHECKPOINT_SECONDS };
+}
 
 export const useSettings = create<SettingsState>()(
   persist(

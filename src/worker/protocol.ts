@@ -122,10 +122,17 @@ export interface TrainingConfig {
   readonly memoryBudgetMiB?: number;
   /** Save a checkpoint every this many steps (0 = only on pause and when the tab is hidden). */
   readonly checkpointEvery?: number;
+  /**
+   * Also save one when this many seconds of training passed since the last (0 or unset = steps
+   * only): on a slow device 50 steps can be an hour.
+   */
+  readonly checkpointSeconds?: number;
 }
 
 /** Steps between checkpoints unless chosen: often enough to lose little, rare enough to cost little. */
 export const DEFAULT_CHECKPOINT_EVERY = 50;
+/** Seconds between checkpoints unless chosen: a crash loses at most about this much training. */
+export const DEFAULT_CHECKPOINT_SECONDS = 60;
 
 /** The memory a training step needs against the adapter's limits, shown before training. */
 export interface MemoryPlanInfo {

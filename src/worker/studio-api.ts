@@ -254,6 +254,9 @@ export class StudioApi {
     if (storage && !ws.isTraining) {
       try {
         recorder = await this.startRecording(storage, config, settings);
+        // Recorded before the base model is measured: a reload from here on finds the run as
+        // "interrupted", with its settings and dataset, to resume or restart.
+        if (recorder) this.queueRunSave(storage, recorder, false);
       } catch (e) {
         this.noteSaveProblem('starting the run record (this run will not be saved)', e);
       }
@@ -338,13 +341,19 @@ export class StudioApi {
     });
   }
 
-  /** Saved runs that stopped before their end (a closed tab, a crash, a pause) and can go on from a checkpoint. */
+  /**
+   * Saved runs that stopped before their end (a closed tab, a crash, a pause): those with a
+   * checkpoint can go on from it, those without (a reload before the first one) can restart
+   * with the same settings.
+   */
   async resumableRuns(): Promise<RunSummary[]> {
     const storage = this.env.storage;
     if (!storage) return [];
     const out: RunSummary[] = [];
     for (const summary of await storage.listRuns()) {
-      if ((summary.state !== 'running' && summary.state !== 'paused') || summary.checkpointStep === null) continue;
+      if (summary.state !== 'running' && summary.state !== 'paused') continue;
+      // A paused run without a checkpoint is a finished story: it can be reopened, not resumed.
+      if (summary.state === 'paused' && summary.checkpointStep === null) continue;
       if (summary.id === this.currentRun && this.workspace?.isTraining) continue;
       try {
         // Free of any other tab's lock: a run training elsewhere right now is not "interrupted".
@@ -570,7 +579,9 @@ export class StudioApi {
     await storage.locks.hold(id);
     this.holdOnly(storage, id);
     const d = ws.datasetInfo();
+    const totalSteps = Math.ceil(d.trainRows / config.batchSize) * config.epochs;
     return new RunRecorder({
+      totalSteps,
       id,
       model: { name: model.name, source: this.modelSource, parameters: model.parameters, dimension: model.dimension, layers: model.layers, fingerprint },
       dataset: { name: d.file, id: this.datasetRef?.id ?? null, rows: d.rows, trainRows: d.trainRows, evalRows: d.evalRows, split: { ...this.split } },

@@ -381,6 +381,10 @@ export class Workspace {
     const started = performance.now();
     let pausedMs = 0;
     const trainingSeconds = () => priorSeconds + (performance.now() - started - pausedMs) / 1000;
+    const everySteps = config.checkpointEvery ?? 0;
+    const everySeconds = config.checkpointSeconds ?? 0;
+    /** Training seconds at the last checkpoint taken (or at the start). */
+    let checkpointedAt = priorSeconds;
     try {
       const baseline = d.evalSet ? await this.evaluateNow(settings, 'base') : null;
       await this.useWeights('base');
@@ -432,6 +436,7 @@ export class Workspace {
           return;
         }
         lastCheckpoint = taken;
+        checkpointedAt = trainingSeconds();
         await options.onCheckpoint?.(taken);
       };
       stepping = true;
@@ -455,6 +460,15 @@ export class Workspace {
             if (config.evalEvery > 0 && done > startStep && done % config.evalEvery === 0) {
               await drain();
               await evaluateNow(done);
+            }
+            // Checkpoints on: the first comes after the first step (a reload soon after Start loses
+            // little), then every N steps (run.run) or every T seconds, whichever comes first.
+            const checkpointing = everySteps > 0 || everySeconds > 0;
+            const firstStep = done === 1 && startStep === 0;
+            const overdue = everySeconds > 0 && done > startStep && trainingSeconds() - checkpointedAt >= everySeconds;
+            if (checkpointing && (firstStep || overdue) && lastCheckpoint?.state.step !== done) {
+              await drain();
+              await checkpoint('interval');
             }
             if (control.checkpointRequested) {
               control.checkpointRequested = false;

@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { useSession } from '../../session-store.ts';
-import { useSettings } from '../../settings-store.ts';
+import { useSettings, withTrainingDefaults } from '../../settings-store.ts';
 import { EvalChart } from './EvalChart.tsx';
 import { LossChart } from './LossChart.tsx';
 import { MemoryPlan } from './MemoryPlan.tsx';
@@ -83,7 +83,7 @@ export function TrainPanel() {
 
   const start = () => {
     if (!loss || blocker) return;
-    void run.start({ ...training, loss }, retrieval, dataset.evalQueries > 0);
+    void run.start(withTrainingDefaults({ ...training, loss }), retrieval, dataset.evalQueries > 0);
   };
 
   return (

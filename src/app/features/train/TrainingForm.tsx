@@ -102,7 +102,8 @@ export function TrainingForm({ model, dataset, disabled, onCheck }: TrainingForm
           </div>
           {field('seed', 'Seed')}
           {field('evalEvery', 'Evaluate every (steps)', '0 = only at the end')}
-          {field('checkpointEvery', 'Checkpoint every (steps)', '0 = only on pause and when the tab is hidden')}
+          {field('checkpointEvery', 'Checkpoint every (steps)', 'the first after step 1; 0 and 0 s = only on pause and when the tab is hidden')}
+          {field('checkpointSeconds', 'or every (seconds)', 'whichever comes first; 0 = steps only')}
         </div>
         <Field
           id="train-matryoshkaDims"

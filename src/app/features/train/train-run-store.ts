@@ -1,7 +1,7 @@
 import { create } from 'zustand';
 import type { RetrievalSettings, TrainingConfig, TrainingEvent } from '../../../worker/protocol.ts';
 import { useSession } from '../../session-store.ts';
-import { useSettings } from '../../settings-store.ts';
+import { useSettings, withTrainingDefaults } from '../../settings-store.ts';
 import { callback, studio } from '../../worker-client.ts';
 import { createEventBatcher, type EventBatcher } from './event-batcher.ts';
 import { applyEvents, IDLE_RUN, isActive, type RunState } from './run-state.ts';
@@ -11,6 +11,8 @@ interface TrainRunStore extends RunState {
   start(config: TrainingConfig, settings: RetrievalSettings, withBaseline: boolean): Promise<void>;
   /** Continues a saved run from its checkpoint (after a reload or a crash). */
   resumeSaved(id: string): Promise<void>;
+  /** Starts an interrupted run that has no checkpoint again, with its dataset, split and settings. */
+  restartSaved(id: string): Promise<void>;
   pause(): void;
   resume(): void;
   cancel(): void;
@@ -102,6 +104,35 @@ export const useTrainRun = create<TrainRunStore>()((set, get) => {
         b.flush();
         if (get().status !== 'failed') set({ status: 'failed', message: (e as Error).message });
         useSession.getState().setJob(JOB_ID, null);
+      }
+    },
+    async restartSaved(id) {
+      if (isActive(get().status)) return;
+      try {
+        const run = await studio().getRun(id);
+        const session = useSession.getState();
+        if (session.model && session.model.name !== run.model.name) {
+          throw new Error(`This run fine-tuned ${run.model.name}; the loaded model is ${session.model.name}. Load ${run.model.name} in the Model panel, then restart it from the Runs panel.`);
+        }
+        let info = session.dataset;
+        if (run.dataset.id) {
+          const opened = await studio().openDataset(run.dataset.id);
+          info = opened.info;
+          useSettings.getState().setSplit(opened.dataset.split);
+        }
+        const split = run.dataset.split;
+        if (split) {
+          info = await studio().setSplit(split);
+          useSettings.getState().setSplit(split);
+        }
+        if (info) useSession.getState().setDataset(info);
+        useSettings.getState().setRetrieval(run.retrieval);
+        useSettings.getState().setTraining(run.config);
+        // The interrupted record holds nothing a new run does not: no checkpoint, no weights.
+        await studio().deleteRun(id);
+        await get().start(withTrainingDefaults(run.config), run.retrieval, (info?.evalQueries ?? 0) > 0);
+      } catch (e) {
+        set({ ...IDLE_RUN, status: 'failed', message: `Could not restart the run: ${(e as Error).message}` });
       }
     },
     pause() {
