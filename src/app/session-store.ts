@@ -17,6 +17,8 @@ export interface SessionState {
   dataset: DatasetInfo | null;
   /** True once a run has produced fine-tuned weights. */
   trained: boolean;
+  /** Which run the fine-tuned weights come from, in words ("the run of 12 May, 14:03, step 15 of 15"). */
+  trainedFrom: string | null;
   /** Bumped whenever the weights or the data change, so panels refetch what they show. */
   revision: number;
   jobs: Record<string, JobStatus>;
@@ -24,7 +26,7 @@ export interface SessionState {
   setBackend(info: BackendInfo | null, error?: string): void;
   setModel(info: ModelInfo): void;
   setDataset(info: DatasetInfo): void;
-  setTrained(trained: boolean): void;
+  setTrained(trained: boolean, from?: string): void;
   setJob(id: string, status: JobStatus | null): void;
   setPanel(panel: PanelId): void;
 }
@@ -35,13 +37,14 @@ export const useSession = create<SessionState>()((set) => ({
   model: null,
   dataset: null,
   trained: false,
+  trainedFrom: null,
   revision: 0,
   jobs: {},
   panel: 'model',
   setBackend: (backend, error) => set({ backend, backendError: error ?? null }),
-  setModel: (model) => set((s) => ({ model, trained: false, revision: s.revision + 1 })),
+  setModel: (model) => set((s) => ({ model, trained: false, trainedFrom: null, revision: s.revision + 1 })),
   setDataset: (dataset) => set((s) => ({ dataset, revision: s.revision + 1 })),
-  setTrained: (trained) => set((s) => ({ trained, revision: s.revision + 1 })),
+  setTrained: (trained, from) => set((s) => ({ trained, trainedFrom: trained ? (from ?? s.trainedFrom) : null, revision: s.revision + 1 })),
   setJob: (id, status) =>
     set((s) => {
       const jobs = { ...s.jobs };

@@ -38,10 +38,12 @@ export const useTrainRun = create<TrainRunStore>()((set, get) => {
     } else {
       session.setJob(JOB_ID, null);
     }
-    if ((s.status === 'finished' || s.status === 'cancelled') && before !== s.status) session.setTrained(true);
+    if ((s.status === 'finished' || s.status === 'cancelled') && before !== s.status) {
+      session.setTrained(true, `this session's run (${s.status} at step ${s.step} of ${s.totalSteps})`);
+    }
     // A failed run keeps the weights of its last good checkpoint, when it had one: those can be compared and exported.
     if (s.status === 'failed' && before !== 'failed') {
-      void studio().hasTrainedWeights().then((has) => has && useSession.getState().setTrained(true), () => undefined);
+      void studio().hasTrainedWeights().then((has) => has && useSession.getState().setTrained(true, `the last good checkpoint of this session's failed run`), () => undefined);
     }
   };
 
