@@ -11,6 +11,7 @@ import { TrainPanel } from './features/train/TrainPanel.tsx';
 import { checkpointWhenHidden } from './features/train/train-run-store.ts';
 import { BackendBadge } from './shell/BackendBadge.tsx';
 import { JobBar } from './shell/JobBar.tsx';
+import { panelBlocker } from './panel-blocker.ts';
 import { type PanelId, useSession } from './session-store.ts';
 import { useSettings } from './settings-store.ts';
 import { studio } from './worker-client.ts';
@@ -52,8 +53,7 @@ export function App() {
       .then((info) => setBackend(info), (e: unknown) => setBackend(null, (e as Error).message));
   }, [setBackend]);
 
-  const ready = (needs: (typeof PANELS)[number]['needs']) =>
-    needs === 'nothing' || (needs === 'model' && model !== null) || (needs === 'data' && model !== null && dataset !== null) || (needs === 'trained' && trained);
+  const blocker = (needs: (typeof PANELS)[number]['needs']) => panelBlocker(needs, { model: model !== null, dataset, trained });
 
   return (
     <div className="app">
@@ -66,19 +66,29 @@ export function App() {
         </button>
       </header>
       <nav className="steps" aria-label="Studio steps">
-        {PANELS.map((p) => (
-          <button
-            key={p.id}
-            type="button"
-            className={p.id === panel ? 'step active' : 'step'}
-            aria-current={p.id === panel ? 'page' : undefined}
-            disabled={!ready(p.needs)}
-            onClick={() => setPanel(p.id)}
-          >
-            {p.title}
-          </button>
-        ))}
+        {PANELS.map((p) => {
+          const why = blocker(p.needs);
+          return (
+            <button
+              key={p.id}
+              type="button"
+              className={p.id === panel ? 'step active' : 'step'}
+              aria-current={p.id === panel ? 'page' : undefined}
+              disabled={why !== null}
+              title={why ?? undefined}
+              data-blocker={why ?? undefined}
+              onClick={() => setPanel(p.id)}
+            >
+              {p.title}
+            </button>
+          );
+        })}
       </nav>
+      {dataset && dataset.rows === 0 && (
+        <p className="warn-text small step-blocker" role="status" data-testid="step-blocker">
+          Playground and Train are off: {blocker('data')}
+        </p>
+      )}
       <JobBar />
       <RestoreNotice />
       <main className="panel" data-panel={panel}>

@@ -92,6 +92,21 @@ describe.skipIf(!HAVE_FIXTURES)('the studio keeps runs and datasets', () => {
     expect(taken).toEqual([...taken].sort((x, y) => x - y));
   });
 
+  it('keeps only datasets that yield rows: broken and unmapped files are not saved', async () => {
+    const a = await tab(profile());
+    await a.api.loadModel({ kind: 'builtin' }, () => {});
+    const split = { evalFraction: 0.2, seed: 1 };
+    await expect(a.api.loadDataset('empty.jsonl', new Uint8Array(), split)).rejects.toThrow(/empty file/);
+    await expect(a.api.loadDataset('model.jsonl', Uint8Array.from({ length: 9000 }, (_, i) => (i * 131) % 256), split)).rejects.toThrow(/not a text file \(looks binary/);
+    const unmapped = new TextEncoder().encode('{"question":"q1","answer":"a1"}\n{"question":"q2","answer":"a2"}\n');
+    expect((await a.api.loadDataset('odd.jsonl', unmapped, split)).rows).toBe(0);
+    expect(await a.api.listDatasets()).toEqual([]);
+    // Mapped by hand it yields rows, and is kept.
+    const mapped = await a.api.loadDataset('odd.jsonl', unmapped, split, { shape: 'pairs', anchor: 'question', positive: 'answer' });
+    expect(mapped.rows).toBe(2);
+    expect((await a.api.listDatasets()).map((d) => d.name)).toEqual(['odd.jsonl']);
+  });
+
   it('explains instead of opening a run of another model', async () => {
     const p = profile();
     const a = await tab(p);

@@ -201,7 +201,9 @@ export class StudioApi {
     this.split = split;
     const info = this.ws().setDataset(this.dataset, split);
     this.datasetRef = { id: null, name };
-    if (this.env.storage) {
+    // A file that yields no rows (unmapped columns, every row refused) is not kept: there is
+    // nothing in it to come back to. Mapped again, it is saved then.
+    if (this.env.storage && info.rows > 0) {
       try {
         // The store keeps bytes: a File is read whole (bytes, never text) only now, after parsing.
         const bytes = data instanceof Uint8Array ? data : new Uint8Array(await data.arrayBuffer());
