@@ -13,6 +13,9 @@ export interface SettingsState {
   training: TrainingConfig;
   split: { evalFraction: number; seed: number };
   hub: { endpoint: string; repoId: string };
+  /** The model and data the training settings were last suggested for (suggestions apply once per pair). */
+  suggestedFor: string | null;
+  setSuggestedFor(key: string): void;
   setTheme(theme: Theme): void;
   setRetrieval(patch: Partial<RetrievalSettings>): void;
   setPinned(pinned: RetrievalSettings | null): void;
@@ -59,6 +62,8 @@ export const useSettings = create<SettingsState>()(
       training: DEFAULT_TRAINING,
       split: { evalFraction: 0.2, seed: 42 },
       hub: { endpoint: 'https://huggingface.co', repoId: 'sentence-transformers/all-MiniLM-L6-v2' },
+      suggestedFor: null,
+      setSuggestedFor: (suggestedFor) => set({ suggestedFor }),
       setTheme: (theme) => set({ theme }),
       setRetrieval: (patch) => set((s) => ({ retrieval: { ...s.retrieval, ...patch } })),
       setPinned: (pinned) => set({ pinned }),

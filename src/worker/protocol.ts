@@ -151,6 +151,16 @@ export interface MemoryPlanInfo {
   readonly reason: string;
 }
 
+/** Training steps of a configuration timed on this device before a run (Workspace.probeStep). */
+export interface StepProbe {
+  /** The last timed step: what every step of the run should cost. */
+  readonly stepMs: number;
+  /** The first, which also compiled kernels and warmed caches. */
+  readonly firstStepMs: number;
+  readonly steps: number;
+  readonly miniBatchSize: number | null;
+}
+
 export interface RankMover {
   readonly query: string;
   readonly before: number | null;

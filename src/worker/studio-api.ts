@@ -5,7 +5,7 @@ import { BACKEND_LABELS, type Backend } from '../engine/backend.ts';
 import { loadSentenceModel, type ModelFiles } from '../model/load-model.ts';
 import type {
   BackendInfo, Comparison, DatasetInfo, EvalSummary, ExportResult, MemoryPlanInfo, ModelInfo, ModelSource, OnnxVerificationReport, PreviewRow,
-  ProgressCallback, ProjectionPoint, RetrievalSettings, SearchHit, TrainingConfig, TrainingEvent, WeightsState,
+  ProgressCallback, ProjectionPoint, RetrievalSettings, SearchHit, StepProbe, TrainingConfig, TrainingEvent, WeightsState,
 } from './protocol.ts';
 import { DeviceLostError, type TrainOptions, Workspace } from './workspace.ts';
 import type { Checkpoint } from '../model/checkpoint.ts';
@@ -241,6 +241,11 @@ export class StudioApi {
 
   memoryPlan(config: TrainingConfig): MemoryPlanInfo {
     return this.ws().memoryPlan(config);
+  }
+
+  /** Times a training step of this configuration here, before a run (the base weights are kept). */
+  async probeStep(config: TrainingConfig, settings: RetrievalSettings): Promise<StepProbe> {
+    return (await this.ready()).probeStep(config, settings);
   }
 
   /**

@@ -14,12 +14,12 @@ import { DEFAULT_LOSS } from '../model/losses.ts';
 import { encodeTokenStates, poolTokenStates, type TokenStates } from '../model/token-states.ts';
 import { estimateTrainingMemory, planBatch } from '../model/memory-estimate.ts';
 import { captureCheckpoint, type Checkpoint, CheckpointError, checkCompatible, datasetFingerprint, restoreCheckpoint } from '../model/checkpoint.ts';
-import { NonFiniteTrainingError, TrainingRun } from '../model/training-run.ts';
+import { NonFiniteTrainingError, stepsPerEpoch, TrainingRun, type TrainingRunConfig } from '../model/training-run.ts';
 import { selectVerificationTexts, verifyOnnxFiles } from './onnx-verify.ts';
 import { yieldToEvents } from './yield-to-events.ts';
 import type {
   Comparison, DatasetInfo, EvalSummary, MemoryPlanInfo, ModelInfo, OnnxVerificationDtype, OnnxVerificationReport, PreviewRow, ProgressCallback,
-  HistoryEvalPoint, ProjectionPoint, RankMover, RetrievalMetrics, RetrievalSettings, SearchHit, TrainingConfig, TrainingEvent, WeightsState,
+  HistoryEvalPoint, ProjectionPoint, StepProbe, RankMover, RetrievalMetrics, RetrievalSettings, SearchHit, TrainingConfig, TrainingEvent, WeightsState,
 } from './protocol.ts';
 
 /** How a training run is driven beyond its config: resuming, and where its checkpoints go. */
@@ -337,6 +337,40 @@ export class Workspace {
     };
   }
 
+  /**
+   * Times training steps of this configuration on this device, before a run: two steps on the
+   * base weights (the first pays for compiling and warming up), then the base weights go back.
+   * What the page's estimate of a run's duration is built from.
+   */
+  async probeStep(config: TrainingConfig, settings: RetrievalSettings): Promise<StepProbe> {
+    if (this.control) throw new Error('a training run is going');
+    const { model } = this.requireModel();
+    const d = this.requireDataset();
+    if (!d.data.losses.includes(config.loss)) throw new Error(`the ${config.loss} loss does not fit this dataset's shape`);
+    const memory = this.memoryPlan(config);
+    if (!memory.fits) throw new Error(`this batch does not fit in memory: ${memory.reason}`);
+    await this.useWeights('base');
+    const maxSeqLength = model.maxSeqLength;
+    model.maxSeqLength = Math.min(config.maxSeqLength, model.dims.maxPositions);
+    const steps = Math.min(2, stepsPerEpoch(d.train.length, config.batchSize) * config.epochs);
+    const run = new TrainingRun(model, d.train, { ...runConfig(config, settings, memory), maxSteps: steps });
+    const times: number[] = [];
+    let mark = performance.now();
+    try {
+      // inFlight 0: each step's loss is awaited before the next, so each time is one whole step.
+      await run.run(() => {
+        const now = performance.now();
+        times.push(now - mark);
+        mark = now;
+      }, { inFlight: 0 });
+    } finally {
+      model.maxSeqLength = maxSeqLength;
+      this.backend.write(model.store.params, this.baseParams!);
+      this.current = 'base';
+    }
+    return { stepMs: times[times.length - 1], firstStepMs: times[0], steps: times.length, miniBatchSize: memory.miniBatchSize };
+  }
+
   async train(config: TrainingConfig, settings: RetrievalSettings, onEvent: (e: TrainingEvent) => void, options: TrainOptions = {}): Promise<void> {
     if (this.control) throw new Error('a training run is already going');
     const loaded = this.requireModel();
@@ -352,22 +386,9 @@ export class Workspace {
     this.forgetTrainedStates();
     model.maxSeqLength = Math.min(config.maxSeqLength, model.dims.maxPositions);
 
-    const { prefix: queryPrefix } = parseTemplate(settings.queryTemplate);
-    const { prefix: corpusPrefix } = parseTemplate(settings.corpusTemplate);
     const resume = options.resume ?? null;
     // A resumed run keeps its own config (it was taken from this same one; exactness matters more).
-    const run = new TrainingRun(model, d.train, resume?.state.config ?? {
-      loss: { ...DEFAULT_LOSS, id: config.loss, matryoshkaDims: config.matryoshkaDims },
-      optimizer: { ...TRAINER_DEFAULTS, lr: config.learningRate, weightDecay: config.weightDecay },
-      scheduler: config.scheduler,
-      warmupSteps: config.warmupSteps,
-      batchSize: config.batchSize,
-      epochs: config.epochs,
-      shuffle: true,
-      seed: config.seed,
-      columnPrompts: queryPrefix || corpusPrefix ? [queryPrefix, corpusPrefix] : undefined,
-      ...(memory.miniBatchSize ? { miniBatchSize: memory.miniBatchSize } : {}),
-    });
+    const run = new TrainingRun(model, d.train, resume?.state.config ?? runConfig(config, settings, memory));
     // A checkpoint that does not fit (other data, model or config) is refused before anything changes.
     if (resume) checkCompatible(run, resume);
     const control: TrainingControl = {
@@ -807,6 +828,24 @@ export class Workspace {
     if (this.current === 'trained') this.backend.write(loaded.model.store.params, params);
     this.lastTraining = training;
   }
+}
+
+/** The trainer's config for a studio run: sentence-transformers' defaults with the page's settings. */
+function runConfig(config: TrainingConfig, settings: RetrievalSettings, memory: MemoryPlanInfo): TrainingRunConfig {
+  const { prefix: queryPrefix } = parseTemplate(settings.queryTemplate);
+  const { prefix: corpusPrefix } = parseTemplate(settings.corpusTemplate);
+  return {
+    loss: { ...DEFAULT_LOSS, id: config.loss, matryoshkaDims: config.matryoshkaDims },
+    optimizer: { ...TRAINER_DEFAULTS, lr: config.learningRate, weightDecay: config.weightDecay },
+    scheduler: config.scheduler,
+    warmupSteps: config.warmupSteps,
+    batchSize: config.batchSize,
+    epochs: config.epochs,
+    shuffle: true,
+    seed: config.seed,
+    columnPrompts: queryPrefix || corpusPrefix ? [queryPrefix, corpusPrefix] : undefined,
+    ...(memory.miniBatchSize ? { miniBatchSize: memory.miniBatchSize } : {}),
+  };
 }
 
 /** Base-weight digests, per parameter buffer (a new model load makes a new buffer). */

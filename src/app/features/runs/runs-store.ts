@@ -53,6 +53,7 @@ export function showInTrainPanel(run: RunRecord): void {
     lossSteps: run.lossCurve.map((p) => p.step),
     lossValues: run.lossCurve.map((p) => p.loss),
     evals: run.evalHistory,
+    seconds: run.durationSeconds,
   });
 }
 

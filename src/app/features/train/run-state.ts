@@ -27,11 +27,13 @@ export interface RunState {
   readonly checkpoint: { readonly step: number; readonly saved: boolean; readonly message: string | null } | null;
   /** Something that happened to the run that it survived (the GPU was lost and rebuilt). */
   readonly notice: string | null;
+  /** How long the run took, once it ended (the closing summary says it). */
+  readonly seconds: number | null;
 }
 
 export const IDLE_RUN: RunState = {
   status: 'idle', message: null, config: null, step: 0, totalSteps: 0, epoch: 0, lr: 0, pairsPerSecond: 0, etaSeconds: null,
-  lossSteps: [], lossValues: [], evals: [], movers: [], checkpoint: null, notice: null,
+  lossSteps: [], lossValues: [], evals: [], movers: [], checkpoint: null, notice: null, seconds: null,
 };
 
 export function isActive(status: RunStatus): boolean {

@@ -21,6 +21,8 @@ interface TrainRunStore extends RunState {
 
 const JOB_ID = 'train';
 let batcher: EventBatcher | null = null;
+/** When the current run was started from this page (its closing summary says how long it took). */
+let startedAt = 0;
 
 /**
  * The current training run, kept outside the panel so switching panels keeps the curve. Only
@@ -31,6 +33,7 @@ export const useTrainRun = create<TrainRunStore>()((set, get) => {
     const before = get().status;
     for (const e of events) if (e.type === 'backend') useSession.getState().setBackend(e.backend);
     set((s) => applyEvents(s, events));
+    if (!isActive(get().status) && before !== get().status && get().seconds === null) set({ seconds: (Date.now() - startedAt) / 1000 });
     const s = get();
     const session = useSession.getState();
     if (isActive(s.status)) {
@@ -55,6 +58,7 @@ export const useTrainRun = create<TrainRunStore>()((set, get) => {
       const b = createEventBatcher(deliver);
       batcher = b;
       set({ ...IDLE_RUN, status: 'starting', config });
+      startedAt = Date.now();
       // The worker drops the previous fine-tuned weights when a run starts.
       if (useSession.getState().trained) useSession.getState().setTrained(false);
       useSession.getState().setJob(JOB_ID, { label: 'Training: measuring the base model', done: 0, total: 0 });
@@ -90,6 +94,7 @@ export const useTrainRun = create<TrainRunStore>()((set, get) => {
       const b = createEventBatcher(deliver);
       batcher = b;
       set({ ...IDLE_RUN, status: 'starting' });
+      startedAt = Date.now();
       useSession.getState().setJob(JOB_ID, { label: 'Resuming the run: reading its checkpoint', done: 0, total: 0 });
       try {
         const plan = await studio().prepareResume(id);
