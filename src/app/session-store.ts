@@ -5,6 +5,15 @@ export interface JobStatus {
   readonly label: string;
   readonly done: number;
   readonly total: number;
+  /** Stops the job; the job bar offers it as Cancel. Kept across progress updates once given. */
+  readonly cancel?: () => void;
+  /** When this stage of the job (its label without counts) began: the ETA is measured from it. Set by setJob. */
+  readonly stageStartedAt?: number;
+}
+
+/** A label's stage: the words without the counts that change with every update. */
+function stageOf(label: string): string {
+  return label.replace(/[\d.,/%]+/g, '#');
 }
 
 export type PanelId = 'model' | 'data' | 'playground' | 'train' | 'compare' | 'export' | 'runs';
@@ -48,8 +57,15 @@ export const useSession = create<SessionState>()((set) => ({
   setJob: (id, status) =>
     set((s) => {
       const jobs = { ...s.jobs };
-      if (status) jobs[id] = status;
-      else delete jobs[id];
+      const was = jobs[id];
+      if (status) {
+        const sameStage = was !== undefined && stageOf(was.label) === stageOf(status.label) && status.done >= was.done;
+        jobs[id] = {
+          ...status,
+          cancel: status.cancel ?? was?.cancel,
+          stageStartedAt: sameStage && was.stageStartedAt !== undefined ? was.stageStartedAt : Date.now(),
+        };
+      } else delete jobs[id];
       return { jobs };
     }),
   setPanel: (panel) => set({ panel }),

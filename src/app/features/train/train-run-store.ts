@@ -61,7 +61,7 @@ export const useTrainRun = create<TrainRunStore>()((set, get) => {
       startedAt = Date.now();
       // The worker drops the previous fine-tuned weights when a run starts.
       if (useSession.getState().trained) useSession.getState().setTrained(false);
-      useSession.getState().setJob(JOB_ID, { label: 'Training: measuring the base model', done: 0, total: 0 });
+      useSession.getState().setJob(JOB_ID, { label: 'Training: measuring the base model', done: 0, total: 0, cancel: () => get().cancel() });
       try {
         if (withBaseline) {
           // The worker measures the base model at the start of train() too, from the same cached
@@ -95,7 +95,7 @@ export const useTrainRun = create<TrainRunStore>()((set, get) => {
       batcher = b;
       set({ ...IDLE_RUN, status: 'starting' });
       startedAt = Date.now();
-      useSession.getState().setJob(JOB_ID, { label: 'Resuming the run: reading its checkpoint', done: 0, total: 0 });
+      useSession.getState().setJob(JOB_ID, { label: 'Resuming the run: reading its checkpoint', done: 0, total: 0, cancel: () => get().cancel() });
       try {
         const plan = await studio().prepareResume(id);
         // The page shows what the run trains with: its dataset, split, settings and config.
