@@ -199,6 +199,15 @@ export interface QueryComparison {
   readonly rankAfter: number | null;
   readonly topBefore: readonly SearchHit[];
   readonly topAfter: readonly SearchHit[];
+  /** The query's relevant documents and their 1-based ranks before and after (null: beyond the top 100). */
+  readonly relevant: readonly RelevantRank[];
+}
+
+export interface RelevantRank {
+  readonly corpusIndex: number;
+  readonly text: string;
+  readonly rankBefore: number | null;
+  readonly rankAfter: number | null;
 }
 
 export interface Comparison {

@@ -652,11 +652,16 @@ export class Workspace {
       Array.from(r.rankings[q].corpusIndex.subarray(0, topK), (c, i) => ({
         corpusIndex: c, text: set.corpus[c], score: r.rankings[q].score[i], relevant: set.relevant[q].has(c),
       }));
+    const rankIn = (r: typeof before, q: number, c: number) => {
+      const at = r.rankings[q].corpusIndex.indexOf(c);
+      return at < 0 ? null : at + 1;
+    };
     return {
       before: retrievalMetrics(before.result.metrics),
       after: retrievalMetrics(after.result.metrics),
       queries: set.queries.map((query, q) => ({
         query, rankBefore: rankOf(before, q), rankAfter: rankOf(after, q), topBefore: hits(before, q), topAfter: hits(after, q),
+        relevant: [...set.relevant[q]].map((c) => ({ corpusIndex: c, text: set.corpus[c], rankBefore: rankIn(before, q, c), rankAfter: rankIn(after, q, c) })),
       })),
     };
   }
