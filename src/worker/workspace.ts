@@ -115,6 +115,12 @@ export class Workspace {
   private lastTraining: { config: TrainingConfig; seconds: number; steps: number } | null = null;
   /** The running evaluate / compare / project jobs (training has its own control). */
   private readonly jobs = new Set<AbortController>();
+  /** The same jobs' promises: a probe step waits for them (it borrows the weights). */
+  private readonly running = new Set<Promise<unknown>>();
+  /** A probe step in progress: it writes the weights, so everything that reads them waits. */
+  private probing: Promise<unknown> | null = null;
+  /** train() was called and has not set up its control yet: no probe may start now. */
+  private trainStarting = false;
 
   constructor(readonly backend: Backend) {}
 
@@ -272,7 +278,12 @@ export class Workspace {
     };
   }
 
+  private async afterProbe(): Promise<void> {
+    while (this.probing) await this.probing.catch(() => undefined);
+  }
+
   async search(query: string, settings: RetrievalSettings, weights: WeightsState, topK: number): Promise<SearchHit[]> {
+    await this.afterProbe();
     const set = this.requireEvalSet();
     const { corpus, dimension } = await this.embeddings(settings, weights);
     const states = await this.statesFor([query], 'adhoc', settings.queryTemplate, weights);
@@ -289,11 +300,16 @@ export class Workspace {
   }
 
   private async asJob<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    // Inline, so nothing runs between the last check and the job being counted.
+    while (this.probing) await this.probing.catch(() => undefined);
     const controller = new AbortController();
     this.jobs.add(controller);
+    const job = work(controller.signal);
+    this.running.add(job);
     try {
-      return await work(controller.signal);
+      return await job;
     } finally {
+      this.running.delete(job);
       this.jobs.delete(controller);
     }
   }
@@ -343,7 +359,22 @@ export class Workspace {
    * What the page's estimate of a run's duration is built from.
    */
   async probeStep(config: TrainingConfig, settings: RetrievalSettings): Promise<StepProbe> {
-    if (this.control) throw new Error('a training run is going');
+    for (;;) {
+      if (this.probing) await this.probing.catch(() => undefined);
+      else if (this.running.size > 0) await Promise.allSettled([...this.running]);
+      else break;
+    }
+    if (this.control || this.trainStarting) throw new Error('a training run is going');
+    const probe = this.probeNow(config, settings);
+    this.probing = probe;
+    try {
+      return await probe;
+    } finally {
+      if (this.probing === probe) this.probing = null;
+    }
+  }
+
+  private async probeNow(config: TrainingConfig, settings: RetrievalSettings): Promise<StepProbe> {
     const { model } = this.requireModel();
     const d = this.requireDataset();
     if (!d.data.losses.includes(config.loss)) throw new Error(`the ${config.loss} loss does not fit this dataset's shape`);
@@ -372,7 +403,18 @@ export class Workspace {
   }
 
   async train(config: TrainingConfig, settings: RetrievalSettings, onEvent: (e: TrainingEvent) => void, options: TrainOptions = {}): Promise<void> {
-    if (this.control) throw new Error('a training run is already going');
+    if (this.control || this.trainStarting) throw new Error('a training run is already going');
+    // Set at once: a probe asked for from now on refuses; one already going is waited for.
+    this.trainStarting = true;
+    try {
+      await this.afterProbe();
+      return await this.trainNow(config, settings, onEvent, options);
+    } finally {
+      this.trainStarting = false;
+    }
+  }
+
+  private async trainNow(config: TrainingConfig, settings: RetrievalSettings, onEvent: (e: TrainingEvent) => void, options: TrainOptions): Promise<void> {
     const loaded = this.requireModel();
     const d = this.requireDataset();
     if (!d.data.losses.includes(config.loss)) throw new Error(`the ${config.loss} loss does not fit this dataset's shape`);
