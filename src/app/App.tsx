@@ -15,12 +15,24 @@ import { panelBlocker } from './panel-blocker.ts';
 import { type PanelId, useSession } from './session-store.ts';
 import { useSettings } from './settings-store.ts';
 import { studio } from './worker-client.ts';
-import type { BackendPreference } from '../worker/protocol.ts';
+import type { BackendInfo, BackendPreference } from '../worker/protocol.ts';
 
 /** `?backend=wasm|webgpu|cpu` picks the engine (default auto: WebGPU on a hardware GPU, else the faster of the two). */
 function backendFromUrl(): BackendPreference {
   const asked = new URLSearchParams(window.location.search).get('backend');
   return asked === 'wasm' || asked === 'webgpu' || asked === 'cpu' ? asked : 'auto';
+}
+
+/**
+ * One engine start per page. StrictMode runs effects twice in development (and in builds made
+ * under NODE_ENV=test), and a second init replaced the workspace that a click on "Load the
+ * built-in model" was already loading into: the model card showed, and every later call said
+ * "load a model first".
+ */
+let starting: Promise<BackendInfo> | null = null;
+function startStudio(): Promise<BackendInfo> {
+  starting ??= studio().init(backendFromUrl());
+  return starting;
 }
 
 const PANELS: { id: PanelId; title: string; needs: 'nothing' | 'model' | 'data' | 'trained' }[] = [
@@ -48,9 +60,7 @@ export function App() {
   useEffect(() => checkpointWhenHidden(), []);
 
   useEffect(() => {
-    studio()
-      .init(backendFromUrl())
-      .then((info) => setBackend(info), (e: unknown) => setBackend(null, (e as Error).message));
+    startStudio().then((info) => setBackend(info), (e: unknown) => setBackend(null, (e as Error).message));
   }, [setBackend]);
 
   const blocker = (needs: (typeof PANELS)[number]['needs']) => panelBlocker(needs, { model: model !== null, dataset, trained });
