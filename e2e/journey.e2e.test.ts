@@ -200,7 +200,7 @@ describe('a person fine-tunes a model in the studio, start to finish', () => {
   it('(e) trains a short run: the progress bar moves, the loss chart fills, the run finishes', async () => {
     await openPanel(page, '4 Train');
     // The settings suggested for the model are filled in first (then the form is drawn again): type after that.
-    await poll(() => page.locator('#train-learningRate').inputValue()).toBe('0.001');
+    await poll(() => page.locator('#train-learningRate').inputValue()).toBe('0.0005');
     await page.locator('#train-epochs').fill('1');
     await page.locator('#train-batchSize').fill('8');
     await page.locator('details.advanced summary').click();

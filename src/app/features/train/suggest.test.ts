@@ -5,8 +5,8 @@ describe('suggestTraining', () => {
   it('suggests a from-scratch rate and enough steps for random weights, a fine-tuning rate for pre-trained ones, 10% warmup for both', () => {
     const r = suggestTraining({ randomWeights: true }, 48, 16, 1);
     expect(r.learningRate).toBe(RANDOM_INIT_LR);
-    expect(r.epochs).toBe(8); // 3 steps an epoch; ~24 steps wanted
-    expect(r.warmupSteps).toBe(2);
+    expect(r.epochs).toBe(16); // 3 steps an epoch; ~48 steps wanted
+    expect(r.warmupSteps).toBe(5);
     const p = suggestTraining({ randomWeights: false }, 1000, 32, 2);
     expect(p).toMatchObject({ learningRate: PRETRAINED_LR, epochs: 2, warmupSteps: 6 });
     // More epochs than suggested are kept.
