@@ -23,10 +23,11 @@ export function HitList({ title, hits, relevant, testId }: HitListProps) {
         {hits.map((h, i) => (
           <li key={h.corpusIndex} className={h.relevant ? 'cmp-hit cmp-relevant' : 'cmp-hit'} data-relevant={h.relevant || undefined}>
             <span className="cmp-hit-mark">{h.relevant ? <span aria-label="relevant">✓</span> : null}</span>
-            <span className="cmp-hit-text">
+            <span className="cmp-hit-text" title={h.text}>
               {h.text}
-              {h.relevant && <span className="pill small" data-testid="relevant-rank">relevant · rank {i + 1}</span>}
             </span>
+            {/* Outside the text, which is cut with an ellipsis in narrow columns. */}
+            <span className="cmp-hit-rank small">{h.relevant && <span className="pill" data-testid="relevant-rank">relevant · rank {i + 1}</span>}</span>
             <span className="num muted cmp-hit-score">{h.score.toFixed(3)}</span>
           </li>
         ))}
