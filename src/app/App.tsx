@@ -13,15 +13,28 @@ import { TrainPanel } from './features/train/TrainPanel.tsx';
 import { checkpointWhenHidden } from './features/train/train-run-store.ts';
 import { BackendBadge } from './shell/BackendBadge.tsx';
 import { JobBar } from './shell/JobBar.tsx';
+import { panelBlocker } from './panel-blocker.ts';
 import { type PanelId, useSession } from './session-store.ts';
 import { useSettings } from './settings-store.ts';
 import { studio } from './worker-client.ts';
-import type { BackendPreference } from '../worker/protocol.ts';
+import type { BackendInfo, BackendPreference } from '../worker/protocol.ts';
 
 /** `?backend=wasm|webgpu|cpu` picks the engine (default auto: WebGPU on a hardware GPU, else the faster of the two). */
 function backendFromUrl(): BackendPreference {
   const asked = new URLSearchParams(window.location.search).get('backend');
   return asked === 'wasm' || asked === 'webgpu' || asked === 'cpu' ? asked : 'auto';
+}
+
+/**
+ * One engine start per page. StrictMode runs effects twice in development (and in builds made
+ * under NODE_ENV=test), and a second init replaced the workspace that a click on "Load the
+ * built-in model" was already loading into: the model card showed, and every later call said
+ * "load a model first".
+ */
+let starting: Promise<BackendInfo> | null = null;
+function startStudio(): Promise<BackendInfo> {
+  starting ??= studio().init(backendFromUrl());
+  return starting;
 }
 
 const PANELS: { id: PanelId; title: string; needs: 'nothing' | 'model' | 'data' | 'trained' }[] = [
@@ -51,13 +64,10 @@ export function App() {
   useEffect(() => checkpointWhenHidden(), []);
 
   useEffect(() => {
-    studio()
-      .init(backendFromUrl())
-      .then((info) => setBackend(info), (e: unknown) => setBackend(null, (e as Error).message));
+    startStudio().then((info) => setBackend(info), (e: unknown) => setBackend(null, (e as Error).message));
   }, [setBackend]);
 
-  const ready = (needs: (typeof PANELS)[number]['needs']) =>
-    needs === 'nothing' || (needs === 'model' && model !== null) || (needs === 'data' && model !== null && dataset !== null) || (needs === 'trained' && trained);
+  const blocker = (needs: (typeof PANELS)[number]['needs']) => panelBlocker(needs, { model: model !== null, dataset, trained });
 
   return (
     <div className="app">
@@ -70,19 +80,29 @@ export function App() {
         </button>
       </header>
       <nav className="steps" aria-label="Studio steps">
-        {PANELS.map((p) => (
-          <button
-            key={p.id}
-            type="button"
-            className={p.id === panel ? 'step active' : 'step'}
-            aria-current={p.id === panel ? 'page' : undefined}
-            disabled={!ready(p.needs)}
-            onClick={() => setPanel(p.id)}
-          >
-            {p.title}
-          </button>
-        ))}
+        {PANELS.map((p) => {
+          const why = blocker(p.needs);
+          return (
+            <button
+              key={p.id}
+              type="button"
+              className={p.id === panel ? 'step active' : 'step'}
+              aria-current={p.id === panel ? 'page' : undefined}
+              disabled={why !== null}
+              title={why ?? undefined}
+              data-blocker={why ?? undefined}
+              onClick={() => setPanel(p.id)}
+            >
+              {p.title}
+            </button>
+          );
+        })}
       </nav>
+      {dataset && dataset.rows === 0 && (
+        <p className="warn-text small step-blocker" role="status" data-testid="step-blocker">
+          Playground and Train are off: {blocker('data')}
+        </p>
+      )}
       <JobBar />
       <RestoreNotice />
       <main className="panel" data-panel={panel}>

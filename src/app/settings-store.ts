@@ -1,7 +1,7 @@
 import { create } from 'zustand';
 import { createJSONStorage, persist } from 'zustand/middleware';
 import { TRAINER_DEFAULTS } from '../engine/optimizer.ts';
-import { DEFAULT_CHECKPOINT_EVERY, type RetrievalSettings, type TrainingConfig } from '../worker/protocol.ts';
+import { DEFAULT_CHECKPOINT_EVERY, DEFAULT_CHECKPOINT_SECONDS, type RetrievalSettings, type TrainingConfig } from '../worker/protocol.ts';
 
 export type Theme = 'light' | 'dark';
 
@@ -14,6 +14,9 @@ export interface SettingsState {
   training: TrainingConfig;
   split: { evalFraction: number; seed: number };
   hub: { endpoint: string; repoId: string };
+  /** The model and data the training settings were last suggested for (suggestions apply once per pair). */
+  suggestedFor: string | null;
+  setSuggestedFor(key: string): void;
   setTheme(theme: Theme): void;
   setRetrieval(patch: Partial<RetrievalSettings>): void;
   setPinned(pinned: RetrievalSettings | null): void;
@@ -46,7 +49,13 @@ export const DEFAULT_TRAINING: TrainingConfig = {
   matryoshkaDims: [],
   evalEvery: 10,
   checkpointEvery: DEFAULT_CHECKPOINT_EVERY,
+  checkpointSeconds: DEFAULT_CHECKPOINT_SECONDS,
 };
+
+/** A saved config with the fields added since it was saved filled in with their defaults. */
+export function withTrainingDefaults(c: TrainingConfig): TrainingConfig {
+  return { ...DEFAULT_TRAINING, ...c, checkpointEvery: c.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY, checkpointSeconds: c.checkpointSeconds ?? DEFAULT_CHECKPOINT_SECONDS };
+}
 
 export const useSettings = create<SettingsState>()(
   persist(
@@ -57,6 +66,8 @@ export const useSettings = create<SettingsState>()(
       training: DEFAULT_TRAINING,
       split: { evalFraction: 0.2, seed: 42 },
       hub: { endpoint: 'https://huggingface.co', repoId: 'sentence-transformers/all-MiniLM-L6-v2' },
+      suggestedFor: null,
+      setSuggestedFor: (suggestedFor) => set({ suggestedFor }),
       setTheme: (theme) => set({ theme }),
       setRetrieval: (patch) => set((s) => ({ retrieval: { ...s.retrieval, ...patch } })),
       setPinned: (pinned) => set({ pinned }),

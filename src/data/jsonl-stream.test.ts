@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
+import { binaryReason } from './sniff.ts';
 import { describe, expect, it } from 'vitest';
 import { SeededRandom } from '../engine/rng.ts';
 import { JsonlParser, parseJsonl, type DataIssue, type JsonlParseResult } from './jsonl.ts';
@@ -209,7 +210,11 @@ describe('JSONL streaming (property)', () => {
         expect(parser.end()).toEqual(reference);
         const viaFile = loadTrainingFile('p.jsonl', { stream: readableOf(chunks), size: bytes.length }, { maxLineBytes: doc.maxLineBytes });
         // The whole-text path's rule: a file whose text starts (after spaces) with "[" is a JSON array.
-        if (/^\s*\[/.test(new TextDecoder().decode(bytes))) await expect(viaFile).rejects.toThrow(UnsupportedFileError);
+        // Streamed or whole, a file whose first bytes are not text is refused for that alone.
+        if (binaryReason(bytes)) await expect(viaFile).rejects.toThrow(/not a text file \(looks binary/);
+        else if (/^\s*\[/.test(new TextDecoder().decode(bytes))) await expect(viaFile).rejects.toThrow(UnsupportedFileError);
+        // A file of blank lines (or none) is refused as empty.
+        else if (reference.totalLines === reference.blankLines) await expect(viaFile).rejects.toThrow(/empty file/);
         else expect(await viaFile).toEqual(finish(reference, undefined));
         // Joining only ever holds the current line.
         const longest = Math.max(0, ...doc.lines.map((l) => l.line.length + (l.crlf ? 1 : 0)));

@@ -13,6 +13,7 @@ import { parseCsv, delimiterForFile } from './csv.ts';
 import { JsonlParser, type DataIssue, type JsonlParseResult } from './jsonl.ts';
 import { finish, type LoadOptions, type LoadedTrainingData } from './load.ts';
 import { asyncBufferOf, parseParquet, type SliceableBlob } from './parquet.ts';
+import { FileSniffer } from './sniff.ts';
 import { badUtf8Message, decodeUtf8Lines, type BadUtf8Line } from './utf8.ts';
 
 export type TrainingFileFormat = 'jsonl' | 'csv' | 'tsv' | 'parquet';
@@ -47,6 +48,14 @@ export class UnsupportedFileError extends Error {
     super(message);
     this.name = 'UnsupportedFileError';
   }
+}
+
+function notTextError(name: string, why: string): UnsupportedFileError {
+  return new UnsupportedFileError(`${name}: not a text file (looks binary: ${why}); training files are JSON Lines, CSV/TSV text or Parquet`);
+}
+
+function emptyFileError(name: string): UnsupportedFileError {
+  return new UnsupportedFileError(`${name}: empty file — it has no rows to train on`);
 }
 
 const EXTENSIONS: Readonly<Record<string, TrainingFileFormat>> = {
@@ -205,9 +214,12 @@ class JsonArraySniffer {
 async function parseJsonlSource(name: string, data: TrainingFileData, opts: LoadFileOptions, file: string): Promise<JsonlParseResult> {
   const parser = new JsonlParser({ ...opts, file });
   const sniffer = new JsonArraySniffer();
+  const binary = new FileSniffer();
   const progress = progressReporter(sizeOf(data), opts.onProgress);
   let loaded = 0;
   for await (const chunk of chunksOf(data)) {
+    const why = binary.push(chunk);
+    if (why) throw notTextError(name, why);
     if (sniffer.push(chunk)) {
       throw new UnsupportedFileError(`${name}: holds a JSON array; training files are JSON Lines, one object per line`);
     }
@@ -215,8 +227,11 @@ async function parseJsonlSource(name: string, data: TrainingFileData, opts: Load
     loaded += chunk.length;
     progress.add(loaded);
   }
+  const why = binary.end();
+  if (why) throw notTextError(name, why);
   const parsed = parser.end();
   progress.done(loaded);
+  if (parsed.totalLines === parsed.blankLines) throw emptyFileError(name);
   return parsed;
 }
 
@@ -237,7 +252,12 @@ export async function loadTrainingFile(name: string, data: TrainingFileData, opt
     return finish(parsed, opts.mapping);
   }
   // CSV counts a lone "\r" as a line end; bad-byte line numbers must be the parser's.
-  const { text, bad } = decodeUtf8Lines(await bytesOf(data, progressReporter(sizeOf(data), opts.onProgress)), 'any');
+  const bytes = await bytesOf(data, progressReporter(sizeOf(data), opts.onProgress));
+  const sniff = new FileSniffer();
+  const why = sniff.push(bytes) ?? sniff.end();
+  if (why) throw notTextError(name, why);
+  const { text, bad } = decodeUtf8Lines(bytes, 'any');
+  if (text.trim() === '') throw emptyFileError(name);
   const delimiter = opts.delimiter ?? (format === 'tsv' ? '\t' : delimiterForFile(name));
   const parsed = parseCsv(text, delimiter === undefined ? { file } : { file, delimiter });
   return finish(refuseBadLines(parsed, bad), opts.mapping);

@@ -12,6 +12,8 @@ export interface RunStart {
   readonly config: TrainingConfig;
   readonly retrieval: RetrievalSettings;
   readonly adapter: string;
+  /** The steps the run plans, known before its first step (a record saved at the start says it). */
+  readonly totalSteps?: number;
 }
 
 export class RunRecorder {
@@ -34,6 +36,7 @@ export class RunRecorder {
   constructor(private readonly start: RunStart, private readonly now: () => number = Date.now, from?: RunRecord) {
     this.id = start.id;
     this.created = from?.created ?? now();
+    this.totalSteps = start.totalSteps ?? 0;
     if (from) {
       this.lossCurve.push(...from.lossCurve);
       this.evals.push(...from.evalHistory);

@@ -130,10 +130,17 @@ export interface TrainingConfig {
   readonly memoryBudgetMiB?: number;
   /** Save a checkpoint every this many steps (0 = only on pause and when the tab is hidden). */
   readonly checkpointEvery?: number;
+  /**
+   * Also save one when this many seconds of training passed since the last (0 or unset = steps
+   * only): on a slow device 50 steps can be an hour.
+   */
+  readonly checkpointSeconds?: number;
 }
 
 /** Steps between checkpoints unless chosen: often enough to lose little, rare enough to cost little. */
 export const DEFAULT_CHECKPOINT_EVERY = 50;
+/** Seconds between checkpoints unless chosen: a crash loses at most about this much training. */
+export const DEFAULT_CHECKPOINT_SECONDS = 60;
 
 /** The memory a training step needs against the adapter's limits, shown before training. */
 export interface MemoryPlanInfo {
@@ -150,6 +157,16 @@ export interface MemoryPlanInfo {
   /** Texts per encoder pass when gradient caching is needed; null when the whole batch fits. */
   readonly miniBatchSize: number | null;
   readonly reason: string;
+}
+
+/** Training steps of a configuration timed on this device before a run (Workspace.probeStep). */
+export interface StepProbe {
+  /** The last timed step: what every step of the run should cost. */
+  readonly stepMs: number;
+  /** The first, which also compiled kernels and warmed caches. */
+  readonly firstStepMs: number;
+  readonly steps: number;
+  readonly miniBatchSize: number | null;
 }
 
 export interface RankMover {
@@ -190,6 +207,15 @@ export interface QueryComparison {
   readonly rankAfter: number | null;
   readonly topBefore: readonly SearchHit[];
   readonly topAfter: readonly SearchHit[];
+  /** The query's relevant documents and their 1-based ranks before and after (null: beyond the top 100). */
+  readonly relevant: readonly RelevantRank[];
+}
+
+export interface RelevantRank {
+  readonly corpusIndex: number;
+  readonly text: string;
+  readonly rankBefore: number | null;
+  readonly rankAfter: number | null;
 }
 
 export interface Comparison {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HAVE_FIXTURES } from '../../test/support/tiny-bert.ts';
-import { CONFIG, profile, SETTINGS, tab, withData } from '../../test/support/studio-profile.ts';
+import { CONFIG, crashedProfile, type Profile, profile, SETTINGS, tab, withData } from '../../test/support/studio-profile.ts';
 import type { TrainingEvent } from './protocol.ts';
 
 describe.skipIf(!HAVE_FIXTURES)('the studio keeps runs and datasets', () => {
@@ -17,8 +17,8 @@ describe.skipIf(!HAVE_FIXTURES)('the studio keeps runs and datasets', () => {
       if (e.type === 'step' && e.step === 1) a.api.pause();
       if (e.type === 'state' && e.state === 'paused') setTimeout(() => a.api.resume(), 5);
     });
-    // The pause took a checkpoint; once the final weights are saved the record lets it go.
-    expect(a.saved).toEqual(['paused+weights', 'finished+weights', 'finished']);
+    // Recorded at the start; the pause took a checkpoint; once the final weights are saved the record lets it go.
+    expect(a.saved).toEqual(['running', 'paused+weights', 'finished+weights', 'finished']);
     const [summary] = await a.api.listRuns();
     const steps = events.filter((e) => e.type === 'step').length;
     expect(summary).toMatchObject({ modelName: 'test/tiny-bert', datasetName: 'support-faq.jsonl', loss: 'mnrl', step: steps, totalSteps: steps, state: 'finished', hasWeights: true });
@@ -44,7 +44,7 @@ describe.skipIf(!HAVE_FIXTURES)('the studio keeps runs and datasets', () => {
     await a.api.train({ ...CONFIG, evalEvery: 0 }, SETTINGS, (e) => {
       if (e.type === 'step' && e.step === 1) a.api.cancel();
     });
-    expect(a.saved.slice(3)).toEqual(['cancelled+weights']);
+    expect(a.saved.slice(4)).toEqual(['running', 'cancelled+weights']);
     const opened = await b.api.openRun(summary.id);
     expect(opened.run.id).toBe(summary.id);
     expect(opened.notes).toEqual([]);
@@ -57,6 +57,54 @@ describe.skipIf(!HAVE_FIXTURES)('the studio keeps runs and datasets', () => {
     await b.api.deleteRun(summary.id);
     expect((await a.api.listRuns()).map((r) => r.state)).toEqual(['cancelled']);
     expect(p.disk.paths()).toHaveLength(1);
+  });
+
+  it('records a run the moment it starts: a crash before its first checkpoint leaves an interrupted run to restart', async () => {
+    const p = profile();
+    const a = await tab(p);
+    await withData(a);
+    let crashed: Profile | null = null;
+    const steps: number[] = [];
+    await a.api.train({ ...CONFIG, evalEvery: 0, checkpointEvery: 0, checkpointSeconds: 0 }, SETTINGS, (e) => {
+      // The tab dies while the first step trains: no checkpoint exists yet.
+      if (e.type === 'state' && e.state === 'running' && !crashed) crashed = crashedProfile(p);
+      if (e.type === 'step') steps.push(e.step);
+    });
+    const b = await tab(crashed!);
+    await withData(b);
+    const [offered, ...others] = await b.api.resumableRuns();
+    expect(others).toEqual([]);
+    expect(offered).toMatchObject({ state: 'running', step: 0, totalSteps: steps.length, checkpointStep: null, datasetName: 'support-faq.jsonl' });
+    // Its settings are there to restart with.
+    expect((await b.api.getRun(offered.id)).config).toMatchObject({ batchSize: CONFIG.batchSize, learningRate: CONFIG.learningRate });
+  });
+
+  it('checkpoints after the first step, then every T seconds when that comes before every N steps', async () => {
+    const a = await tab(profile());
+    await withData(a);
+    const taken: number[] = [];
+    await a.api.train({ ...CONFIG, epochs: 2, evalEvery: 0, checkpointEvery: 1000, checkpointSeconds: 1e-6 }, SETTINGS, (e) => {
+      if (e.type === 'checkpoint' && e.saved) taken.push(e.step);
+    });
+    expect(taken[0]).toBe(1);
+    // Every boundary is "overdue" at a microsecond interval; the final state is saved as weights, not a checkpoint.
+    expect(taken.length).toBeGreaterThan(3);
+    expect(taken).toEqual([...taken].sort((x, y) => x - y));
+  });
+
+  it('keeps only datasets that yield rows: broken and unmapped files are not saved', async () => {
+    const a = await tab(profile());
+    await a.api.loadModel({ kind: 'builtin' }, () => {});
+    const split = { evalFraction: 0.2, seed: 1 };
+    await expect(a.api.loadDataset('empty.jsonl', new Uint8Array(), split)).rejects.toThrow(/empty file/);
+    await expect(a.api.loadDataset('model.jsonl', Uint8Array.from({ length: 9000 }, (_, i) => (i * 131) % 256), split)).rejects.toThrow(/not a text file \(looks binary/);
+    const unmapped = new TextEncoder().encode('{"question":"q1","answer":"a1"}\n{"question":"q2","answer":"a2"}\n');
+    expect((await a.api.loadDataset('odd.jsonl', unmapped, split)).rows).toBe(0);
+    expect(await a.api.listDatasets()).toEqual([]);
+    // Mapped by hand it yields rows, and is kept.
+    const mapped = await a.api.loadDataset('odd.jsonl', unmapped, split, { shape: 'pairs', anchor: 'question', positive: 'answer' });
+    expect(mapped.rows).toBe(2);
+    expect((await a.api.listDatasets()).map((d) => d.name)).toEqual(['odd.jsonl']);
   });
 
   it('explains instead of opening a run of another model', async () => {

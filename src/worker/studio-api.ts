@@ -5,7 +5,7 @@ import { BACKEND_LABELS, type Backend } from '../engine/backend.ts';
 import { loadSentenceModel, type ModelFiles } from '../model/load-model.ts';
 import type {
   BackendInfo, Comparison, DatasetInfo, EvalSummary, ExportResult, HubPushProgress, HubPushRequest, HubPushResult, MemoryPlanInfo, ModelInfo, ModelSource, OnnxVerificationReport, PreviewRow,
-  ProgressCallback, ProjectionPoint, RetrievalSettings, SearchHit, TrainingConfig, TrainingEvent, WeightsState,
+  ProgressCallback, ProjectionPoint, RetrievalSettings, SearchHit, StepProbe, TrainingConfig, TrainingEvent, WeightsState,
 } from './protocol.ts';
 import { DeviceLostError, type TrainOptions, Workspace } from './workspace.ts';
 import type { Checkpoint } from '../model/checkpoint.ts';
@@ -229,7 +229,9 @@ export class StudioApi {
     this.split = split;
     const info = this.ws().setDataset(this.dataset, split);
     this.datasetRef = { id: null, name };
-    if (this.env.storage) {
+    // A file that yields no rows (unmapped columns, every row refused) is not kept: there is
+    // nothing in it to come back to. Mapped again, it is saved then.
+    if (this.env.storage && info.rows > 0) {
       try {
         // The store keeps bytes: a File is read whole (bytes, never text) only now, after parsing.
         const bytes = data instanceof Uint8Array ? data : new Uint8Array(await data.arrayBuffer());
@@ -269,6 +271,11 @@ export class StudioApi {
     return this.ws().memoryPlan(config);
   }
 
+  /** Times a training step of this configuration here, before a run (the base weights are kept). */
+  async probeStep(config: TrainingConfig, settings: RetrievalSettings): Promise<StepProbe> {
+    return (await this.ready()).probeStep(config, settings);
+  }
+
   /**
    * Trains; with storage, the run gets an id and a lock at the start and is saved (record and
    * weights) when it pauses, is cancelled, fails or finishes, and its checkpoints as they are
@@ -282,6 +289,9 @@ export class StudioApi {
     if (storage && !ws.isTraining) {
       try {
         recorder = await this.startRecording(storage, config, settings);
+        // Recorded before the base model is measured: a reload from here on finds the run as
+        // "interrupted", with its settings and dataset, to resume or restart.
+        if (recorder) this.queueRunSave(storage, recorder, false);
       } catch (e) {
         this.noteSaveProblem('starting the run record (this run will not be saved)', e);
       }
@@ -366,13 +376,19 @@ export class StudioApi {
     });
   }
 
-  /** Saved runs that stopped before their end (a closed tab, a crash, a pause) and can go on from a checkpoint. */
+  /**
+   * Saved runs that stopped before their end (a closed tab, a crash, a pause): those with a
+   * checkpoint can go on from it, those without (a reload before the first one) can restart
+   * with the same settings.
+   */
   async resumableRuns(): Promise<RunSummary[]> {
     const storage = this.env.storage;
     if (!storage) return [];
     const out: RunSummary[] = [];
     for (const summary of await storage.listRuns()) {
-      if ((summary.state !== 'running' && summary.state !== 'paused') || summary.checkpointStep === null) continue;
+      if (summary.state !== 'running' && summary.state !== 'paused') continue;
+      // A paused run without a checkpoint is a finished story: it can be reopened, not resumed.
+      if (summary.state === 'paused' && summary.checkpointStep === null) continue;
       if (summary.id === this.currentRun && this.workspace?.isTraining) continue;
       try {
         // Free of any other tab's lock: a run training elsewhere right now is not "interrupted".
@@ -739,7 +755,9 @@ export class StudioApi {
     await storage.locks.hold(id);
     this.holdOnly(storage, id);
     const d = ws.datasetInfo();
+    const totalSteps = Math.ceil(d.trainRows / config.batchSize) * config.epochs;
     return new RunRecorder({
+      totalSteps,
       id,
       model: { name: model.name, source: this.modelSource, parameters: model.parameters, dimension: model.dimension, layers: model.layers, fingerprint },
       dataset: { name: d.file, id: this.datasetRef?.id ?? null, rows: d.rows, trainRows: d.trainRows, evalRows: d.evalRows, split: { ...this.split } },

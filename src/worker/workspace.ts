@@ -11,7 +11,6 @@ import { MAP_LABELS, MAP_MAX_TEXTS, type MapMethod, mapTogether } from '../eval/
 import { bm25Rankings } from './baselines.ts';
 import { sentenceTransformersFolder } from '../io/st-export.ts';
 import type { StudioRunDescription } from '../io/st-training-args.ts';
-import type { TrainingRunConfig } from '../model/training-run.ts';
 import type { LoadedModel } from '../model/load-model.ts';
 import type { ParamLayout } from '../engine/params.ts';
 import { sha256Hex } from '../storage/records.ts';
@@ -19,11 +18,12 @@ import { DEFAULT_LOSS } from '../model/losses.ts';
 import { encodeTokenStates, poolTokenStates, type TokenStates } from '../model/token-states.ts';
 import { estimateTrainingMemory, planBatch } from '../model/memory-estimate.ts';
 import { captureCheckpoint, type Checkpoint, CheckpointError, checkCompatible, datasetFingerprint, restoreCheckpoint } from '../model/checkpoint.ts';
-import { NonFiniteTrainingError, TrainingRun } from '../model/training-run.ts';
+import { NonFiniteTrainingError, stepsPerEpoch, TrainingRun, type TrainingRunConfig } from '../model/training-run.ts';
 import { selectVerificationTexts, verifyOnnxFiles } from './onnx-verify.ts';
+import { yieldToEvents } from './yield-to-events.ts';
 import type {
   Comparison, DatasetInfo, EvalSummary, MemoryPlanInfo, ModelInfo, OnnxVerificationDtype, OnnxVerificationReport, PreviewRow, ProgressCallback,
-  HistoryEvalPoint, ProjectionPoint, RankMover, RetrievalMetrics, RetrievalSettings, SearchHit, TrainingConfig, TrainingEvent, WeightsState,
+  HistoryEvalPoint, ProjectionPoint, StepProbe, RankMover, RetrievalMetrics, RetrievalSettings, SearchHit, TrainingConfig, TrainingEvent, WeightsState,
 } from './protocol.ts';
 
 /** How a training run is driven beyond its config: resuming, and where its checkpoints go. */
@@ -148,6 +148,12 @@ export class Workspace {
   private encoding: Promise<unknown> = Promise.resolve();
   /** The running evaluate / compare / project jobs (training has its own control). */
   private readonly jobs = new Set<AbortController>();
+  /** The same jobs' promises: a probe step waits for them (it borrows the weights). */
+  private readonly running = new Set<Promise<unknown>>();
+  /** A probe step in progress: it writes the weights, so everything that reads them waits. */
+  private probing: Promise<unknown> | null = null;
+  /** train() was called and has not set up its control yet: no probe may start now. */
+  private trainStarting = false;
 
   constructor(readonly backend: Backend) {}
 
@@ -307,7 +313,12 @@ export class Workspace {
     };
   }
 
+  private async afterProbe(): Promise<void> {
+    while (this.probing) await this.probing.catch(() => undefined);
+  }
+
   async search(query: string, settings: RetrievalSettings, weights: WeightsState, topK: number): Promise<SearchHit[]> {
+    await this.afterProbe();
     const set = this.requireEvalSet();
     const { corpus, dimension } = await this.embeddings(settings, weights);
     const states = await this.statesFor([query], 'adhoc', settings.queryTemplate, weights);
@@ -381,11 +392,16 @@ export class Workspace {
   }
 
   private async asJob<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    // Inline, so nothing runs between the last check and the job being counted.
+    while (this.probing) await this.probing.catch(() => undefined);
     const controller = new AbortController();
     this.jobs.add(controller);
+    const job = work(controller.signal);
+    this.running.add(job);
     try {
-      return await work(controller.signal);
+      return await job;
     } finally {
+      this.running.delete(job);
       this.jobs.delete(controller);
     }
   }
@@ -429,8 +445,68 @@ export class Workspace {
     };
   }
 
+  /**
+   * Times training steps of this configuration on this device, before a run: two steps on the
+   * base weights (the first pays for compiling and warming up), then the base weights go back.
+   * What the page's estimate of a run's duration is built from.
+   */
+  async probeStep(config: TrainingConfig, settings: RetrievalSettings): Promise<StepProbe> {
+    for (;;) {
+      if (this.probing) await this.probing.catch(() => undefined);
+      else if (this.running.size > 0) await Promise.allSettled([...this.running]);
+      else break;
+    }
+    if (this.control || this.trainStarting) throw new Error('a training run is going');
+    const probe = this.probeNow(config, settings);
+    this.probing = probe;
+    try {
+      return await probe;
+    } finally {
+      if (this.probing === probe) this.probing = null;
+    }
+  }
+
+  private async probeNow(config: TrainingConfig, settings: RetrievalSettings): Promise<StepProbe> {
+    const { model } = this.requireModel();
+    const d = this.requireDataset();
+    if (!d.data.losses.includes(config.loss)) throw new Error(`the ${config.loss} loss does not fit this dataset's shape`);
+    const memory = this.memoryPlan(config);
+    if (!memory.fits) throw new Error(`this batch does not fit in memory: ${memory.reason}`);
+    await this.useWeights('base');
+    const maxSeqLength = model.maxSeqLength;
+    model.maxSeqLength = Math.min(config.maxSeqLength, model.dims.maxPositions);
+    const steps = Math.min(2, stepsPerEpoch(d.train.length, config.batchSize) * config.epochs);
+    const run = new TrainingRun(model, d.train, { ...runConfigFor(config, settings, memory.miniBatchSize), maxSteps: steps });
+    const times: number[] = [];
+    let mark = performance.now();
+    try {
+      // inFlight 0: each step's loss is awaited before the next, so each time is one whole step.
+      await run.run(() => {
+        const now = performance.now();
+        times.push(now - mark);
+        mark = now;
+      }, { inFlight: 0 });
+    } finally {
+      model.maxSeqLength = maxSeqLength;
+      this.backend.write(model.store.params, this.baseParams!);
+      this.current = 'base';
+    }
+    return { stepMs: times[times.length - 1], firstStepMs: times[0], steps: times.length, miniBatchSize: memory.miniBatchSize };
+  }
+
   async train(config: TrainingConfig, settings: RetrievalSettings, onEvent: (e: TrainingEvent) => void, options: TrainOptions = {}): Promise<void> {
-    if (this.control) throw new Error('a training run is already going');
+    if (this.control || this.trainStarting) throw new Error('a training run is already going');
+    // Set at once: a probe asked for from now on refuses; one already going is waited for.
+    this.trainStarting = true;
+    try {
+      await this.afterProbe();
+      return await this.trainNow(config, settings, onEvent, options);
+    } finally {
+      this.trainStarting = false;
+    }
+  }
+
+  private async trainNow(config: TrainingConfig, settings: RetrievalSettings, onEvent: (e: TrainingEvent) => void, options: TrainOptions): Promise<void> {
     const loaded = this.requireModel();
     const d = this.requireDataset();
     if (!d.data.losses.includes(config.loss)) throw new Error(`the ${config.loss} loss does not fit this dataset's shape`);
@@ -461,6 +537,10 @@ export class Workspace {
     const started = performance.now();
     let pausedMs = 0;
     const trainingSeconds = () => priorSeconds + (performance.now() - started - pausedMs) / 1000;
+    const everySteps = config.checkpointEvery ?? 0;
+    const everySeconds = config.checkpointSeconds ?? 0;
+    /** Training seconds at the last checkpoint taken (or at the start). */
+    let checkpointedAt = priorSeconds;
     try {
       const baseline = d.evalSet ? await this.evaluateNow(settings, 'base') : null;
       await this.useWeights('base');
@@ -513,6 +593,7 @@ export class Workspace {
           return;
         }
         lastCheckpoint = taken;
+        checkpointedAt = trainingSeconds();
         await options.onCheckpoint?.(taken);
       };
       stepping = true;
@@ -530,9 +611,21 @@ export class Workspace {
           checkpointEvery: config.checkpointEvery ?? 0,
           onCheckpoint: () => checkpoint('interval'),
           beforeStep: async (done, drain) => {
+            // A step boundary: let a Pause or Cancel sent during the last step be heard now.
+            await yieldToEvents();
+            if (control.abort.signal.aborted) return;
             if (config.evalEvery > 0 && done > startStep && done % config.evalEvery === 0) {
               await drain();
               await evaluateNow(done);
+            }
+            // Checkpoints on: the first comes after the first step (a reload soon after Start loses
+            // little), then every N steps (run.run) or every T seconds, whichever comes first.
+            const checkpointing = everySteps > 0 || everySeconds > 0;
+            const firstStep = done === 1 && startStep === 0;
+            const overdue = everySeconds > 0 && done > startStep && trainingSeconds() - checkpointedAt >= everySeconds;
+            if (checkpointing && (firstStep || overdue) && lastCheckpoint?.state.step !== done) {
+              await drain();
+              await checkpoint('interval');
             }
             if (control.checkpointRequested) {
               control.checkpointRequested = false;
@@ -701,12 +794,17 @@ export class Workspace {
       Array.from(r.rankings[q].corpusIndex.subarray(0, topK), (c, i) => ({
         corpusIndex: c, text: set.corpus[c], score: r.rankings[q].score[i], relevant: set.relevant[q].has(c),
       }));
+    const rankIn = (r: typeof before, q: number, c: number) => {
+      const at = r.rankings[q].corpusIndex.indexOf(c);
+      return at < 0 ? null : at + 1;
+    };
     return {
       before: retrievalMetrics(before.result.metrics),
       after: retrievalMetrics(after.result.metrics),
       bm25: this.bm25Evaluate().metrics,
       queries: set.queries.map((query, q) => ({
         query, rankBefore: rankOf(before, q), rankAfter: rankOf(after, q), topBefore: hits(before, q), topAfter: hits(after, q),
+        relevant: [...set.relevant[q]].map((c) => ({ corpusIndex: c, text: set.corpus[c], rankBefore: rankIn(before, q, c), rankAfter: rankIn(after, q, c) })),
       })),
     };
   }

@@ -5,7 +5,7 @@ import type { MapMethod } from '../../../worker/protocol-checks.ts';
 import { MAP_LABELS } from '../../../eval/map-methods.ts';
 import { PlotlyChart } from '../../charts/PlotlyChart.tsx';
 import { GROUP_PALETTE, themedLayout, type ChartColors } from '../../charts/theme.ts';
-import { easeInOut, groupColor, hoverText, interpolate, sharedBounds, type Bounds } from './projection.ts';
+import { easeInOut, groupColor, hoverText, interpolate, queryLinks, sharedBounds, type Bounds } from './projection.ts';
 
 const MAP_HEIGHT = 300;
 const PLAY_MS = 2000;
@@ -17,7 +17,18 @@ function traces(points: readonly ProjectionPoint[], x: readonly number[], y: rea
     points.forEach((p, i) => p.kind === kind && idx.push(i));
     return idx;
   };
-  return (['document', 'query'] as const).map((kind) => {
+  const links = queryLinks(points, x, y);
+  const linkTrace: Data = {
+    type: 'scatter' as const,
+    mode: 'lines' as const,
+    name: 'query → relevant',
+    x: links.x,
+    y: links.y,
+    hoverinfo: 'skip' as const,
+    line: { width: 0.8, color: grey },
+    opacity: 0.6,
+  };
+  return [linkTrace, ...(['document', 'query'] as const).map((kind) => {
     const idx = pick(kind);
     return {
       type: 'scatter' as const,
@@ -35,18 +46,19 @@ function traces(points: readonly ProjectionPoint[], x: readonly number[], y: rea
         line: kind === 'query' ? { width: 1, color: c.fg } : { width: 0 },
       },
     };
-  });
+  })];
 }
 
 function mapLayout(c: ChartColors, title: string, bounds: Bounds) {
   const axis = { range: bounds.x, showticklabels: false, zeroline: false, showgrid: false, fixedrange: false };
   return themedLayout(c, MAP_HEIGHT, {
     title: { text: title, font: { size: 12, color: c.fg }, x: 0, xanchor: 'left' },
-    margin: { l: 8, r: 8, t: 28, b: 8 },
+    margin: { l: 8, r: 8, t: 28, b: 30 },
     xaxis: axis,
     yaxis: { ...axis, range: bounds.y },
     showlegend: true,
-    legend: { orientation: 'h', x: 1, xanchor: 'right', y: 1.08, font: { color: c.fg } },
+    // Under the plot: Plotly's toolbar sits top right, where a legend there would be covered.
+    legend: { orientation: 'h', x: 0, xanchor: 'left', y: -0.02, yanchor: 'top', font: { color: c.fg } },
   });
 }
 
@@ -97,7 +109,8 @@ export function ProjectionMaps({ points, method = 'umap' }: { points: readonly P
     <section className="projection" aria-labelledby="projection-title">
       <h3 id="projection-title">Embedding maps ({MAP_LABELS[method]}, one shared frame)</h3>
       <p className="muted small">
-        Diamonds are eval queries, dots documents; a query and its relevant documents share a colour ({groups} groups), other documents are grey.
+        Diamonds are eval queries, dots documents; a line joins each query to its relevant document, and a query and its documents share a colour
+        {` (${groups} groups in ${Math.min(groups, GROUP_PALETTE.length)} colours, repeating)`}; other documents are grey.
       </p>
       <div className="grid-2">
         <UmapPlot points={points} bounds={bounds} texts={texts} t={0} title="Base model" testId={`${method}-before`} />

@@ -84,8 +84,8 @@ export function QueryTable({ comparison }: { comparison: Comparison }) {
                     <tr id={`query-detail-${r.index}`} className="query-detail">
                       <td colSpan={3}>
                         <div className="grid-2">
-                          <HitList title="Base top 5" hits={q.topBefore} />
-                          <HitList title="Fine-tuned top 5" hits={q.topAfter} />
+                          <HitList title="Base top 5" hits={q.topBefore} relevant={q.relevant.map((doc) => ({ doc, rank: doc.rankBefore }))} testId="hits-before" />
+                          <HitList title="Fine-tuned top 5" hits={q.topAfter} relevant={q.relevant.map((doc) => ({ doc, rank: doc.rankAfter }))} testId="hits-after" />
                         </div>
                       </td>
                     </tr>

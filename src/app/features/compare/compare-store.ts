@@ -39,7 +39,7 @@ export function compareKey(settings: RetrievalSettings, revision: number): strin
  */
 function progress(id: string, label: string) {
   let open = true;
-  useSession.getState().setJob(id, { label, done: 0, total: 0 });
+  useSession.getState().setJob(id, { label, done: 0, total: 0, cancel: () => void studio().cancelJob() });
   return {
     report: callback((stage: string, done: number, total: number) => {
       if (open) useSession.getState().setJob(id, { label: `${label}: ${stage}`, done, total });

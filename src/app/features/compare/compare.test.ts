@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { ProjectionPoint, QueryComparison, RetrievalMetrics } from '../../../worker/protocol.ts';
 import { metricDeltas, queryRows, sortQueryRows, summarizeMoves } from './per-query.ts';
-import { easeInOut, groupColor, hoverText, interpolate, sharedBounds } from './projection.ts';
+import { easeInOut, groupColor, hoverText, interpolate, queryLinks, sharedBounds } from './projection.ts';
 
-const q = (query: string, rankBefore: number | null, rankAfter: number | null): QueryComparison => ({ query, rankBefore, rankAfter, topBefore: [], topAfter: [] });
+const q = (query: string, rankBefore: number | null, rankAfter: number | null): QueryComparison => ({ query, rankBefore, rankAfter, topBefore: [], topAfter: [], relevant: [] });
 
 describe('per-query rows', () => {
   const rows = queryRows([q('a', 5, 1), q('b', 1, 3), q('c', 2, 2), q('d', null, 10), q('e', 4, null), q('f', 3, 2)]);
@@ -77,5 +77,14 @@ describe('projection', () => {
     expect(h.startsWith('<b>document</b><br>&lt;b&gt;x&lt;/b&gt;')).toBe(true);
     expect(h).toContain('…');
     expect(h.split('<br>').length).toBeGreaterThan(2);
+  });
+});
+
+describe('queryLinks', () => {
+  it('joins each query to the documents of its group and nothing else', () => {
+    const p = (kind: 'query' | 'document', group: number): ProjectionPoint => ({ text: '', kind, group, before: [0, 0], after: [0, 0] });
+    const points = [p('query', 0), p('query', 1), p('document', 1), p('document', 0), p('document', -1), p('document', 0)];
+    const x = [0, 1, 2, 3, 4, 5], y = [10, 11, 12, 13, 14, 15];
+    expect(queryLinks(points, x, y)).toEqual({ x: [0, 3, null, 0, 5, null, 1, 2, null], y: [10, 13, null, 10, 15, null, 11, 12, null] });
   });
 });

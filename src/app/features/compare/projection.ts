@@ -59,3 +59,21 @@ export function hoverText(p: ProjectionPoint, maxChars = 160, lineWidth = 50): s
   const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   return `<b>${p.kind}</b>${p.group >= 0 ? ` · group ${p.group}` : ''}<br>${lines.map(esc).join('<br>')}`;
 }
+
+/**
+ * One line from each query to its relevant document(s) (the documents of its group), as one
+ * polyline with null breaks between segments: Plotly draws it as a single trace.
+ */
+export function queryLinks(points: readonly ProjectionPoint[], x: readonly number[], y: readonly number[]): { x: (number | null)[]; y: (number | null)[] } {
+  const docsOf = new Map<number, number[]>();
+  points.forEach((p, i) => {
+    if (p.kind === 'document' && p.group >= 0) docsOf.set(p.group, [...(docsOf.get(p.group) ?? []), i]);
+  });
+  const lx: (number | null)[] = [];
+  const ly: (number | null)[] = [];
+  points.forEach((p, i) => {
+    if (p.kind !== 'query') return;
+    for (const d of docsOf.get(p.group) ?? []) lx.push(x[i], x[d], null), ly.push(y[i], y[d], null);
+  });
+  return { x: lx, y: ly };
+}

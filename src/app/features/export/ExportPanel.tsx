@@ -21,6 +21,7 @@ export interface ExportPanelProps {
 export function ExportPanel({ verifyOnnx = workerVerifyOnnx }: ExportPanelProps) {
   const model = useSession((s) => s.model);
   const trained = useSession((s) => s.trained);
+  const trainedFrom = useSession((s) => s.trainedFrom);
   const revision = useSession((s) => s.revision);
   const settings = useSettings((s) => s.retrieval);
   const training = useSettings((s) => s.training);
@@ -49,6 +50,11 @@ export function ExportPanel({ verifyOnnx = workerVerifyOnnx }: ExportPanelProps)
   return (
     <section className="export-panel" aria-labelledby="export-title">
       <h2 id="export-title">Export</h2>
+      <p data-testid="export-weights" className={trained ? undefined : 'warn-text'}>
+        {trained
+          ? `Builds the fine-tuned weights of ${trainedFrom ?? 'the last run'}.`
+          : 'Builds the base model’s weights: nothing is fine-tuned yet. Train, or reopen a run in Runs, to export fine-tuned weights.'}
+      </p>
       <p>
         {trained ? 'The fine-tuned' : 'The base (not fine-tuned)'} <strong>{model.name}</strong> as a sentence-transformers folder with ONNX files for
         transformers.js, using the current retrieval settings: pooling <code>{settings.pooling}</code>

@@ -80,7 +80,7 @@ export const useExport = create<ExportStore>()((set, get) => ({
     const key = exportKey(settings, revision);
     set({ verification: { status: 'running', report: null, error: null, key } });
     const session = useSession.getState();
-    session.setJob('verify-onnx', { label: 'Verifying ONNX files', done: 0, total: 0 });
+    session.setJob('verify-onnx', { label: 'Verifying ONNX files', done: 0, total: 0, cancel: () => void studio().cancelJob() });
     try {
       const report = await verify(settings, (stage, done, total) => session.setJob('verify-onnx', { label: `ONNX check: ${stage}`, done, total }), zip);
       set({ verification: { status: 'done', report, error: null, key } });

@@ -39,7 +39,7 @@ export function useModelLoader() {
     const { setJob, setModel } = useSession.getState();
     if (MODEL_JOB in useSession.getState().jobs) return;
     setErrors({});
-    setJob(MODEL_JOB, { label: 'Loading model…', done: 0, total: 0 });
+    setJob(MODEL_JOB, { label: 'Loading model…', done: 0, total: 0, cancel: () => void studio().cancelLoad() });
     let lastReport = 0;
     const onProgress = (stage: string, done: number, total: number) => {
       const now = performance.now();

@@ -3,6 +3,7 @@ import type { EvalSummary, SearchHit } from '../../../worker/protocol.ts';
 import { useSession } from '../../session-store.ts';
 import { useSettings } from '../../settings-store.ts';
 import { type AsyncResult, useLatestAsync } from '../../ui/use-latest-async.ts';
+import { trackedJob } from '../../ui/tracked-job.ts';
 import { studio } from '../../worker-client.ts';
 import { BaselineBlock } from './BaselineBlock.tsx';
 import { MetricsBlock } from './MetricsBlock.tsx';
@@ -48,10 +49,13 @@ export function PlaygroundPanel() {
   }, [evalQueries, setQuery, datasetFile]);
 
   const q = query.trim();
-  const evalCurrent = useLatestAsync(canRetrieve ? requestKey({ s: current, weights, revision }) : null, () => studio().evaluate(current, weights));
+  const cancel = () => void studio().cancelJob();
+  const evalCurrent = useLatestAsync(canRetrieve ? requestKey({ s: current, weights, revision }) : null, () =>
+    trackedJob('evaluate', `Evaluating ${weights === 'trained' ? 'the fine-tuned' : 'the base'} model`, (p) => studio().evaluate(current, weights, p), cancel),
+  );
   const evalPinned = useLatestAsync(
     canRetrieve && pinned && !pinnedIsCurrent ? requestKey({ s: pinned, weights, revision }) : null,
-    () => studio().evaluate(pinned ?? current, weights),
+    () => trackedJob('evaluate-pinned', 'Evaluating the pinned setting', (p) => studio().evaluate(pinned ?? current, weights, p), cancel),
   );
   const searchCurrent = useLatestAsync(
     canRetrieve && q ? requestKey({ q, s: current, weights, revision }) : null,

@@ -16,10 +16,10 @@ export function RestoreNotice() {
   }, [backend]);
 
   if (notes.length === 0 && resumable.length === 0) return null;
-  const resume = (id: string) => {
+  const resume = (id: string, restart: boolean) => {
     useRestore.setState((s) => ({ resumable: s.resumable.filter((r) => r.id !== id) }));
     setPanel('train');
-    void useTrainRun.getState().resumeSaved(id);
+    void (restart ? useTrainRun.getState().restartSaved(id) : useTrainRun.getState().resumeSaved(id));
   };
   return (
     <div className="restore-notice" role="status" data-testid="restore-notice">
@@ -30,11 +30,23 @@ export function RestoreNotice() {
           </li>
         ))}
         {resumable.map((r) => (
-          <li key={r.id} data-testid="resume-offer">
-            A training run was interrupted at step {r.step} of {r.totalSteps} ({r.modelName} on {r.datasetName}); its checkpoint at step {r.checkpointStep} is saved.{' '}
-            <button type="button" className="small" onClick={() => resume(r.id)} data-testid="resume-offer-button">
-              Resume training
-            </button>
+          <li key={r.id} data-testid="resume-offer" data-checkpoint={r.checkpointStep ?? 'none'}>
+            {r.checkpointStep !== null ? (
+              <>
+                A training run was interrupted at step {r.step} of {r.totalSteps} ({r.modelName} on {r.datasetName}); its checkpoint at step {r.checkpointStep} is
+                saved.{' '}
+                <button type="button" className="small" onClick={() => resume(r.id, false)} data-testid="resume-offer-button">
+                  Resume training
+                </button>
+              </>
+            ) : (
+              <>
+                A training run was interrupted before its first checkpoint ({r.modelName} on {r.datasetName}, {r.totalSteps} steps planned).{' '}
+                <button type="button" className="small" onClick={() => resume(r.id, true)} data-testid="restart-offer-button">
+                  Restart with the same settings
+                </button>
+              </>
+            )}
           </li>
         ))}
       </ul>

@@ -8,6 +8,7 @@ import { DATA_JOB } from '../data/use-dataset-loader.ts';
 import { retrievalFromModel } from '../model/model-files.ts';
 import { MODEL_JOB, progressLabel } from '../model/use-model-loader.ts';
 import { formatRunDate } from './runs-format.ts';
+import { savedRunLabel, showInTrainPanel } from './runs-store.ts';
 
 export interface RestoreNote {
   readonly tone: 'ok' | 'warn';
@@ -86,9 +87,41 @@ export async function restoreLastSession(): Promise<void> {
     }
   }
 
+  await restoreLastTrainedRun(say);
+
   try {
     useRestore.setState({ resumable: await studio().resumableRuns() });
   } catch (e) {
     say({ tone: 'warn', text: `Could not look for interrupted training runs: ${errorMessage(e)}` });
+  }
+}
+
+/**
+ * Makes the newest ended run with saved weights of the restored model the "after" side again,
+ * so Compare and Export after a reload use what was fine-tuned rather than the base model.
+ */
+async function restoreLastTrainedRun(say: (note: RestoreNote) => void): Promise<void> {
+  const session = useSession.getState();
+  if (!session.model || session.trained) return;
+  let runs;
+  try {
+    runs = await studio().listRuns();
+  } catch {
+    return; // no storage here: nothing was kept to restore
+  }
+  const ended = runs
+    .filter((r) => r.hasWeights && r.modelName === session.model?.name && (r.state === 'finished' || r.state === 'cancelled' || r.state === 'failed'))
+    .sort((a, b) => b.updated - a.updated);
+  const last = ended[0];
+  if (!last) return;
+  try {
+    const { run } = await studio().openRun(last.id);
+    useSettings.getState().setRetrieval(run.retrieval);
+    useSession.getState().setTrained(true, savedRunLabel(run));
+    showInTrainPanel(run);
+    say({ tone: 'ok', text: `The fine-tuned weights of ${savedRunLabel(run)} are the “after” side again: Compare and Export use them.` });
+  } catch (e) {
+    // Another model with the same name (other base weights), or the run is open in another tab.
+    say({ tone: 'warn', text: `Could not bring back the weights of your last run: ${errorMessage(e)}` });
   }
 }

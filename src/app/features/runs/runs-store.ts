@@ -33,7 +33,13 @@ interface RunsStore {
 }
 
 /** A reopened run's curves go to the Train panel, as if it had just ended there. */
-function showInTrainPanel(run: RunRecord): void {
+/** The words Export and the notes use for a saved run's weights. */
+export function savedRunLabel(run: RunRecord): string {
+  return `the run of ${formatRunDate(run.created)} (${run.state === 'running' ? 'interrupted' : run.state} at step ${run.weights?.step ?? run.step} of ${run.totalSteps})`;
+}
+
+/** Shows a reopened run's curves in the Train panel, unless a run is going there. */
+export function showInTrainPanel(run: RunRecord): void {
   if (isActive(useTrainRun.getState().status)) return;
   const status: RunStatus = run.state === 'finished' ? 'finished' : run.state === 'failed' ? 'failed' : 'cancelled';
   useTrainRun.setState({
@@ -47,6 +53,7 @@ function showInTrainPanel(run: RunRecord): void {
     lossSteps: run.lossCurve.map((p) => p.step),
     lossValues: run.lossCurve.map((p) => p.loss),
     evals: run.evalHistory,
+    seconds: run.durationSeconds,
   });
 }
 
@@ -120,7 +127,7 @@ export const useRuns = create<RunsStore>()((set, get) => {
       act(id, async () => {
         const { run, notes } = await studio().openRun(id);
         useSettings.getState().setRetrieval(run.retrieval);
-        useSession.getState().setTrained(true);
+        useSession.getState().setTrained(true, savedRunLabel(run));
         showInTrainPanel(run);
         set({ notes: [`Opened the run of ${formatRunDate(run.created)}: its fine-tuned weights are now the “after” side of the Playground, Compare and Export.`, ...notes] });
       }),

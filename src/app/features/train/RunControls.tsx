@@ -1,4 +1,4 @@
-import type { RunStatus } from './run-state.ts';
+import { isActive, type RunStatus } from './run-state.ts';
 
 export interface RunControlsProps {
   readonly status: RunStatus;
@@ -12,7 +12,7 @@ export interface RunControlsProps {
 
 /** Start / Pause / Resume / Cancel, enabled by the worker's last 'state' event. */
 export function RunControls({ status, canStart, startBlocker, onStart, onPause, onResume, onCancel }: RunControlsProps) {
-  const active = status === 'starting' || status === 'running' || status === 'paused' || status === 'cancelling';
+  const active = isActive(status);
   return (
     <div className="row run-controls">
       <button type="button" onClick={onStart} disabled={active || !canStart} data-testid="train-start" title={startBlocker}>
@@ -24,10 +24,10 @@ export function RunControls({ status, canStart, startBlocker, onStart, onPause, 
         </button>
       ) : (
         <button type="button" className="ghost" onClick={onPause} disabled={status !== 'running'} data-testid="train-pause">
-          Pause
+          {status === 'pausing' ? 'Pausing…' : 'Pause'}
         </button>
       )}
-      <button type="button" className="ghost" onClick={onCancel} disabled={!(status === 'running' || status === 'paused' || status === 'starting')} data-testid="train-cancel">
+      <button type="button" className="ghost" onClick={onCancel} disabled={!(status === 'running' || status === 'pausing' || status === 'paused' || status === 'starting')} data-testid="train-cancel">
         {status === 'cancelling' ? 'Cancelling…' : 'Cancel'}
       </button>
       <span className="muted" role="status" aria-live="polite" data-testid="train-status">
@@ -46,6 +46,8 @@ export function statusText(status: RunStatus): string {
       return 'Measuring the base model…';
     case 'running':
       return 'Training';
+    case 'pausing':
+      return 'Pausing… (at the end of this step)';
     case 'paused':
       return 'Paused';
     case 'cancelling':

@@ -24,7 +24,8 @@ export function RunProgress({ run }: { run: RunState }) {
         </div>
         <div>
           <dt>Epoch</dt>
-          <dd>{run.totalSteps ? run.epoch.toFixed(2) : '—'}</dd>
+          {/* Epochs done (steps / steps per epoch): the last step of a 5-epoch run says 5.00, not where its batch began. */}
+          <dd>{run.totalSteps ? (run.config ? (run.step / run.totalSteps) * run.config.epochs : run.epoch).toFixed(2) : '—'}</dd>
         </div>
         <div>
           <dt>LR</dt>

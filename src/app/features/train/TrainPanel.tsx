@@ -1,7 +1,7 @@
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { useSession } from '../../session-store.ts';
-import { useSettings } from '../../settings-store.ts';
+import { useSettings, withTrainingDefaults } from '../../settings-store.ts';
 import { EvalChart } from './EvalChart.tsx';
 import { LossChart } from './LossChart.tsx';
 import { MemoryPlan } from './MemoryPlan.tsx';
@@ -11,7 +11,11 @@ import { isActive } from './run-state.ts';
 import { RunControls } from './RunControls.tsx';
 import { RunProgress } from './RunProgress.tsx';
 import { useTrainRun } from './train-run-store.ts';
+import { RunSummaryCard } from './RunSummaryCard.tsx';
+import { StepEstimate } from './StepEstimate.tsx';
+import { lossStalled, suggestTraining } from './suggest.ts';
 import { TrainingForm } from './TrainingForm.tsx';
+import { formatLearningRate } from './format.ts';
 import { checkDraft, draftFromConfig, totalSteps, type DraftCheck } from './validation.ts';
 
 /*
@@ -41,6 +45,33 @@ function LiveEvalChart({ plannedSteps }: { plannedSteps: number }) {
   return <EvalChart evals={evals} totalSteps={totalSteps || plannedSteps} />;
 }
 
+/** The one-line hint when a fifth of the run is done and the loss has not moved. */
+function LiveLossHint({ suggestedLr }: { suggestedLr: number }) {
+  const { losses, totalSteps, lr } = useTrainRun(useShallow((s) => ({ losses: s.lossValues, totalSteps: s.totalSteps, lr: s.config?.learningRate ?? null })));
+  if (!lossStalled(losses, totalSteps)) return null;
+  const advice = lr !== null && lr < suggestedLr ? `try the learning rate suggested for this model, ${formatLearningRate(suggestedLr)}, or more epochs` : 'try more epochs, a larger batch, or check that positives match their queries';
+  return (
+    <p className="warn-text small" role="status" data-testid="loss-hint">
+      The loss has not moved after 20% of the run: {advice}.
+    </p>
+  );
+}
+
+function LiveSummary() {
+  const s = useTrainRun(
+    useShallow((r) => ({ status: r.status, step: r.step, totalSteps: r.totalSteps, seconds: r.seconds, losses: r.lossValues, evals: r.evals, movers: r.movers })),
+  );
+  if (s.status !== 'finished' && s.status !== 'cancelled') return null;
+  const n = Math.min(3, s.losses.length);
+  const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
+  return (
+    <RunSummaryCard
+      status={s.status} step={s.step} totalSteps={s.totalSteps} seconds={s.seconds}
+      firstLoss={mean(s.losses.slice(0, n))} lastLoss={mean(s.losses.slice(-n))} evals={s.evals} movers={s.movers}
+    />
+  );
+}
+
 function LiveRankMovers() {
   const { movers, evaluated } = useTrainRun(useShallow((s) => ({ movers: s.movers, evaluated: s.evals.length > 0 })));
   return <RankMovers movers={movers} evaluated={evaluated} />;
@@ -56,6 +87,21 @@ export function TrainPanel() {
     useShallow((s) => ({ status: s.status, message: s.message, runLoss: s.config?.loss ?? null, start: s.start, pause: s.pause, resume: s.resume, cancel: s.cancel })),
   );
   const [check, setCheck] = useState<DraftCheck | null>(null);
+  const suggestedFor = useSettings((s) => s.suggestedFor);
+  const suggestionKey = model && dataset ? `${model.name}|${model.randomWeights}|${dataset.file}|${dataset.trainRows}` : null;
+  const suggestion = model && dataset ? suggestTraining(model, dataset.trainRows, training.batchSize, 1) : null;
+
+  // Once per model and dataset: settings that learn (rate from how the model was initialised,
+  // enough steps, 10% warmup). Not over a run that is going or being resumed: that has its own.
+  useEffect(() => {
+    if (!suggestionKey || !suggestion || useSettings.getState().suggestedFor === suggestionKey) return;
+    if (!isActive(useTrainRun.getState().status)) {
+      useSettings.getState().setTraining({ learningRate: suggestion.learningRate, epochs: suggestion.epochs, warmupSteps: suggestion.warmupSteps });
+    }
+    useSettings.getState().setSuggestedFor(suggestionKey);
+    // The key says when the model or data changed.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [suggestionKey]);
 
   const initialCheck = useMemo(
     () => (model && dataset ? checkDraft(draftFromConfig(training), { dimension: model.dimension, modelMaxSeqLength: model.maxSeqLength, trainRows: dataset.trainRows }) : null),
@@ -83,14 +129,15 @@ export function TrainPanel() {
 
   const start = () => {
     if (!loss || blocker) return;
-    void run.start({ ...training, loss }, retrieval, dataset.evalQueries > 0);
+    void run.start(withTrainingDefaults({ ...training, loss }), retrieval, dataset.evalQueries > 0);
   };
 
   return (
     <section className="train-panel" aria-labelledby="train-title">
       <div className="train-side">
         <h2 id="train-title">Train</h2>
-        <TrainingForm model={model} dataset={dataset} disabled={active} onCheck={setCheck} />
+        <TrainingForm key={suggestedFor ?? ''} model={model} dataset={dataset} disabled={active} onCheck={setCheck} />
+        {loss && <StepEstimate config={withTrainingDefaults({ ...training, loss })} retrieval={retrieval} steps={plannedSteps} enabled={!active && !blocker} />}
         {loss && <MemoryPlan config={{ ...training, loss }} />}
       </div>
       <div className="train-main">
@@ -109,6 +156,8 @@ export function TrainPanel() {
           </p>
         )}
         <LiveRunProgress />
+        {suggestion && <LiveLossHint suggestedLr={suggestion.learningRate} />}
+        <LiveSummary />
         <div className="train-charts">
           <LiveLossChart lossName={shownLoss ? LOSS_CLASS_NAMES[shownLoss] : ''} plannedSteps={plannedSteps} />
           {dataset.evalQueries > 0 ? (

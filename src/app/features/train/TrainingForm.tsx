@@ -6,6 +6,7 @@ import { useSettings } from '../../settings-store.ts';
 import { Field } from './Field.tsx';
 import { formatLearningRate } from './format.ts';
 import { effectiveLoss, lossOptions } from './losses.ts';
+import { suggestTraining, WARMUP_RATIO } from './suggest.ts';
 import { checkDraft, draftFromConfig, totalSteps, type DraftCheck, type DraftField, type TrainingDraft } from './validation.ts';
 
 export interface TrainingFormProps {
@@ -54,6 +55,16 @@ export function TrainingForm({ model, dataset, disabled, onCheck }: TrainingForm
   const batch = check.values.batchSize ?? training.batchSize;
   const epochs = check.values.epochs ?? training.epochs;
   const steps = totalSteps(dataset.trainRows, batch, epochs);
+  const suggestion = suggestTraining(model, dataset.trainRows, batch, 1);
+  const suggestedWarmup = Math.round(WARMUP_RATIO * steps);
+  const followsSuggestion = training.learningRate === suggestion.learningRate && training.warmupSteps === suggestedWarmup && epochs >= suggestion.epochs;
+  const useSuggestion = () => {
+    const patch = { learningRate: suggestion.learningRate, epochs: Math.max(epochs, suggestion.epochs), warmupSteps: Math.round(WARMUP_RATIO * totalSteps(dataset.trainRows, batch, Math.max(epochs, suggestion.epochs))) };
+    setTraining(patch);
+    const next = { ...draft, learningRate: String(patch.learningRate), epochs: String(patch.epochs), warmupSteps: String(patch.warmupSteps) };
+    setDraft(next);
+    onCheck?.(checkDraft(next, ctx));
+  };
 
   return (
     <form className="train-form" onSubmit={(e) => e.preventDefault()} aria-label="Training settings">
@@ -80,6 +91,15 @@ export function TrainingForm({ model, dataset, disabled, onCheck }: TrainingForm
       <p className="muted small" data-testid="train-steps-estimate">
         {dataset.trainRows} training rows → {steps} steps
       </p>
+      <p className="small" data-testid="train-suggestion">
+        Suggested for {model.randomWeights ? 'this random-init model' : 'this pre-trained model'}: learning rate {formatLearningRate(suggestion.learningRate)}, warmup 10% of
+        steps{model.randomWeights ? `, at least ${suggestion.epochs} epochs here` : ''} ({suggestion.why}).{' '}
+        {!followsSuggestion && (
+          <button type="button" className="ghost small" onClick={useSuggestion} disabled={disabled} data-testid="train-use-suggestion">
+            Use these
+          </button>
+        )}
+      </p>
 
       <details className="advanced">
         <summary>Advanced</summary>
@@ -105,7 +125,8 @@ export function TrainingForm({ model, dataset, disabled, onCheck }: TrainingForm
           </div>
           {field('seed', 'Seed')}
           {field('evalEvery', 'Evaluate every (steps)', '0 = only at the end')}
-          {field('checkpointEvery', 'Checkpoint every (steps)', '0 = only on pause and when the tab is hidden')}
+          {field('checkpointEvery', 'Checkpoint every (steps)', 'the first after step 1; 0 and 0 s = only on pause and when the tab is hidden')}
+          {field('checkpointSeconds', 'or every (seconds)', 'whichever comes first; 0 = steps only')}
         </div>
         <Field
           id="train-matryoshkaDims"

@@ -30,6 +30,13 @@ describe('applyEvents', () => {
     expect(s.status).toBe('cancelling');
     expect(applyEvents(s, [{ type: 'state', state: 'cancelled' }]).status).toBe('cancelled');
   });
+  it('stays "pausing" while steps still arrive, until the worker says paused', () => {
+    const s = applyEvents({ ...IDLE_RUN, status: 'pausing' }, [step(4, 2), { type: 'state', state: 'running' }]);
+    expect(s.status).toBe('pausing');
+    expect(s.step).toBe(4);
+    expect(applyEvents(s, [{ type: 'state', state: 'paused' }]).status).toBe('paused');
+    expect(applyEvents(s, [{ type: 'state', state: 'cancelled' }]).status).toBe('cancelled');
+  });
   it('rewinds to a history (a resumed run, or the last checkpoint after a lost GPU) even within one batch', () => {
     let s = applyEvents(IDLE_RUN, [step(1, 3), step(2, 2.5), step(3, 2.4), { type: 'checkpoint', step: 2, saved: true }]);
     expect(s.checkpoint).toEqual({ step: 2, saved: true, message: null });

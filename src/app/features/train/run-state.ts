@@ -1,6 +1,7 @@
 import type { RankMover, RetrievalMetrics, TrainingConfig, TrainingEvent } from '../../../worker/protocol.ts';
 
-export type RunStatus = 'idle' | 'starting' | 'running' | 'paused' | 'cancelling' | 'cancelled' | 'finished' | 'failed';
+/** 'pausing' and 'cancelling': asked for, until the worker answers at the next step boundary. */
+export type RunStatus = 'idle' | 'starting' | 'running' | 'pausing' | 'paused' | 'cancelling' | 'cancelled' | 'finished' | 'failed';
 
 export interface EvalPoint {
   readonly step: number;
@@ -26,15 +27,17 @@ export interface RunState {
   readonly checkpoint: { readonly step: number; readonly saved: boolean; readonly message: string | null } | null;
   /** Something that happened to the run that it survived (the GPU was lost and rebuilt). */
   readonly notice: string | null;
+  /** How long the run took, once it ended (the closing summary says it). */
+  readonly seconds: number | null;
 }
 
 export const IDLE_RUN: RunState = {
   status: 'idle', message: null, config: null, step: 0, totalSteps: 0, epoch: 0, lr: 0, pairsPerSecond: 0, etaSeconds: null,
-  lossSteps: [], lossValues: [], evals: [], movers: [], checkpoint: null, notice: null,
+  lossSteps: [], lossValues: [], evals: [], movers: [], checkpoint: null, notice: null, seconds: null,
 };
 
 export function isActive(status: RunStatus): boolean {
-  return status === 'starting' || status === 'running' || status === 'paused' || status === 'cancelling';
+  return status === 'starting' || status === 'running' || status === 'pausing' || status === 'paused' || status === 'cancelling';
 }
 
 export function isTerminal(status: RunStatus): boolean {
@@ -91,8 +94,10 @@ export function applyEvents(state: RunState, events: readonly TrainingEvent[]): 
         next.movers = e.movers;
         break;
       case 'state':
-        // A pause/cancel request is only answered by the worker's event; 'cancelling' stays until then.
-        if (!(next.status === 'cancelling' && (e.state === 'running' || e.state === 'paused'))) next.status = e.state;
+        // A pause/cancel request is only answered by the worker's event; 'pausing'/'cancelling' stay until then.
+        if (next.status === 'cancelling' && (e.state === 'running' || e.state === 'paused')) break;
+        if (next.status === 'pausing' && e.state === 'running') break;
+        next.status = e.state;
         next.message = e.message ?? null;
         if (e.state === 'finished' || e.state === 'cancelled') next.etaSeconds = 0;
         break;

@@ -1,7 +1,7 @@
 import { create } from 'zustand';
 import type { RetrievalSettings, TrainingConfig, TrainingEvent } from '../../../worker/protocol.ts';
 import { useSession } from '../../session-store.ts';
-import { useSettings } from '../../settings-store.ts';
+import { useSettings, withTrainingDefaults } from '../../settings-store.ts';
 import { callback, studio } from '../../worker-client.ts';
 import { createEventBatcher, type EventBatcher } from './event-batcher.ts';
 import { applyEvents, IDLE_RUN, isActive, type RunState } from './run-state.ts';
@@ -11,6 +11,8 @@ interface TrainRunStore extends RunState {
   start(config: TrainingConfig, settings: RetrievalSettings, withBaseline: boolean): Promise<void>;
   /** Continues a saved run from its checkpoint (after a reload or a crash). */
   resumeSaved(id: string): Promise<void>;
+  /** Starts an interrupted run that has no checkpoint again, with its dataset, split and settings. */
+  restartSaved(id: string): Promise<void>;
   pause(): void;
   resume(): void;
   cancel(): void;
@@ -19,6 +21,8 @@ interface TrainRunStore extends RunState {
 
 const JOB_ID = 'train';
 let batcher: EventBatcher | null = null;
+/** When the current run was started from this page (its closing summary says how long it took). */
+let startedAt = 0;
 
 /**
  * The current training run, kept outside the panel so switching panels keeps the curve. Only
@@ -29,17 +33,20 @@ export const useTrainRun = create<TrainRunStore>()((set, get) => {
     const before = get().status;
     for (const e of events) if (e.type === 'backend') useSession.getState().setBackend(e.backend);
     set((s) => applyEvents(s, events));
+    if (!isActive(get().status) && before !== get().status && get().seconds === null) set({ seconds: (Date.now() - startedAt) / 1000 });
     const s = get();
     const session = useSession.getState();
     if (isActive(s.status)) {
-      session.setJob(JOB_ID, { label: s.status === 'paused' ? 'Training (paused)' : `Training step ${s.step}/${s.totalSteps}`, done: s.step, total: s.totalSteps });
+      session.setJob(JOB_ID, { label: s.status === 'paused' ? 'Training (paused)' : s.status === 'pausing' ? `Pausing at step ${s.step}/${s.totalSteps}…` : `Training step ${s.step}/${s.totalSteps}`, done: s.step, total: s.totalSteps });
     } else {
       session.setJob(JOB_ID, null);
     }
-    if ((s.status === 'finished' || s.status === 'cancelled') && before !== s.status) session.setTrained(true);
+    if ((s.status === 'finished' || s.status === 'cancelled') && before !== s.status) {
+      session.setTrained(true, `this session's run (${s.status} at step ${s.step} of ${s.totalSteps})`);
+    }
     // A failed run keeps the weights of its last good checkpoint, when it had one: those can be compared and exported.
     if (s.status === 'failed' && before !== 'failed') {
-      void studio().hasTrainedWeights().then((has) => has && useSession.getState().setTrained(true), () => undefined);
+      void studio().hasTrainedWeights().then((has) => has && useSession.getState().setTrained(true, `the last good checkpoint of this session's failed run`), () => undefined);
     }
   };
 
@@ -51,9 +58,10 @@ export const useTrainRun = create<TrainRunStore>()((set, get) => {
       const b = createEventBatcher(deliver);
       batcher = b;
       set({ ...IDLE_RUN, status: 'starting', config });
+      startedAt = Date.now();
       // The worker drops the previous fine-tuned weights when a run starts.
       if (useSession.getState().trained) useSession.getState().setTrained(false);
-      useSession.getState().setJob(JOB_ID, { label: 'Training: measuring the base model', done: 0, total: 0 });
+      useSession.getState().setJob(JOB_ID, { label: 'Training: measuring the base model', done: 0, total: 0, cancel: () => get().cancel() });
       try {
         if (withBaseline) {
           // The worker measures the base model at the start of train() too, from the same cached
@@ -86,7 +94,8 @@ export const useTrainRun = create<TrainRunStore>()((set, get) => {
       const b = createEventBatcher(deliver);
       batcher = b;
       set({ ...IDLE_RUN, status: 'starting' });
-      useSession.getState().setJob(JOB_ID, { label: 'Resuming the run: reading its checkpoint', done: 0, total: 0 });
+      startedAt = Date.now();
+      useSession.getState().setJob(JOB_ID, { label: 'Resuming the run: reading its checkpoint', done: 0, total: 0, cancel: () => get().cancel() });
       try {
         const plan = await studio().prepareResume(id);
         // The page shows what the run trains with: its dataset, split, settings and config.
@@ -104,7 +113,38 @@ export const useTrainRun = create<TrainRunStore>()((set, get) => {
         useSession.getState().setJob(JOB_ID, null);
       }
     },
+    async restartSaved(id) {
+      if (isActive(get().status)) return;
+      try {
+        const run = await studio().getRun(id);
+        const session = useSession.getState();
+        if (session.model && session.model.name !== run.model.name) {
+          throw new Error(`This run fine-tuned ${run.model.name}; the loaded model is ${session.model.name}. Load ${run.model.name} in the Model panel, then restart it from the Runs panel.`);
+        }
+        let info = session.dataset;
+        if (run.dataset.id) {
+          const opened = await studio().openDataset(run.dataset.id);
+          info = opened.info;
+          useSettings.getState().setSplit(opened.dataset.split);
+        }
+        const split = run.dataset.split;
+        if (split) {
+          info = await studio().setSplit(split);
+          useSettings.getState().setSplit(split);
+        }
+        if (info) useSession.getState().setDataset(info);
+        useSettings.getState().setRetrieval(run.retrieval);
+        useSettings.getState().setTraining(run.config);
+        // The interrupted record holds nothing a new run does not: no checkpoint, no weights.
+        await studio().deleteRun(id);
+        await get().start(withTrainingDefaults(run.config), run.retrieval, (info?.evalQueries ?? 0) > 0);
+      } catch (e) {
+        set({ ...IDLE_RUN, status: 'failed', message: `Could not restart the run: ${(e as Error).message}` });
+      }
+    },
     pause() {
+      // Said at once: the worker answers 'paused' at the next step boundary, up to a step later.
+      if (get().status === 'running') set({ status: 'pausing' });
       void studio().pause();
     },
     resume() {

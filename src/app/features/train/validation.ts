@@ -1,9 +1,9 @@
 import { TRAINER_DEFAULTS } from '../../../engine/optimizer.ts';
-import { DEFAULT_CHECKPOINT_EVERY, type TrainingConfig } from '../../../worker/protocol.ts';
+import { DEFAULT_CHECKPOINT_EVERY, DEFAULT_CHECKPOINT_SECONDS, type TrainingConfig } from '../../../worker/protocol.ts';
 
 export type DraftField =
   | 'epochs' | 'batchSize' | 'learningRate' | 'warmupSteps' | 'weightDecay' | 'adamBeta1' | 'adamBeta2' | 'adamEpsilon' | 'maxSeqLength' | 'seed'
-  | 'matryoshkaDims' | 'evalEvery' | 'checkpointEvery';
+  | 'matryoshkaDims' | 'evalEvery' | 'checkpointEvery' | 'checkpointSeconds';
 
 /** What the form holds: the text people typed, so "5e-" mid-typing is not lost or coerced. */
 export type TrainingDraft = Record<DraftField, string>;
@@ -41,6 +41,7 @@ export function draftFromConfig(c: TrainingConfig): TrainingDraft {
     evalEvery: String(c.evalEvery),
     // Settings saved before checkpoints existed lack the field.
     checkpointEvery: String(c.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY),
+    checkpointSeconds: String(c.checkpointSeconds ?? DEFAULT_CHECKPOINT_SECONDS),
   };
 }
 
@@ -112,6 +113,7 @@ export function checkDraft(d: TrainingDraft, ctx: DraftContext): DraftCheck {
   take('seed', parseInteger(d.seed, 0, 2 ** 32 - 1, 'Seed'));
   take('evalEvery', parseInteger(d.evalEvery, 0, 1_000_000, 'Evaluation interval'));
   take('checkpointEvery', parseInteger(d.checkpointEvery, 0, 1_000_000, 'Checkpoint interval'));
+  take('checkpointSeconds', parseInteger(d.checkpointSeconds, 0, 86_400, 'Checkpoint time'));
   const m = parseMatryoshkaDims(d.matryoshkaDims, ctx.dimension);
   if (m.error) errors.matryoshkaDims = m.error;
   else values.matryoshkaDims = m.dims;

@@ -1,0 +1,87 @@
+import type { RankMover, RetrievalMetrics } from '../../../worker/protocol.ts';
+import { useSession } from '../../session-store.ts';
+import { formatEta, formatMetric, formatRank } from './format.ts';
+import type { EvalPoint, RunStatus } from './run-state.ts';
+
+const SHOWN: { key: keyof RetrievalMetrics; label: string }[] = [
+  { key: 'mrrAt10', label: 'MRR@10' },
+  { key: 'ndcgAt10', label: 'NDCG@10' },
+  { key: 'recallAt10', label: 'Recall@10' },
+];
+
+export interface RunSummaryCardProps {
+  readonly status: RunStatus;
+  readonly step: number;
+  readonly totalSteps: number;
+  readonly seconds: number | null;
+  readonly firstLoss: number | null;
+  readonly lastLoss: number | null;
+  readonly evals: readonly EvalPoint[];
+  readonly movers: readonly RankMover[];
+}
+
+function signed(v: number): string {
+  return `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(4)}`;
+}
+
+/** What a run that ended achieved, in one card: time, loss, metric deltas, best/worst queries, what next. */
+export function RunSummaryCard({ status, step, totalSteps, seconds, firstLoss, lastLoss, evals, movers }: RunSummaryCardProps) {
+  const setPanel = useSession((s) => s.setPanel);
+  const before = evals.length > 0 && evals[0].step === 0 ? evals[0].metrics : null;
+  const last = evals.length > 0 ? evals[evals.length - 1] : null;
+  const after = last && last.step > 0 ? last.metrics : null;
+  const best = movers.filter((m) => m.delta > 0).slice(0, 3);
+  const worst = movers.filter((m) => m.delta < 0).slice(0, 3);
+  return (
+    <section className="run-summary" aria-labelledby="run-summary-title" data-testid="run-summary">
+      <h3 id="run-summary-title">
+        {status === 'finished' ? 'Run finished' : 'Run cancelled'}: {step} of {totalSteps} steps{seconds !== null ? ` in ${formatEta(seconds)}` : ''}
+      </h3>
+      {firstLoss !== null && lastLoss !== null && (
+        <p className="small">
+          Loss {firstLoss.toFixed(3)} → {lastLoss.toFixed(3)} ({lastLoss < firstLoss ? 'fell' : 'did not fall'}).
+        </p>
+      )}
+      {before && after && (
+        <table className="summary-metrics small">
+          <tbody>
+            {SHOWN.map(({ key, label }) => (
+              <tr key={key} data-metric={key} data-delta={after[key] - before[key]}>
+                <th scope="row">{label}</th>
+                <td className="num">{formatMetric(before[key])}</td>
+                <td>→</td>
+                <td className="num">{formatMetric(after[key])}</td>
+                <td className={`num ${after[key] >= before[key] ? 'delta-up' : 'delta-down'}`}>{signed(after[key] - before[key])}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {(best.length > 0 || worst.length > 0) && (
+        <div className="summary-movers small">
+          {best.length > 0 && (
+            <p>
+              Helped most:{' '}
+              {best.map((m) => `“${m.query}” (${formatRank(m.before)}→${formatRank(m.now)})`).join(', ')}
+            </p>
+          )}
+          {worst.length > 0 && (
+            <p>
+              Hurt most:{' '}
+              {worst.map((m) => `“${m.query}” (${formatRank(m.before)}→${formatRank(m.now)})`).join(', ')}
+            </p>
+          )}
+        </div>
+      )}
+      <div className="row">
+        <span className="small">Next:</span>
+        <button type="button" className="small" onClick={() => setPanel('compare')} data-testid="summary-compare">
+          Compare before and after
+        </button>
+        <button type="button" className="small ghost" onClick={() => setPanel('export')} data-testid="summary-export">
+          Export the model
+        </button>
+      </div>
+    </section>
+  );
+}
