@@ -358,5 +358,37 @@ export function parityTests<B extends Backend>(target: ParityTarget<B>): void {
     }
   });
 
+  it('bad input: the same error as the cpu backend, op by op', () => {
+    const other = target.backend();
+    // Each case must fail on the CPU specification; the backend under test must refuse it too, with
+    // the same message (a person sees it; a silently wrong result would train on garbage).
+    const cases: [string, (be: Backend) => unknown][] = [
+      ['matmul inner dimensions', (be) => be.matmul(be.fromFloat32(randn(6), [2, 3]), be.fromFloat32(randn(8), [4, 2]))],
+      ['matmul bias length', (be) => be.matmul(be.fromFloat32(randn(6), [2, 3]), be.fromFloat32(randn(12), [3, 4]), { bias: be.fromFloat32(randn(3), [3]) })],
+      ['matmul output shape', (be) => be.matmul(be.fromFloat32(randn(6), [2, 3]), be.fromFloat32(randn(12), [3, 4]), { out: be.zeros([2, 5]) })],
+      ['matmul of a vector', (be) => be.matmul(be.fromFloat32(randn(3), [3]), be.fromFloat32(randn(12), [3, 4]))],
+      ['gather id out of range', (be) => be.gather(be.fromFloat32(randn(12), [4, 3]), be.fromInt32(Int32Array.from([0, 4]), [2]))],
+      ['gather negative id', (be) => be.gather(be.fromFloat32(randn(12), [4, 3]), be.fromInt32(Int32Array.from([-1]), [1]))],
+      ['scatter index out of range', (be) => be.scatterIndex(Int32Array.from([0, 7]), 4)],
+      ['rowScale factor count', (be) => be.rowScale(be.fromFloat32(randn(6), [2, 3]), be.fromFloat32(randn(3), [3]))],
+      ['copyRows column mismatch', (be) => be.copyRows(be.fromFloat32(randn(6), [2, 3]), 0, be.zeros([2, 4]), 0, 1)],
+      ['copyRows past the end', (be) => be.copyRows(be.fromFloat32(randn(6), [2, 3]), 1, be.zeros([2, 3]), 0, 2)],
+      ['copy size mismatch', (be) => be.copy(be.fromFloat32(randn(6), [2, 3]), be.zeros([7]))],
+      ['sumRows output length', (be) => be.sumRows(be.fromFloat32(randn(6), [2, 3]), be.zeros([2]), false)],
+    ];
+    const messageOf = (be: Backend, run: (be: Backend) => unknown): string | null => {
+      try {
+        run(be);
+        return null;
+      } catch (error) {
+        return error instanceof Error ? error.message : String(error);
+      }
+    };
+    for (const [what, run] of cases) {
+      const want = messageOf(cpu, run);
+      expect(want, `${what}: the cpu backend accepts it`).not.toBeNull();
+      expect(messageOf(other, run), what).toBe(want);
+    }
+    other.endStep();
+  });
 }
-
