@@ -23,8 +23,11 @@ describe('datasets with 0 rows', () => {
     expect(r.losses).toEqual([]);
   });
 
+  it.each([['empty.csv', ''], ['empty.jsonl', ''], ['blank.tsv', ' \n\t\n']])('%s through the file loader: refused as an empty file, not parsed', async (name, text) => {
+    await expect(loadTrainingFile(name, enc.encode(text))).rejects.toThrow(`${name}: empty file`);
+  });
+
   it.each([
-    ['empty.csv', ''],
     ['header-only.csv', 'anchor,positive\n'],
     ['header-only.tsv', 'anchor\tpositive'],
     ['blank-rows.csv', 'anchor,positive\n\n\n'],
