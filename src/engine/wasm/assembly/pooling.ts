@@ -1,5 +1,5 @@
 // Pooling heads and L2 normalisation.
-import { axpy, dot } from './reduce';
+import { axpy } from './reduce';
 
 /** out[b] = Σ_t w[b, t] x[b·T + t] */
 export function weightedPool(x: usize, w: usize, out: usize, B: i32, T: i32, H: i32): void {
@@ -65,21 +65,25 @@ export function l2Normalize(x: usize, y: usize, norm: usize, M: i32, H: i32): vo
     }
     const n = Math.sqrt(s);
     store<f32>(norm + (<usize>m << 2), <f32>n);
-    const inv = <f32>(1 / Math.max(n, 1e-12));
-    for (let h = 0; h < H; h++) store<f32>(y + (<usize>(m * H + h) << 2), load<f32>(row + (<usize>h << 2)) * inv);
+    // In f64 as the reference does: one rounding per element, so a row of one gives exactly ±1.
+    const inv = 1 / Math.max(n, 1e-12);
+    for (let h = 0; h < H; h++) store<f32>(y + (<usize>(m * H + h) << 2), <f32>(<f64>load<f32>(row + (<usize>h << 2)) * inv));
   }
 }
 
 export function l2NormalizeBackward(dy: usize, y: usize, norm: usize, dx: usize, M: i32, H: i32): void {
+  // In f64 as the reference does (rows are one embedding each: cheap), so the projection cancels
+  // exactly where it should (a row of one has gradient exactly 0).
   for (let m = 0; m < M; m++) {
-    const n = load<f32>(norm + (<usize>m << 2));
-    const inv = <f32>(1 / Math.max(<f64>n, 1e-12));
+    const n = <f64>load<f32>(norm + (<usize>m << 2));
+    const inv = 1 / Math.max(n, 1e-12);
     const d = dy + (<usize>(m * H) << 2), yr = y + (<usize>(m * H) << 2), o = dx + (<usize>(m * H) << 2);
     // Below the clamp the op is a plain scaling, so no projection term.
-    const proj = <f64>n > 1e-12 ? dot(d, yr, H) : <f32>0;
+    let proj: f64 = 0;
+    if (n > 1e-12) for (let h = 0; h < H; h++) proj += <f64>load<f32>(d + (<usize>h << 2)) * <f64>load<f32>(yr + (<usize>h << 2));
     for (let h = 0; h < H; h++) {
       const k = <usize>h << 2;
-      store<f32>(o + k, inv * (load<f32>(d + k) - load<f32>(yr + k) * proj));
+      store<f32>(o + k, <f32>(inv * (<f64>load<f32>(d + k) - <f64>load<f32>(yr + k) * proj)));
     }
   }
 }
