@@ -228,6 +228,16 @@ export function buildData(): BuiltData {
       zhPairs += 3;
     }
   }
+  // The loader skips empty fields and repeated pairs; dropping them here keeps the file honest.
+  const seenPair = new Set<string>();
+  const kept = train.filter((t) => {
+    const k = `${t.anchor}\u0000${t.positive}`;
+    if (!t.anchor.trim() || !t.positive.trim() || seenPair.has(k)) return false;
+    seenPair.add(k);
+    return true;
+  });
+  train.length = 0;
+  train.push(...kept);
   // Deterministic shuffle so a file prefix is already a mixed sample (the trainer shuffles too).
   train.sort((a, b) => fnv1a(a.anchor + a.positive) - fnv1a(b.anchor + b.positive));
 
