@@ -1,13 +1,14 @@
 /**
- * Generates public/models/builtin/: the model the studio offers when nothing can be downloaded.
- * A small BERT (hidden 128, 2 layers, 2 heads, FFN 512, 128 positions) with random weights and
+ * The built-in model's tooling. public/models/builtin/ is now the pre-trained model
+ * (scripts/pretrain-builtin.ts, `--pretrain`); `--random` still generates the original:
+ * a small BERT (hidden 128, 2 layers, 2 heads, FFN 512, 128 positions) with random weights and
  * a WordPiece vocabulary trained on the text in public/corpus/, as a sentence-transformers folder
  * (mean pooling + normalize) that our loader, sentence-transformers and transformers.js read.
  *
  * Everything is a pure function of the corpus and the constants below, so running it twice gives
  * byte-identical files; a test regenerates the folder and compares it with the committed one.
  *
- *   npm run make:builtin-model [-- --out <dir>]
+ *   npm run make:builtin-model -- --random [--out <dir>]
  *   npm run make:builtin-model -- --pretrain init|train|export   (the pre-trained model: scripts/pretrain-builtin.ts)
  */
 
@@ -27,6 +28,8 @@ import { SPECIAL_TOKENS, trainWordPiece, wordPieceTokenizerConfig, wordPieceToke
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const CORPUS_DIR = path.join(ROOT, 'public/corpus');
 export const BUILTIN_MODEL_DIR = path.join(ROOT, 'public/models/builtin');
+/** Where `--random` writes the old random-weights model (the pre-trained one's starting shape differs). */
+export const RANDOM_MODEL_DIR = path.join(ROOT, '.cache/builtin-random');
 
 const SEED = 20240611;
 /**
@@ -178,8 +181,12 @@ async function main(): Promise<void> {
     const { pretrainMain } = await import('./pretrain-builtin.ts');
     return pretrainMain(process.argv.slice(p + 1));
   }
+  if (!process.argv.includes('--random')) {
+    // public/models/builtin is the pre-trained model now; a random init must not overwrite it by accident.
+    throw new Error('usage: make:builtin-model -- --pretrain init|train|export  |  --random [--out DIR] (default .cache/builtin-random)');
+  }
   const i = process.argv.indexOf('--out');
-  const out = i > 0 && process.argv[i + 1] ? path.resolve(process.argv[i + 1]) : BUILTIN_MODEL_DIR;
+  const out = i > 0 && process.argv[i + 1] ? path.resolve(process.argv[i + 1]) : RANDOM_MODEL_DIR;
   const files = builtinModelFiles();
   await writeFolderAtomically(out, files);
   const total = [...files.values()].reduce((n, b) => n + b.length, 0);

@@ -53,7 +53,21 @@ async function loadWith(backend: Backend, params: Float32Array | null, maxSeqLen
   return loaded;
 }
 
-const encoder = (loaded: LoadedModel) => (texts: readonly string[]) => loaded.model.encode(texts, { batchSize: 64 });
+/** Encodes each distinct text once: both held-out sets share their corpus. */
+function encoder(loaded: LoadedModel): (texts: readonly string[]) => Promise<Float32Array> {
+  const cache = new Map<string, Float32Array>();
+  const dim = loaded.model.dimension;
+  return async (texts) => {
+    const missing = [...new Set(texts.filter((t) => !cache.has(t)))];
+    if (missing.length) {
+      const emb = await loaded.model.encode(missing, { batchSize: 64 });
+      missing.forEach((t, i) => cache.set(t, emb.slice(i * dim, (i + 1) * dim)));
+    }
+    const out = new Float32Array(texts.length * dim);
+    texts.forEach((t, i) => out.set(cache.get(t)!, i * dim));
+    return out;
+  };
+}
 const fmt = (s: RetrievalScores) => `MRR@10 ${s.mrr10.toFixed(4)} NDCG@10 ${s.ndcg10.toFixed(4)} R@10 ${s.recall10.toFixed(4)}`;
 
 /** Loss curve as ~20 points (mean of each window), for the card. */
@@ -153,12 +167,14 @@ export async function exportBuiltin(args: readonly string[]): Promise<void> {
     const trained = await loadWith(backend, ck.tensors.params, MAX_SEQ_LENGTH);
     const random = await loadWith(backend, null, MAX_SEQ_LENGTH);
     const heldOut: BuiltinEval['heldOut'] = {};
+    const encodeTrained = encoder(trained);
+    const encodeRandom = encoder(random);
     for (const set of sets) {
       const t0 = performance.now();
       const row = {
-        model: await modelRetrievalScores(set, encoder(trained), trained.model.dimension),
+        model: await modelRetrievalScores(set, encodeTrained, trained.model.dimension),
         bm25: bm25RetrievalScores(set),
-        random: await modelRetrievalScores(set, encoder(random), random.model.dimension),
+        random: await modelRetrievalScores(set, encodeRandom, random.model.dimension),
       };
       heldOut[set.name] = row;
       console.log(`${set.name}: model ${fmt(row.model)} | bm25 ${fmt(row.bm25)} | random ${fmt(row.random)} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
@@ -167,7 +183,8 @@ export async function exportBuiltin(args: readonly string[]): Promise<void> {
 
     const slices = sets.map((s) => sliceRetrievalSet(s, SLICE_QUERIES, SLICE_DISTRACTORS));
     const slice: BuiltinEval['slice'] = {};
-    for (const s of slices) slice[s.name] = await modelRetrievalScores(s, encoder(trained), trained.model.dimension);
+    // Encoded afresh, exactly as the unit test encodes them (default batch size).
+    for (const s of slices) slice[s.name] = await modelRetrievalScores(s, (t) => trained.model.encode(t), trained.model.dimension);
     const ev: BuiltinEval = { model: 'embedding-studio/builtin', steps: ck.state.step, heldOut, slice };
 
     const initConfig = JSON.parse(readFileSync(path.join(INIT_DIR, 'config.json'), 'utf8')) as { vocab_size: number };
