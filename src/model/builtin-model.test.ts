@@ -18,6 +18,8 @@ import { bm25RetrievalScores, modelRetrievalScores } from '../eval/retrieval-set
 import { folderFiles } from '../io/folder-files.ts';
 import { loadSentenceModel, type LoadedModel } from './load-model.ts';
 import { readPretrainedMarker } from './pretrained-marker.ts';
+import { loadTrainingJsonl } from '../data/load.ts';
+import { Workspace } from '../worker/workspace.ts';
 
 const read = (rel: string) => readFileSync(path.join(BUILTIN_MODEL_DIR, rel));
 const evalResults = JSON.parse(read(EVAL_FILE).toString('utf8')) as BuiltinEval;
@@ -82,5 +84,18 @@ describe('the built-in model (public/models/builtin)', () => {
       // And the slice is a real ranking task: BM25 does not get it all right.
       expect(bm25RetrievalScores(set).mrr10).toBeLessThan(1);
     }
+  }, 120_000);
+
+  it('exports to ONNX that transformers.js reads with the same embeddings (fp32, ≤ 1e-4)', async () => {
+    const ws = new Workspace(backend);
+    await ws.setModel(loaded, { name: 'built-in', randomWeights: false });
+    ws.setDataset(loadTrainingJsonl(readFileSync('public/samples/support-faq.jsonl', 'utf8'), { file: 'support-faq.jsonl' }), { evalFraction: 0.3, seed: 1 });
+    const report = await ws.verifyOnnx(
+      { pooling: 'mean', normalize: true, includePrompt: true, queryTemplate: '{text}', corpusTemplate: '{text}' },
+      undefined, undefined, { maxTexts: 24, dtypes: ['fp32'] },
+    );
+    expect(report.rows).toHaveLength(1);
+    expect(report.rows[0].message).toBeUndefined();
+    expect(report.rows[0].fittingMaxAbsDiff).toBeLessThanOrEqual(1e-4);
   }, 120_000);
 });

@@ -36,3 +36,9 @@ export function parsePretrainedMarker(text: string | null): PretrainedMarker | n
 export async function readPretrainedMarker(files: ModelFiles): Promise<PretrainedMarker | null> {
   return parsePretrainedMarker(await files.readText(ST_CONFIG_FILE));
 }
+
+/** How the studio names the built-in model and whether it warns about random weights. */
+export async function builtinModelLabel(files: ModelFiles): Promise<{ name: string; randomWeights: boolean }> {
+  const pretrained = (await readPretrainedMarker(files))?.pretrained ?? false;
+  return { name: pretrained ? 'built-in (pre-trained, en + zh)' : 'built-in (random weights)', randomWeights: !pretrained };
+}
