@@ -22,6 +22,7 @@
  */
 
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -225,7 +226,6 @@ export function buildData(): BuiltData {
     const zh = p.zh;
     if (zh && zh.long && !heldTexts.has(zh.short) && !heldTexts.has(zh.long)) {
       train.push({ anchor: zh.short, positive: p.en!.long }, { anchor: zh.short, positive: zh.long }, { anchor: p.en!.short, positive: zh.short });
-      zhPairs += 3;
     }
   }
   // The loader skips empty fields and repeated pairs; dropping them here keeps the file honest.
@@ -238,11 +238,13 @@ export function buildData(): BuiltData {
   });
   train.length = 0;
   train.push(...kept);
+  const cjk = /[\u3400-\u9fff]/u;
+  zhPairs = train.filter((t) => cjk.test(t.anchor) || cjk.test(t.positive)).length;
   // Deterministic shuffle so a file prefix is already a mixed sample (the trainer shuffles too).
   train.sort((a, b) => fnv1a(a.anchor + a.positive) - fnv1a(b.anchor + b.positive));
 
   const releases = listFiles(/_InRelease$/).map(releaseInfo);
-  const manifest = {
+  const manifest: Record<string, unknown> = {
     name: 'embedding-studio-debian-descriptions',
     builtBy: 'scripts/pretrain-data.ts',
     sources: {
@@ -284,7 +286,10 @@ function main(): void {
   }
   const { train, heldoutEn, heldoutZh, manifest } = buildData();
   mkdirSync(out, { recursive: true });
-  writeFileSync(path.join(out, 'train.jsonl'), train.map((p) => JSON.stringify(p)).join('\n') + '\n');
+  const trainText = train.map((p) => JSON.stringify(p)).join('\n') + '\n';
+  writeFileSync(path.join(out, 'train.jsonl'), trainText);
+  // Which exact file a model was trained on: the same lists give the same bytes.
+  manifest.trainJsonlSha256 = createHash('sha256').update(trainText).digest('hex');
   writeFileSync(path.join(out, 'heldout-en.json'), JSON.stringify(heldoutEn));
   writeFileSync(path.join(out, 'heldout-zh.json'), JSON.stringify(heldoutZh));
   writeFileSync(path.join(out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
