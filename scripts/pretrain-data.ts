@@ -146,6 +146,8 @@ function releaseInfo(file: string): ReleaseInfo {
 
 export interface BuiltData {
   readonly train: Pair[];
+  /** Stage 2: the same pairs plus the cross-lingual ones the other ways round, reshuffled. */
+  readonly stage2: Pair[];
   readonly heldoutEn: RetrievalSet;
   readonly heldoutZh: RetrievalSet;
   readonly manifest: Record<string, unknown>;
@@ -215,6 +217,7 @@ export function buildData(): BuiltData {
   const seenLong = new Set<string>();
   let zhPairs = 0;
   let trainPkgs = 0;
+  const crossExtra: Pair[] = [];
   for (const p of usable) {
     if (heldOut(p) || heldTexts.has(p.en!.long) || heldTexts.has(p.en!.short.toLowerCase())) continue;
     // Siblings often share a long description; one pair per text keeps in-batch negatives honest.
@@ -226,6 +229,8 @@ export function buildData(): BuiltData {
     const zh = p.zh;
     if (zh && zh.long && !heldTexts.has(zh.short) && !heldTexts.has(zh.long)) {
       train.push({ anchor: zh.short, positive: p.en!.long }, { anchor: zh.short, positive: zh.long }, { anchor: p.en!.short, positive: zh.short });
+      // Stage 2 sees the translations once more, paired the other ways round (the loader drops repeats).
+      crossExtra.push({ anchor: zh.long, positive: p.en!.long }, { anchor: p.en!.short, positive: zh.long }, { anchor: zh.short, positive: p.en!.short });
     }
   }
   // The loader skips empty fields and repeated pairs; dropping them here keeps the file honest.
@@ -238,6 +243,12 @@ export function buildData(): BuiltData {
   });
   train.length = 0;
   train.push(...kept);
+  const stage2 = [...train, ...crossExtra.filter((t) => {
+    const k = `${t.anchor}\u0000${t.positive}`;
+    if (!t.anchor.trim() || !t.positive.trim() || seenPair.has(k)) return false;
+    seenPair.add(k);
+    return true;
+  })].sort((a, b) => fnv1a(`2${a.anchor}${a.positive}`) - fnv1a(`2${b.anchor}${b.positive}`));
   const cjk = /[\u3400-\u9fff]/u;
   zhPairs = train.filter((t) => cjk.test(t.anchor) || cjk.test(t.positive)).length;
   // Deterministic shuffle so a file prefix is already a mixed sample (the trainer shuffles too).
@@ -270,10 +281,11 @@ export function buildData(): BuiltData {
       trainPackages: trainPkgs,
       trainPairs: train.length,
       trainPairsCrossLingual: zhPairs,
+      stage2Pairs: stage2.length,
     },
     split: `source package held out when fnv1a(source) % 1000 < ${HOLDOUT_PER_MILLE} (${HOLDOUT_ZH_PER_MILLE} for sources with a Chinese translation); training pairs sharing any held-out text dropped`,
   };
-  return { train, heldoutEn, heldoutZh, manifest };
+  return { train, stage2, heldoutEn, heldoutZh, manifest };
 }
 
 function main(): void {
@@ -284,12 +296,15 @@ function main(): void {
     mkdirSync(path.join(LISTS_DIR, 'partial'), { recursive: true });
     execFileSync('apt-get', ['update', '-q', '-o', `Dir::State::Lists=${LISTS_DIR}`, '-o', 'Acquire::Languages=en,zh_CN,zh_TW'], { stdio: 'inherit' });
   }
-  const { train, heldoutEn, heldoutZh, manifest } = buildData();
+  const { train, stage2, heldoutEn, heldoutZh, manifest } = buildData();
   mkdirSync(out, { recursive: true });
   const trainText = train.map((p) => JSON.stringify(p)).join('\n') + '\n';
   writeFileSync(path.join(out, 'train.jsonl'), trainText);
   // Which exact file a model was trained on: the same lists give the same bytes.
   manifest.trainJsonlSha256 = createHash('sha256').update(trainText).digest('hex');
+  const stage2Text = stage2.map((p) => JSON.stringify(p)).join('\n') + '\n';
+  writeFileSync(path.join(out, 'train-stage2.jsonl'), stage2Text);
+  manifest.stage2JsonlSha256 = createHash('sha256').update(stage2Text).digest('hex');
   writeFileSync(path.join(out, 'heldout-en.json'), JSON.stringify(heldoutEn));
   writeFileSync(path.join(out, 'heldout-zh.json'), JSON.stringify(heldoutZh));
   writeFileSync(path.join(out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);

@@ -6,7 +6,7 @@
  * unit test re-checks against the committed weights.
  */
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +21,7 @@ import type { Checkpoint } from '../src/model/checkpoint.ts';
 import { loadSentenceModel, type LoadedModel } from '../src/model/load-model.ts';
 import { unpackWeights } from '../src/model/weights.ts';
 import { BUILTIN_MODEL_DIR, bertConfigJson, sentenceFolderFiles } from './make-builtin-model.ts';
-import { INIT_DIR, MAX_SEQ_LENGTH, PRETRAIN_SHAPE, RECIPE, RUN_DIR, TRAIN_SEQ_LENGTH } from './pretrain-builtin.ts';
+import { INIT_DIR, MAX_SEQ_LENGTH, PRETRAIN_SHAPE, RECIPE, STAGES, TRAIN_SEQ_LENGTH, type Stage } from './pretrain-builtin.ts';
 import { PRETRAIN_DIR } from './pretrain-data.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -38,7 +38,9 @@ export interface SliceFile {
 
 export interface BuiltinEval {
   readonly model: string;
+  /** Steps over all stages. */
   readonly steps: number;
+  readonly stages: readonly { name: string; steps: number; of: number; lr: number; data: string }[];
   readonly heldOut: Record<string, { model: RetrievalScores; bm25: RetrievalScores; random: RetrievalScores }>;
   /** The committed model's MRR@10 / NDCG@10 on each slice set, which a unit test recomputes. */
   readonly slice: Record<string, RetrievalScores>;
@@ -70,10 +72,15 @@ function encoder(loaded: LoadedModel): (texts: readonly string[]) => Promise<Flo
 }
 const fmt = (s: RetrievalScores) => `MRR@10 ${s.mrr10.toFixed(4)} NDCG@10 ${s.ndcg10.toFixed(4)} R@10 ${s.recall10.toFixed(4)}`;
 
-/** Loss curve as ~20 points (mean of each window), for the card. */
-function curve(ck: Checkpoint): { step: number; loss: number }[] {
-  const pts = ck.state.losses;
-  const w = Math.max(1, Math.ceil(pts.length / 20));
+/** Loss curve over all stages as ~24 points (mean of each window), for the card. */
+function curve(done: readonly { stage: Stage; ck: Checkpoint }[]): { step: number; loss: number }[] {
+  const pts: { step: number; loss: number }[] = [];
+  let offset = 0;
+  for (const { ck } of done) {
+    for (const p of ck.state.losses) pts.push({ step: offset + p.step, loss: p.loss });
+    offset += ck.state.step;
+  }
+  const w = Math.max(1, Math.ceil(pts.length / 24));
   const out: { step: number; loss: number }[] = [];
   for (let i = 0; i < pts.length; i += w) {
     const win = pts.slice(i, i + w);
@@ -82,7 +89,7 @@ function curve(ck: Checkpoint): { step: number; loss: number }[] {
   return out;
 }
 
-function card(ev: BuiltinEval, ck: Checkpoint, manifest: Record<string, unknown>, params: number, vocab: number, hours: string): string {
+function card(ev: BuiltinEval, done: readonly { stage: Stage; ck: Checkpoint }[], manifest: Record<string, unknown>, params: number, vocab: number, hours: string): string {
   const counts = manifest.counts as Record<string, number>;
   const rows = Object.entries(ev.heldOut).map(([name, r]) =>
     `| ${name} (${r.model.queries} queries, ${r.model.corpus} docs) | ${r.model.mrr10.toFixed(3)} / ${r.model.ndcg10.toFixed(3)} | ${r.bm25.mrr10.toFixed(3)} / ${r.bm25.ndcg10.toFixed(3)} | ${r.random.mrr10.toFixed(3)} / ${r.random.ndcg10.toFixed(3)} |`).join('\n');
@@ -121,19 +128,22 @@ Debian's package descriptions (bookworm main, -updates, -security), fetched with
 (\`npm run pretrain:data\`; manifest in \`data_manifest.json\`): ${counts.trainPairs} training pairs from
 ${counts.trainPackages} packages — package name + short description → long description, and
 ${counts.trainPairsCrossLingual} cross-lingual pairs from the Debian Description Translation Project's zh_CN / zh_TW
-translations (zh short → en long, zh short → zh long, en short → zh short). Dictionary packages
+translations (zh short → en long, zh short → zh long, en short → zh short); stage 2 adds the
+translations paired the other ways round (${counts.stage2Pairs} pairs in all). Dictionary packages
 (dict-*, wordnet*, gcide*, foldoc*) are excluded from training and evaluation alike.
 ${manifest.licence as string}
 
 ## Recipe
 MultipleNegativesRankingLoss (scale 20, in-batch negatives), batch ${RECIPE.batchSize} through gradient caching
-(mini-batches of ${RECIPE.miniBatchSize}), AdamW lr ${RECIPE.lr} with ${RECIPE.warmupSteps} warm-up steps and linear decay, weight decay 0.01, clip 1.0,
-seed ${RECIPE.seed}, ${ev.steps} steps (${(ev.steps * RECIPE.batchSize / counts.trainPairs).toFixed(2)} epochs), from BERT's random initialisation (no MLM stage).
-Trained with \`npm run make:builtin-model -- --pretrain train\` (the CLI's \`train\`, resumed with \`train --resume\`).
+(mini-batches of ${RECIPE.miniBatchSize}), AdamW (weight decay 0.01, clip 1.0) with warm-up and linear decay, from BERT's random
+initialisation (no MLM stage), ${ev.steps} steps in all (${(ev.steps * RECIPE.batchSize / counts.trainPairs).toFixed(2)} passes over the pairs):
+${ev.stages.map((s) => `- ${s.name}: ${s.steps} of ${s.of} steps, peak lr ${s.lr}, on \`${s.data}\``).join('\n')}
+
+Trained with \`npm run make:builtin-model -- --pretrain train --stage N\` (the CLI's \`train\`, resumed with \`train --resume\`); stage 2 starts from stage 1's output.
 
 Hardware: ${hours}
 
-Loss (mean per window): ${curve(ck).map((p) => `${p.step}: ${p.loss.toFixed(2)}`).join(', ')}.
+Loss (mean per window, steps counted over both stages): ${curve(done).map((p) => `${p.step}: ${p.loss.toFixed(2)}`).join(', ')}.
 
 ## Evaluation (held out, never trained on)
 ${counts.heldOutPackages} packages from ${counts.heldOutSources} whole source packages, chosen by a hash of the source name, and any
@@ -163,7 +173,15 @@ export async function exportBuiltin(args: readonly string[]): Promise<void> {
   // The length the exported model reads; training ran at TRAIN_SEQ_LENGTH, so both are worth measuring.
   const seqAt = args.indexOf('--max-seq');
   const maxSeq = seqAt >= 0 ? Number(args[seqAt + 1]) : MAX_SEQ_LENGTH;
-  const ck = await readCheckpoint(path.join(RUN_DIR, 'checkpoint'));
+  // Every stage that has a checkpoint, in order; the model is the last one's weights.
+  const done: { stage: Stage; ck: Checkpoint }[] = [];
+  for (const stage of STAGES) {
+    const dir = path.join(stage.out, 'checkpoint');
+    if (!existsSync(path.join(dir, 'state.json'))) break;
+    done.push({ stage, ck: await readCheckpoint(dir) });
+  }
+  if (done.length === 0) throw new Error('no pre-training checkpoint yet: run --pretrain train first');
+  const ck = done.at(-1)!.ck;
   const { backend } = await chooseNodeBackend('wasm');
   try {
     const sets = [readSet('heldout-en.json'), readSet('heldout-zh.json')];
@@ -190,7 +208,8 @@ export async function exportBuiltin(args: readonly string[]): Promise<void> {
     const slice: BuiltinEval['slice'] = {};
     // Encoded afresh, exactly as the unit test encodes them (default batch size).
     for (const s of slices) slice[s.name] = await modelRetrievalScores(s, (t) => trained.model.encode(t), trained.model.dimension);
-    const ev: BuiltinEval = { model: 'embedding-studio/builtin', steps: ck.state.step, heldOut, slice };
+    const stages = done.map(({ stage, ck: c }) => ({ name: stage.name, steps: c.state.step, of: stage.steps, lr: stage.lr, data: path.relative(ROOT, stage.data) }));
+    const ev: BuiltinEval = { model: 'embedding-studio/builtin', steps: stages.reduce((n, x) => n + x.steps, 0), stages, heldOut, slice };
 
     const initConfig = JSON.parse(readFileSync(path.join(INIT_DIR, 'config.json'), 'utf8')) as { vocab_size: number };
     const vocab = readFileSync(path.join(INIT_DIR, 'vocab.txt'), 'utf8').trimEnd().split('\n');
@@ -204,12 +223,12 @@ export async function exportBuiltin(args: readonly string[]): Promise<void> {
     files.set('data_manifest.json', new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`));
     files.set(EVAL_FILE, new TextEncoder().encode(`${JSON.stringify(ev, null, 2)}\n`));
     const params = trained.layout.entries.reduce((n, e) => n + e.size, 0);
-    files.set('README.md', new TextEncoder().encode(card(ev, ck, manifest, params, vocab.length, hardware)));
+    files.set('README.md', new TextEncoder().encode(card(ev, done, manifest, params, vocab.length, hardware)));
     await writeFolderAtomically(out, files);
     await mkdir(path.dirname(SLICE_FILE), { recursive: true });
     const sliceFile: SliceFile = { note: 'Held-out Debian packages (never trained on), sliced by scripts/pretrain-export.ts; test: src/model/builtin-model.test.ts', sets: slices };
     writeFileSync(SLICE_FILE, `${JSON.stringify(sliceFile)}\n`);
-    console.log(`wrote ${out} (step ${ck.state.step}) and ${path.relative(ROOT, SLICE_FILE)}`);
+    console.log(`wrote ${out} (${ev.steps} steps) and ${path.relative(ROOT, SLICE_FILE)}`);
   } finally {
     backend.destroy();
   }
