@@ -161,8 +161,9 @@ share their rare words with the long ones, which is what BM25 is made for, and $
 far from the compute dense retrievers need to pass it. From Chinese queries to English documents it
 ${verdict(zh)} BM25 (${zh.model.mrr10.toFixed(3)} vs ${zh.bm25.mrr10.toFixed(3)}); BM25 gets that far only through the Latin words (names,
 acronyms) the Chinese queries contain. Both are far above random weights${ev.previous ? ` (the previous built-in model, random 2 × 128: en ${ev.previous['debian-heldout-en']?.mrr10.toFixed(3)}, zh → en ${ev.previous['debian-heldout-zh2en']?.mrr10.toFixed(3)})` : ''}.
-The training loss falls steeply in the last ~${Math.max(0, ev.steps - Math.floor(counts.trainPairs / RECIPE.batchSize))} steps because they revisit pairs already
-seen; the held-out numbers above are what to judge it by.
+The training loss drops sharply once a stage starts revisiting pairs it has seen (after step
+${Math.floor(counts.trainPairs / RECIPE.batchSize)} of stage 1, and all through stage 2, a second pass); losses near 0.1 there
+mean memorised pairs, so judge the model by the held-out numbers above.
 
 Regenerate: \`npm run pretrain:data && npm run make:builtin-model -- --pretrain init && npm run make:builtin-model -- --pretrain train --stage 1 && npm run make:builtin-model -- --pretrain train --stage 2 && npm run make:builtin-model -- --pretrain export --previous DIR --hardware TEXT\`.
 `;
