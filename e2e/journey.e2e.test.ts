@@ -123,8 +123,10 @@ describe('a person fine-tunes a model in the studio, start to finish', () => {
     await card.waitFor({ state: 'visible' });
     const facts = await card.locator('dl.facts').innerText();
     expect(facts).toMatch(/Dimension\s+128/);
-    expect(facts).toMatch(/Layers\s+2/);
-    expect(await card.innerText()).toMatch(/Random weights/);
+    expect(facts).toMatch(/Layers\s+4/);
+    // The folder says it is pre-trained (scripts/pretrain-builtin.ts): no random-weights warning.
+    expect(await card.locator('.model-name').innerText()).toMatch(/pre-trained/);
+    expect(await card.innerText()).not.toMatch(/Random weights/);
     const dataStep = page.getByRole('navigation', { name: 'Studio steps' }).getByRole('button', { name: '2 Data' });
     await poll(() => dataStep.isEnabled()).toBe(true);
     await screenshot(page, 'model');

@@ -1,13 +1,15 @@
 /**
- * Generates public/models/builtin/: the model the studio offers when nothing can be downloaded.
- * A small BERT (hidden 128, 2 layers, 2 heads, FFN 512, 128 positions) with random weights and
+ * The built-in model's tooling. public/models/builtin/ is now the pre-trained model
+ * (scripts/pretrain-builtin.ts, `--pretrain`); `--random` still generates the original:
+ * a small BERT (hidden 128, 2 layers, 2 heads, FFN 512, 128 positions) with random weights and
  * a WordPiece vocabulary trained on the text in public/corpus/, as a sentence-transformers folder
  * (mean pooling + normalize) that our loader, sentence-transformers and transformers.js read.
  *
  * Everything is a pure function of the corpus and the constants below, so running it twice gives
  * byte-identical files; a test regenerates the folder and compares it with the committed one.
  *
- *   npm run make:builtin-model [-- --out <dir>]
+ *   npm run make:builtin-model -- --random [--out <dir>]
+ *   npm run make:builtin-model -- --pretrain init|train|export   (the pre-trained model: scripts/pretrain-builtin.ts)
  */
 
 import { readdirSync, readFileSync } from 'node:fs';
@@ -26,6 +28,8 @@ import { SPECIAL_TOKENS, trainWordPiece, wordPieceTokenizerConfig, wordPieceToke
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const CORPUS_DIR = path.join(ROOT, 'public/corpus');
 export const BUILTIN_MODEL_DIR = path.join(ROOT, 'public/models/builtin');
+/** Where `--random` writes the old random-weights model (the pre-trained one's starting shape differs). */
+export const RANDOM_MODEL_DIR = path.join(ROOT, '.cache/builtin-random');
 
 const SEED = 20240611;
 /**
@@ -48,21 +52,32 @@ export function readCorpus(dir = CORPUS_DIR): string[] {
     .map((f) => readFileSync(path.join(dir, f), 'utf8'));
 }
 
-function bertConfigJson(vocabSize: number) {
+/** The encoder's shape; the random model is the default, the pre-trained one passes its own. */
+export interface BertShape {
+  readonly hiddenSize: number;
+  readonly layers: number;
+  readonly heads: number;
+  readonly intermediateSize: number;
+  readonly maxPositions: number;
+}
+
+export const RANDOM_SHAPE: BertShape = { hiddenSize: 128, layers: 2, heads: 2, intermediateSize: 512, maxPositions: MAX_SEQ_LENGTH };
+
+export function bertConfigJson(vocabSize: number, shape: BertShape = RANDOM_SHAPE) {
   return {
     architectures: ['BertModel'],
     attention_probs_dropout_prob: 0.1,
     classifier_dropout: null,
     hidden_act: 'gelu',
     hidden_dropout_prob: 0.1,
-    hidden_size: 128,
+    hidden_size: shape.hiddenSize,
     initializer_range: 0.02,
-    intermediate_size: 512,
+    intermediate_size: shape.intermediateSize,
     layer_norm_eps: 1e-12,
-    max_position_embeddings: MAX_SEQ_LENGTH,
+    max_position_embeddings: shape.maxPositions,
     model_type: 'bert',
-    num_attention_heads: 2,
-    num_hidden_layers: 2,
+    num_attention_heads: shape.heads,
+    num_hidden_layers: shape.layers,
     pad_token_id: 0,
     position_embedding_type: 'absolute',
     torch_dtype: 'float32',
@@ -116,13 +131,22 @@ export function builtinModelFiles(corpus: readonly string[] = readCorpus()): Map
   }
   const params = layout.entries.reduce((n, e) => n + e.size, 0);
   const corpusBytes = corpus.reduce((n, t) => n + new TextEncoder().encode(t).length, 0);
-  const [pad, unk, cls, sep, mask] = SPECIAL_TOKENS;
+  const files = sentenceFolderFiles(vocab, config, dims.hiddenSize, MAX_SEQ_LENGTH);
+  files.set('model.safetensors', weights);
+  files.set('README.md', new TextEncoder().encode(modelCard(vocab.length, params, corpusBytes)));
+  return files;
+}
 
+/**
+ * Everything of a sentence-transformers folder but the weights and the card: config, tokenizer
+ * (WordPiece, BERT's basic tokenizer), mean pooling and normalisation.
+ */
+export function sentenceFolderFiles(vocab: readonly string[], config: Record<string, unknown>, hiddenSize: number, maxSeqLength: number): Map<string, Uint8Array> {
+  const [pad, unk, cls, sep, mask] = SPECIAL_TOKENS;
   const files = new Map<string, Uint8Array>();
   files.set('config.json', json(config));
-  files.set('model.safetensors', weights);
   files.set('tokenizer.json', json(wordPieceTokenizerJson(vocab)));
-  files.set('tokenizer_config.json', json(wordPieceTokenizerConfig(MAX_SEQ_LENGTH)));
+  files.set('tokenizer_config.json', json(wordPieceTokenizerConfig(maxSeqLength)));
   files.set('special_tokens_map.json', json({ cls_token: cls, mask_token: mask, pad_token: pad, sep_token: sep, unk_token: unk }));
   // For slow (Python) BertTokenizer and other tools that read a plain vocabulary file.
   files.set('vocab.txt', new TextEncoder().encode(`${vocab.join('\n')}\n`));
@@ -134,10 +158,10 @@ export function builtinModelFiles(corpus: readonly string[] = readCorpus()): Map
       { idx: 2, name: '2', path: '2_Normalize', type: 'sentence_transformers.models.Normalize' },
     ]),
   );
-  files.set('1_Pooling/config.json', json(poolingConfigToJson({ mode: 'mean', includePrompt: true }, dims.hiddenSize)));
+  files.set('1_Pooling/config.json', json(poolingConfigToJson({ mode: 'mean', includePrompt: true }, hiddenSize)));
   // What sentence-transformers 5 writes for Normalize; it also keeps the folder in git.
   files.set('2_Normalize/config.json', json({ module_input_name: 'sentence_embedding', module_output_name: 'sentence_embedding' }));
-  files.set('sentence_bert_config.json', json({ max_seq_length: MAX_SEQ_LENGTH, do_lower_case: false }));
+  files.set('sentence_bert_config.json', json({ max_seq_length: maxSeqLength, do_lower_case: false }));
   files.set(
     'config_sentence_transformers.json',
     json({
@@ -147,13 +171,22 @@ export function builtinModelFiles(corpus: readonly string[] = readCorpus()): Map
       similarity_fn_name: 'cosine',
     }),
   );
-  files.set('README.md', new TextEncoder().encode(modelCard(vocab.length, params, corpusBytes)));
   return files;
 }
 
 async function main(): Promise<void> {
+  const p = process.argv.indexOf('--pretrain');
+  if (p > 0) {
+    // The pre-trained model's pipeline lives beside this script; see scripts/pretrain-builtin.ts.
+    const { pretrainMain } = await import('./pretrain-builtin.ts');
+    return pretrainMain(process.argv.slice(p + 1));
+  }
+  if (!process.argv.includes('--random')) {
+    // public/models/builtin is the pre-trained model now; a random init must not overwrite it by accident.
+    throw new Error('usage: make:builtin-model -- --pretrain init|train|export  |  --random [--out DIR] (default .cache/builtin-random)');
+  }
   const i = process.argv.indexOf('--out');
-  const out = i > 0 && process.argv[i + 1] ? path.resolve(process.argv[i + 1]) : BUILTIN_MODEL_DIR;
+  const out = i > 0 && process.argv[i + 1] ? path.resolve(process.argv[i + 1]) : RANDOM_MODEL_DIR;
   const files = builtinModelFiles();
   await writeFolderAtomically(out, files);
   const total = [...files.values()].reduce((n, b) => n + b.length, 0);

@@ -116,7 +116,7 @@ describe.skipIf(!HAVE_FIXTURES)('the studio keeps runs and datasets', () => {
     const c = await tab(p);
     await expect(c.api.openRun(run.id)).rejects.toThrow(/This run fine-tuned test\/tiny-bert from the Hub. Load that model in the Model panel first/);
     await c.api.loadModel({ kind: 'builtin' }, () => {});
-    await expect(c.api.openRun(run.id)).rejects.toThrow(/but the loaded model is built-in \(random weights\).*Load test\/tiny-bert from the Hub in the Model panel/);
+    await expect(c.api.openRun(run.id)).rejects.toThrow(/but the loaded model is built-in \(pre-trained, en \+ zh\).*Load test\/tiny-bert from the Hub in the Model panel/);
   });
 
   it('a full disk keeps the run record, says so, and the earlier weights stay readable', async () => {

@@ -3,6 +3,7 @@ import * as Comlink from 'comlink';
 import { loadTrainingFile } from '../data/load-file.ts';
 import { type BackendMakers, type ChosenBackend, chooseBackend } from '../engine/choose-backend.ts';
 import { memoryFiles, urlFiles } from '../io/url-files.ts';
+import { builtinModelLabel } from '../model/pretrained-marker.ts';
 // onnxruntime-web's WebAssembly, served from our own origin (Vite emits it as an asset): the page
 // never fetches it from a CDN. The .mjs is only loaded for multi-threading (cross-origin isolated pages).
 import ortWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
@@ -57,9 +58,12 @@ const browserEnvironment: StudioEnvironment = {
   },
   async resolveModel(source, onProgress, signal) {
     switch (source.kind) {
-      case 'builtin':
+      case 'builtin': {
         onProgress('built-in model', 1, 1);
-        return { files: urlFiles('built-in model', new URL(`${import.meta.env.BASE_URL}models/builtin/`, self.location.origin).href), name: 'built-in (random weights)', randomWeights: true };
+        const files = urlFiles('built-in model', new URL(`${import.meta.env.BASE_URL}models/builtin/`, self.location.origin).href);
+        // The folder says whether it is pre-trained (scripts/pretrain-builtin.ts) or a random init.
+        return { files, ...(await builtinModelLabel(files)) };
+      }
       case 'files':
         return { files: memoryFiles(source.name, source.files), name: source.name, randomWeights: false };
       case 'zip': {

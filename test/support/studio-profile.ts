@@ -1,3 +1,4 @@
+import { builtinModelLabel } from '../../src/model/pretrained-marker.ts';
 import { readFileSync } from 'node:fs';
 import { loadTrainingFile } from '../../src/data/load-file.ts';
 import type { Backend } from '../../src/engine/backend.ts';
@@ -77,7 +78,7 @@ export async function tab(p: Profile, options: { createBackend?: () => Promise<B
     resolveModel: async (source) =>
       source.kind === 'hub'
         ? { files: folderFiles(TINY_BERT_MODEL_DIR), name: source.repoId, randomWeights: true }
-        : { files: folderFiles(BUILTIN), name: 'built-in (random weights)', randomWeights: true },
+        : { files: folderFiles(BUILTIN), ...(await builtinModelLabel(folderFiles(BUILTIN))) },
     parseDataset: async (name, bytes, mapping) => loadTrainingFile(name, bytes, mapping ? { file: name, mapping } : { file: name }),
     storage,
     pdfjs: nodePdfJs,

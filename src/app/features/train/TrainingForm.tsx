@@ -1,5 +1,6 @@
 import { useMemo, useState } from 'react';
 import type { LossId } from '../../../model/losses.ts';
+import { SUGGESTED_LR } from '../../../model/pretrained-marker.ts';
 import type { SchedulerKind } from '../../../engine/optimizer.ts';
 import type { DatasetInfo, ModelInfo } from '../../../worker/protocol.ts';
 import { useSettings } from '../../settings-store.ts';
@@ -86,7 +87,13 @@ export function TrainingForm({ model, dataset, disabled, onCheck }: TrainingForm
       <div className="field-grid three">
         {field('epochs', 'Epochs')}
         {field('batchSize', 'Batch size')}
-        {field('learningRate', 'Learning rate', `e.g. ${formatLearningRate(2e-5)}`, 'decimal')}
+        {field(
+          'learningRate',
+          'Learning rate',
+          // A random init needs big steps; a trained model is only nudged (sentence-transformers' 2e-5–5e-5).
+          model.randomWeights ? `random weights: e.g. ${formatLearningRate(SUGGESTED_LR.random)}` : `pre-trained: e.g. ${formatLearningRate(2e-5)}–${formatLearningRate(SUGGESTED_LR.pretrained)}`,
+          'decimal',
+        )}
       </div>
       <p className="muted small" data-testid="train-steps-estimate">
         {dataset.trainRows} training rows → {steps} steps

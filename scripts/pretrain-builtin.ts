@@ -1,0 +1,134 @@
+/**
+ * Pre-trains the built-in model with our own engine, in resumable pieces:
+ *
+ *   npm run pretrain:data                                  # Debian descriptions → .cache/pretrain/
+ *   npm run make:builtin-model -- --pretrain init          # vocabulary + random init → .cache/pretrain/init/
+ *   npm run make:builtin-model -- --pretrain train [--stage 1|2]  # MNRL on wasm; run again to resume
+ *   npm run make:builtin-model -- --pretrain export        # last checkpoint → evaluate → public/models/builtin/
+ *
+ * `train` runs the CLI's own `train` (so the run is exactly what a user can script), writing a
+ * checkpoint every few steps; killed or interrupted, the same command continues it with
+ * `train --resume`. `export` takes whatever checkpoint there is, so a run cut short still yields
+ * a model (its card says how many steps it had).
+ */
+
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ParamLayout } from '../src/engine/params.ts';
+import { writeSafetensors } from '../src/io/safetensors.ts';
+import { writeFolderAtomically } from '../src/io/write-folder.ts';
+import { bertParamGroups } from '../src/model/bert.ts';
+import { randomBertWeights } from '../src/model/init.ts';
+import { bertDims } from '../src/model/load-model.ts';
+import { parseBertConfig } from '../src/model/st-config.ts';
+import { unpackWeights } from '../src/model/weights.ts';
+import { trainWordPiece } from '../src/model/wordpiece-trainer.ts';
+import { bertConfigJson, type BertShape, readCorpus, sentenceFolderFiles } from './make-builtin-model.ts';
+import { PRETRAIN_DIR, type Pair } from './pretrain-data.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const INIT_DIR = path.join(PRETRAIN_DIR, 'init');
+export const RUN_DIR = path.join(PRETRAIN_DIR, 'run');
+export const TRAIN_FILE = path.join(PRETRAIN_DIR, 'train.jsonl');
+
+/**
+ * Chosen by what trains in about an hour on two shared CPU cores and by CI cost: the e2e suite
+ * fine-tunes this model in headless Chromium (WebGPU on SwiftShader too), so compute per token
+ * stays within ~4× the old 2 × 128 model's. Measured in bench/RESULTS.md.
+ */
+export const PRETRAIN_SHAPE: BertShape = { hiddenSize: 128, layers: 4, heads: 2, intermediateSize: 512, maxPositions: 128 };
+/**
+ * Training truncates at 64 tokens: the first sentences of a description carry its gist, and
+ * halving the length doubles the steps the CPU budget buys. The exported model reads 128.
+ */
+export const TRAIN_SEQ_LENGTH = 64;
+export const MAX_SEQ_LENGTH = 128;
+/** ~14k WordPiece tokens: all Chinese characters the text has, then the most frequent merges. */
+const VOCAB_SIZE = 14_000;
+const SEED = 20261203;
+
+/** The pre-training recipe: MNRL, in-batch negatives, big batches through gradient caching. */
+export const RECIPE = { loss: 'mnrl', batchSize: 128, miniBatchSize: 64, scheduler: 'linear', checkpointEvery: 10 } as const;
+
+export interface Stage {
+  readonly name: string;
+  /** Starts from this folder (the random init, or the previous stage's output). */
+  readonly model: string;
+  readonly data: string;
+  readonly out: string;
+  readonly steps: number;
+  readonly lr: number;
+  readonly warmupSteps: number;
+  readonly seed: number;
+}
+
+/**
+ * Stage 1 from random weights on every pair; stage 2 a second pass at a lower peak rate, on the
+ * same pairs reshuffled plus the cross-lingual ones the other ways round (zh long → en long,
+ * en short → zh long, zh short → en short), because Chinese is only 4% of the pairs.
+ */
+export const STAGES: readonly Stage[] = [
+  { name: 'stage 1', model: INIT_DIR, data: TRAIN_FILE, out: RUN_DIR, steps: 520, lr: 1e-3, warmupSteps: 30, seed: 14 },
+  { name: 'stage 2', model: RUN_DIR, data: path.join(PRETRAIN_DIR, 'train-stage2.jsonl'), out: path.join(PRETRAIN_DIR, 'run-stage2'), steps: 360, lr: 3e-4, warmupSteps: 10, seed: 15 },
+];
+
+export function readPairs(file = TRAIN_FILE): Pair[] {
+  return readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Pair);
+}
+
+function json(value: unknown): Uint8Array {
+  return new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** The vocabulary sees the pre-training text and the studio's own corpus (the Playground samples). */
+async function init(): Promise<void> {
+  const pairs = readPairs();
+  const texts = [...pairs.flatMap((p) => [p.anchor, p.positive]), ...readCorpus()];
+  const t0 = performance.now();
+  const vocab = trainWordPiece(texts, { vocabSize: VOCAB_SIZE });
+  console.log(`vocabulary: ${vocab.length} tokens in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  const config = bertConfigJson(vocab.length, PRETRAIN_SHAPE);
+  const dims = bertDims(parseBertConfig(config));
+  const layout = new ParamLayout(bertParamGroups(dims));
+  const files = sentenceFolderFiles(vocab, config, dims.hiddenSize, TRAIN_SEQ_LENGTH);
+  files.set('model.safetensors', writeSafetensors(unpackWeights(layout, randomBertWeights(layout, SEED)), { format: 'pt' }));
+  await writeFolderAtomically(INIT_DIR, files);
+  console.log(`wrote ${INIT_DIR} (${layout.entries.reduce((n, e) => n + e.size, 0)} parameters)`);
+}
+
+/** One piece of a stage: starts it, or resumes it from its last checkpoint. */
+function train(args: readonly string[]): Promise<number> {
+  const at = args.indexOf('--stage');
+  const stage = STAGES[at >= 0 ? Number(args[at + 1]) - 1 : 0];
+  if (!stage) throw new Error(`--stage must be 1..${STAGES.length}`);
+  const resume = existsSync(path.join(stage.out, 'checkpoint', 'state.json'));
+  const cli = resume
+    ? ['train', '--resume', stage.out, '--backend', 'wasm']
+    : [
+      'train', '--model', stage.model, '--data', stage.data, '--loss', RECIPE.loss, '--steps', String(stage.steps),
+      '--batch-size', String(RECIPE.batchSize), '--mini-batch-size', String(RECIPE.miniBatchSize), '--lr', String(stage.lr),
+      '--warmup-steps', String(stage.warmupSteps), '--scheduler', RECIPE.scheduler, '--seed', String(stage.seed),
+      '--backend', 'wasm', '--checkpoint-every', String(RECIPE.checkpointEvery), '--out', stage.out,
+    ];
+  console.error(`${stage.name}: ${resume ? 'resuming' : 'starting'}: embedding-studio ${cli.join(' ')}`);
+  const child = spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), path.join(ROOT, 'src/cli/main.ts'), ...cli], { stdio: 'inherit' });
+  return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
+}
+
+export async function pretrainMain(args: readonly string[]): Promise<void> {
+  const [cmd, ...rest] = args;
+  if (cmd === 'init') return init();
+  if (cmd === 'train') {
+    process.exitCode = await train(rest);
+    return;
+  }
+  if (cmd === 'export') {
+    const { exportBuiltin } = await import('./pretrain-export.ts');
+    return exportBuiltin(rest);
+  }
+  throw new Error('usage: make:builtin-model -- --pretrain init | train [--stage 1|2] | export');
+}
+
+export { json as jsonBytes };
