@@ -73,7 +73,7 @@ describe('a training run in the page loses nothing to a lost GPU, a reload or a 
     await poll(() => page.getByTestId('dataset-shape').getAttribute('data-shape')).toBe('triplets');
     await openPanel(page, '4 Train');
     // The settings suggested for the model are filled in first (then the form is drawn again): type after that.
-    await poll(() => page.locator('#train-learningRate').inputValue()).toBe('0.0005');
+    await poll(() => page.locator('#train-learningRate').inputValue()).toBe('0.00005');
     await page.locator('#train-epochs').fill('1');
     await page.locator('#train-batchSize').fill('4');
     await page.locator('details.advanced summary').click();

@@ -111,9 +111,9 @@ describe('the studio keeps its promises to a person', () => {
     await openPanel(page, '3 Playground');
     await poll(() => page.getByTestId('playground-metrics').getAttribute('data-state')).toBe('ready');
     await openPanel(page, '4 Train');
-    // The built-in model has random weights: a from-scratch rate, 10% warmup, enough epochs.
-    await poll(() => page.locator('#train-learningRate').inputValue()).toBe('0.0005');
-    expect(await page.getByTestId('train-suggestion').textContent()).toMatch(/random-init model: learning rate 5e-4, warmup 10% of steps/);
+    // The built-in model is pre-trained: a fine-tuning rate, 10% warmup, enough epochs for ~48 steps.
+    await poll(() => page.locator('#train-learningRate').inputValue()).toBe('0.00005');
+    expect(await page.getByTestId('train-suggestion').textContent()).toMatch(/pre-trained model: learning rate 5e-5, warmup 10% of steps, at least \d+ epochs here/);
     const steps = Number(/→ (\d+) steps/.exec((await page.getByTestId('train-steps-estimate').textContent()) ?? '')?.[1]);
     expect(steps).toBeGreaterThanOrEqual(48);
     await page.locator('details.advanced summary').click();
@@ -150,7 +150,8 @@ describe('the studio keeps its promises to a person', () => {
     await summary.waitFor();
     expect(await summary.textContent()).toMatch(new RegExp(`Run finished: ${steps} of ${steps} steps in \\S+`));
     expect(await summary.textContent()).toMatch(/Loss \d+\.\d+ → \d+\.\d+ \(fell\)/);
-    expect(Number(await summary.locator('[data-metric="mrrAt10"]').getAttribute('data-delta'))).toBeGreaterThan(0);
+    // The pre-trained built-in model already ranks 11 of the 12 eval queries first: it must not lose.
+    expect(Number(await summary.locator('[data-metric="mrrAt10"]').getAttribute('data-delta'))).toBeGreaterThanOrEqual(0);
     const loss = (await plotlyTraces(page, 'loss-chart'))![0].y;
     expect(loss.slice(-3).reduce((a, b) => a + b, 0)).toBeLessThan(loss.slice(0, 3).reduce((a, b) => a + b, 0));
     expect(await page.getByTestId('loss-hint').count()).toBe(0);

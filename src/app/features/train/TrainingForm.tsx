@@ -100,7 +100,7 @@ export function TrainingForm({ model, dataset, disabled, onCheck }: TrainingForm
       </p>
       <p className="small" data-testid="train-suggestion">
         Suggested for {model.randomWeights ? 'this random-init model' : 'this pre-trained model'}: learning rate {formatLearningRate(suggestion.learningRate)}, warmup 10% of
-        steps{model.randomWeights ? `, at least ${suggestion.epochs} epochs here` : ''} ({suggestion.why}).{' '}
+        steps, at least {suggestion.epochs} epoch{suggestion.epochs === 1 ? '' : 's'} here ({suggestion.why}).{' '}
         {!followsSuggestion && (
           <button type="button" className="ghost small" onClick={useSuggestion} disabled={disabled} data-testid="train-use-suggestion">
             Use these

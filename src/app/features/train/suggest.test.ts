@@ -9,6 +9,8 @@ describe('suggestTraining', () => {
     expect(r.warmupSteps).toBe(5);
     const p = suggestTraining({ randomWeights: false }, 1000, 32, 2);
     expect(p).toMatchObject({ learningRate: PRETRAINED_LR, epochs: 2, warmupSteps: 6 });
+    // A small dataset gets enough epochs to move a pre-trained model as well.
+    expect(suggestTraining({ randomWeights: false }, 48, 16, 1)).toMatchObject({ learningRate: PRETRAINED_LR, epochs: 16, warmupSteps: 5 });
     // More epochs than suggested are kept.
     expect(suggestTraining({ randomWeights: true }, 48, 16, 30).epochs).toBe(30);
   });

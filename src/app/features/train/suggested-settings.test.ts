@@ -5,7 +5,7 @@ import { DEFAULT_TRAINING } from '../../settings-store.ts';
 import { suggestTraining } from './suggest.ts';
 
 /** "Defaults that learn": the suggested settings on the built-in model lower the loss and raise MRR@10. */
-describe('the suggested settings learn on the built-in (random-init) model', () => {
+describe('the suggested settings learn on the built-in model', () => {
   it('loss falls and eval MRR@10 rises on the support FAQ sample', async () => {
     const t = await tab(profile(), { createBackend: () => createWasmBackend() });
     await withBuiltin(t);
@@ -22,6 +22,9 @@ describe('the suggested settings learn on the built-in (random-init) model', () 
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     expect(mean(losses.slice(-3))).toBeLessThan(0.6 * mean(losses.slice(0, 3)));
     expect(mrr).toHaveLength(2);
-    expect(mrr[1]).toBeGreaterThan(mrr[0] + 0.01);
+    // A random-init model must gain; the pre-trained built-in already ranks 11 of these 12 eval
+    // queries first, so there it must not lose.
+    if (model.randomWeights) expect(mrr[1]).toBeGreaterThan(mrr[0] + 0.01);
+    else expect(mrr[1]).toBeGreaterThanOrEqual(mrr[0]);
   }, 300_000);
 });
