@@ -6,7 +6,7 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 export default defineConfig({
   test: {
-    testTimeout: 120_000,
+    testTimeout: 300_000,
     hookTimeout: 120_000,
     // The wasm backend's module is built from source (scripts/build-wasm.ts) before any test imports it.
     globalSetup: ['test/support/build-wasm-setup.ts'],
