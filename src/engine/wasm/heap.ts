@@ -21,7 +21,12 @@ export class WasmHeap {
   private liveBytes = 0;
   private peakBytes = 0;
 
-  constructor(private readonly memory: WebAssembly.Memory, base: number) {
+  constructor(
+    private readonly memory: WebAssembly.Memory,
+    base: number,
+    /** Called after the memory grows (the backend then makes its helper threads see the new size). */
+    private readonly onGrow: () => void = () => {},
+  ) {
     this.top = align(base);
   }
 
@@ -102,6 +107,7 @@ export class WasmHeap {
     } catch {
       this.memory.grow(pages);
     }
+    this.onGrow();
   }
 }
 

@@ -31,7 +31,7 @@ import { ThreadPool, type ThreadSpawner } from './threads.ts';
 /** Kernels that split their work as (…, thread, threads); the index is the pool's kernel number. */
 const THREADED_KERNELS = [
   'gemmPackB', 'gemmBlock', 'add', 'addScaled', 'scale', 'gelu', 'geluBackward', 'dropout', 'sumRows', 'sumSquares',
-  'layerNorm', 'layerNormBackward', 'attention', 'attentionBackward', 'adamw',
+  'layerNorm', 'layerNormBackward', 'attention', 'attentionBackward', 'adamw', 'touchMemory',
 ] as const;
 type ThreadedKernel = (typeof THREADED_KERNELS)[number];
 
@@ -121,6 +121,8 @@ export class WasmBackend implements Backend {
   private step = 0;
   private temps: { ptr: number; bytes: number }[] = [];
   private owned: { ptr: number; bytes: number }[] = [];
+  /** The memory grew since the helpers last proved they see all of it. */
+  private grown = false;
   private scratchPtr = 0;
   private scratchBytes = 0;
   private destroyed = false;
@@ -134,7 +136,7 @@ export class WasmBackend implements Backend {
     /** Whether the GEMM uses relaxed SIMD's fused multiply-add. */
     readonly relaxedSimd = false,
   ) {
-    this.heap = new WasmHeap(memory, Number(x.heapBase()));
+    this.heap = new WasmHeap(memory, Number(x.heapBase()), () => (this.grown = true));
     this.kc = Number(x.KC.value);
     const threads = this.threads;
     this.adapter = {
@@ -561,7 +563,28 @@ export class WasmBackend implements Backend {
       fn(...args, 0, 1);
       return;
     }
+    if (this.grown) this.syncGrownMemory();
     this.pool.run(THREADED_KERNELS.indexOf(kernel), args, threads, () => fn(...args, 0, threads));
+  }
+
+  /**
+   * A shared memory's growth reaches the other threads' instances asynchronously (V8 updates
+   * them on an interrupt), so a helper handed a kernel right after a grow can still check bounds
+   * against the old size and trap mid-write. Before any kernel touches the new range, every helper
+   * reads the memory's last byte until none traps.
+   */
+  private syncGrownMemory(): void {
+    const pool = this.pool!;
+    const last = this.memory.buffer.byteLength - 1;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        pool.run(THREADED_KERNELS.indexOf('touchMemory'), [last], this.threads, () => this.x.touchMemory(last, 0, this.threads));
+        break;
+      } catch (error) {
+        if (attempt >= 10_000) throw error;
+      }
+    }
+    this.grown = false;
   }
 
   private onReference(inputs: Tensor[], loss: (inputs: Tensor[]) => LossResult): LossResult {

@@ -12,3 +12,11 @@ export { adamw } from './optimizer';
 export function heapBase(): usize {
   return __heap_base;
 }
+
+/**
+ * Reads the byte at `addr` on every thread: after the memory grows, a helper whose instance has
+ * not yet seen the new size traps here, harmlessly, instead of in a kernel that writes.
+ */
+export function touchMemory(addr: usize, thread: i32, threads: i32): i32 {
+  return <i32>load<u8>(addr);
+}
