@@ -3,6 +3,7 @@ import { requestPersistence } from '../../../storage/quota.ts';
 import type { DatasetSummary, RunRecord, RunSummary, StorageStatus } from '../../../worker/protocol.ts';
 import { useSession } from '../../session-store.ts';
 import { useSettings } from '../../settings-store.ts';
+import { downloadText } from '../../ui/download.ts';
 import { errorMessage } from '../../ui/use-latest-async.ts';
 import { studio } from '../../worker-client.ts';
 import { DATA_JOB } from '../data/use-dataset-loader.ts';
@@ -55,17 +56,6 @@ export function showInTrainPanel(run: RunRecord): void {
     evals: run.evalHistory,
     seconds: run.durationSeconds,
   });
-}
-
-function download(name: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 /** The saved runs and datasets as the Runs panel shows them; the worker holds the truth. */
@@ -145,7 +135,7 @@ export const useRuns = create<RunsStore>()((set, get) => {
 
     exportHistory: (run) =>
       act(run.id, async () => {
-        download(historyFileName(run), await studio().exportRunHistory(run.id));
+        downloadText(historyFileName(run), await studio().exportRunHistory(run.id));
       }),
 
     openDataset: (id) =>
