@@ -5,7 +5,6 @@
 import type { Backend } from '../src/engine/backend.ts';
 import { CpuBackend } from '../src/engine/cpu/cpu-backend.ts';
 import { ParamLayout, ParamStore } from '../src/engine/params.ts';
-import { TRAINER_DEFAULTS } from '../src/engine/optimizer.ts';
 import { SeededRandom } from '../src/engine/rng.ts';
 import { bertParamGroups, type TokenBatch } from '../src/model/bert.ts';
 import { randomBertWeights } from '../src/model/init.ts';
@@ -13,6 +12,7 @@ import { DEFAULT_LOSS } from '../src/model/losses.ts';
 import { SentenceModel } from '../src/model/sentence-model.ts';
 import { MINILM_L6, NO_TOKENIZER } from './shared.ts';
 import { Trainer } from '../src/model/trainer.ts';
+import { TRAINER_DEFAULTS } from '../src/shared/settings.ts';
 
 function timed(backend: Backend, totals: Map<string, { ms: number; calls: number }>): Backend {
   return new Proxy(backend, {

@@ -5,7 +5,6 @@
 import type { Backend } from '../src/engine/backend.ts';
 import { CpuBackend } from '../src/engine/cpu/cpu-backend.ts';
 import { ParamLayout, ParamStore } from '../src/engine/params.ts';
-import { TRAINER_DEFAULTS } from '../src/engine/optimizer.ts';
 import { SeededRandom } from '../src/engine/rng.ts';
 import { bertParamGroups, type TokenBatch } from '../src/model/bert.ts';
 import { randomBertWeights } from '../src/model/init.ts';
@@ -15,6 +14,7 @@ import { Trainer } from '../src/model/trainer.ts';
 import { Graph } from '../src/engine/graph.ts';
 import { MINILM_L6, NO_TOKENIZER, type TargetResult } from './shared.ts';
 import type { MatmulVariantName } from '../src/engine/webgpu/kernels/matmul.ts';
+import { TRAINER_DEFAULTS } from '../src/shared/settings.ts';
 
 function randomBatch(rows: number, seq: number, rng: SeededRandom): PromptedBatch {
   const ids = new Int32Array(rows * seq);

@@ -62,7 +62,7 @@ describe('mining, maps, the RAG check and the BM25 baseline in the page', () => 
     await openPanel(page, '3 Playground');
     const block = page.getByTestId('playground-baselines');
     await poll(() => block.getAttribute('data-state')).toBe('ready');
-    const bm25 = Number(await block.locator('[data-bm25-metric="mrrAt10"]').textContent());
+    const bm25 = Number(await block.locator('[data-bm25-metric="mrr@10"]').textContent());
     // Keyword search on an FAQ whose answers share words with the questions: well above a random model.
     expect(bm25).toBeGreaterThan(0.3);
     expect(await block.locator('thead th').allTextContents()).toEqual(['Metric', 'BM25', 'Base', 'Fine-tuned']);

@@ -10,7 +10,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CpuBackend } from '../src/engine/cpu/cpu-backend.ts';
 import { memoryFiles } from '../src/io/url-files.ts';
-import { loadSentenceModel } from '../src/model/load-model.ts';
+import { loadSentenceModel } from '../src/io/load-model.ts';
 import { startHubUploadServer, type HubUploadServer } from '../test/support/hub-upload-server.ts';
 import { launchChromium, openPanel, type PageWatch, screenshot, servePage, type ServedPage, watchContext } from './support/browser.ts';
 

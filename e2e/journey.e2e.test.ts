@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CpuBackend } from '../src/engine/cpu/cpu-backend.ts';
 import { folderFiles } from '../src/io/folder-files.ts';
 import { memoryFiles } from '../src/io/url-files.ts';
-import { loadSentenceModel } from '../src/model/load-model.ts';
+import { loadSentenceModel } from '../src/io/load-model.ts';
 import {
   ARTIFACTS, dropFile, launchChromium, openPanel, type PageWatch, plotlyTraces, screenshot, servePage, type ServedPage, watchContext,
 } from './support/browser.ts';

@@ -152,7 +152,7 @@ describe('the studio keeps its promises to a person', () => {
     expect(await summary.textContent()).toMatch(new RegExp(`Run finished: ${steps} of ${steps} steps in \\S+`));
     expect(await summary.textContent()).toMatch(/Loss \d+\.\d+ → \d+\.\d+ \(fell\)/);
     // The pre-trained built-in model already ranks 11 of the 12 eval queries first: it must not lose.
-    expect(Number(await summary.locator('[data-metric="mrrAt10"]').getAttribute('data-delta'))).toBeGreaterThanOrEqual(0);
+    expect(Number(await summary.locator('[data-metric="mrr@10"]').getAttribute('data-delta'))).toBeGreaterThanOrEqual(0);
     const loss = (await plotlyTraces(page, 'loss-chart'))![0].y;
     expect(loss.slice(-3).reduce((a, b) => a + b, 0)).toBeLessThan(loss.slice(0, 3).reduce((a, b) => a + b, 0));
     expect(await page.getByTestId('loss-hint').count()).toBe(0);

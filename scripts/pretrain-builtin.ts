@@ -21,7 +21,7 @@ import { writeSafetensors } from '../src/io/safetensors.ts';
 import { writeFolderAtomically } from '../src/io/write-folder.ts';
 import { bertParamGroups } from '../src/model/bert.ts';
 import { randomBertWeights } from '../src/model/init.ts';
-import { bertDims } from '../src/model/load-model.ts';
+import { bertDims } from '../src/io/load-model.ts';
 import { parseBertConfig } from '../src/model/st-config.ts';
 import { unpackWeights } from '../src/model/weights.ts';
 import { trainWordPiece } from '../src/model/wordpiece-trainer.ts';

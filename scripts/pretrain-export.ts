@@ -18,7 +18,7 @@ import { folderFiles } from '../src/io/folder-files.ts';
 import { writeSafetensors } from '../src/io/safetensors.ts';
 import { writeFolderAtomically } from '../src/io/write-folder.ts';
 import type { Checkpoint } from '../src/model/checkpoint.ts';
-import { loadSentenceModel, type LoadedModel } from '../src/model/load-model.ts';
+import { loadSentenceModel, type LoadedModel } from '../src/io/load-model.ts';
 import { unpackWeights } from '../src/model/weights.ts';
 import { BUILTIN_MODEL_DIR, bertConfigJson, sentenceFolderFiles } from './make-builtin-model.ts';
 import { INIT_DIR, MAX_SEQ_LENGTH, PRETRAIN_SHAPE, RECIPE, STAGES, TRAIN_SEQ_LENGTH, type Stage } from './pretrain-builtin.ts';

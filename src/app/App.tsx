@@ -17,7 +17,8 @@ import { panelBlocker } from './panel-blocker.ts';
 import { type PanelId, useSession } from './session-store.ts';
 import { useSettings } from './settings-store.ts';
 import { studio } from './worker-client.ts';
-import type { BackendInfo, BackendPreference } from '../worker/protocol.ts';
+import type { BackendInfo } from '../shared/events.ts';
+import type { BackendPreference } from '../shared/names.ts';
 
 /** `?backend=wasm|webgpu|cpu` picks the engine (default auto: WebGPU on a hardware GPU, else the faster of the two). */
 function backendFromUrl(): BackendPreference {

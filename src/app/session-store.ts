@@ -1,5 +1,6 @@
 import { create } from 'zustand';
-import type { BackendInfo, DatasetInfo, ModelInfo } from '../worker/protocol.ts';
+import type { DatasetInfo, ModelInfo } from '../worker/protocol.ts';
+import type { BackendInfo } from '../shared/events.ts';
 
 export interface JobStatus {
   readonly label: string;

@@ -1,7 +1,7 @@
 import { create } from 'zustand';
 import { createJSONStorage, persist } from 'zustand/middleware';
-import { TRAINER_DEFAULTS } from '../engine/optimizer.ts';
-import { DEFAULT_CHECKPOINT_EVERY, DEFAULT_CHECKPOINT_SECONDS, type RetrievalSettings, type TrainingConfig } from '../worker/protocol.ts';
+import { DEFAULT_CHECKPOINT_EVERY, DEFAULT_CHECKPOINT_SECONDS, type RetrievalSettings, TRAINER_DEFAULTS, type TrainingConfig } from '../shared/settings.ts';
+import { DEFAULT_RETRIEVAL, DEFAULT_TRAINING } from '../shared/settings.ts';
 
 export type Theme = 'light' | 'dark';
 
@@ -23,38 +23,6 @@ export interface SettingsState {
   setTraining(patch: Partial<TrainingConfig>): void;
   setSplit(patch: Partial<{ evalFraction: number; seed: number }>): void;
   setHub(patch: Partial<{ endpoint: string; repoId: string }>): void;
-}
-
-export const DEFAULT_RETRIEVAL: RetrievalSettings = {
-  pooling: 'mean',
-  normalize: true,
-  includePrompt: true,
-  queryTemplate: '{text}',
-  corpusTemplate: '{text}',
-};
-
-export const DEFAULT_TRAINING: TrainingConfig = {
-  loss: 'mnrl',
-  epochs: 1,
-  batchSize: 16,
-  learningRate: 5e-5,
-  warmupSteps: 0,
-  weightDecay: 0,
-  adamBeta1: TRAINER_DEFAULTS.beta1,
-  adamBeta2: TRAINER_DEFAULTS.beta2,
-  adamEpsilon: TRAINER_DEFAULTS.eps,
-  maxSeqLength: 128,
-  scheduler: 'linear',
-  seed: 42,
-  matryoshkaDims: [],
-  evalEvery: 10,
-  checkpointEvery: DEFAULT_CHECKPOINT_EVERY,
-  checkpointSeconds: DEFAULT_CHECKPOINT_SECONDS,
-};
-
-/** A saved config with the fields added since it was saved filled in with their defaults. */
-export function withTrainingDefaults(c: TrainingConfig): TrainingConfig {
-  return { ...DEFAULT_TRAINING, ...c, checkpointEvery: c.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY, checkpointSeconds: c.checkpointSeconds ?? DEFAULT_CHECKPOINT_SECONDS };
 }
 
 export const useSettings = create<SettingsState>()(

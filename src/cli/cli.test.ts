@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CpuBackend } from '../engine/cpu/cpu-backend.ts';
 import { folderFiles } from '../io/folder-files.ts';
-import { loadSentenceModel } from '../model/load-model.ts';
+import { loadSentenceModel } from '../io/load-model.ts';
 import { readCheckpoint } from '../io/checkpoint-files.ts';
 import { buildIrEvalSet } from '../data/ir-dataset.ts';
 import { loadTrainingJsonl } from '../data/load.ts';

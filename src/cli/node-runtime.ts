@@ -1,10 +1,11 @@
 import { stat } from 'node:fs/promises';
 import type { Backend } from '../engine/backend.ts';
-import { type BackendPreference, type ChosenBackend, chooseBackend } from '../engine/choose-backend.ts';
+import { type ChosenBackend, chooseBackend } from '../engine/choose-backend.ts';
 import { nodeGpu } from '../engine/webgpu/node-gpu.ts';
 import { folderFiles } from '../io/folder-files.ts';
-import { loadSentenceModel, type LoadedModel } from '../model/load-model.ts';
+import { loadSentenceModel, type LoadedModel } from '../io/load-model.ts';
 import { UsageError } from './args.ts';
+import type { BackendPreference } from '../shared/names.ts';
 
 /** The backend for `--backend` (auto unless given); says which and why on stderr. */
 export async function nodeBackend(preference: BackendPreference): Promise<Backend> {

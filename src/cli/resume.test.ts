@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CpuBackend } from '../engine/cpu/cpu-backend.ts';
 import { folderFiles } from '../io/folder-files.ts';
 import { readCheckpoint } from '../io/checkpoint-files.ts';
-import { loadSentenceModel } from '../model/load-model.ts';
+import { loadSentenceModel } from '../io/load-model.ts';
 import { HAVE_FIXTURES, SKIP_REASON, TINY_BERT_MODEL_DIR, maxRelativeError } from '../../test/support/tiny-bert.ts';
 import { main } from './main.ts';
 

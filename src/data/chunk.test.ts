@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { chunkSettingsProblem, chunkText } from './chunk.ts';
+import { chunkText } from './chunk.ts';
+import { chunkSettingsProblem } from '../shared/settings.ts';
 
 describe('chunkText', () => {
   it('keeps a short document whole', () => {

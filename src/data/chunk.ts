@@ -5,28 +5,13 @@
  * end of a sentence (Latin or CJK punctuation), then a clause mark or a space; a run with none of
  * these (a very long line of Chinese, a URL) is cut at the size, never inside a surrogate pair.
  */
-
-export interface ChunkSettings {
-  /** Characters per chunk, at most. */
-  readonly size: number;
-  /** Characters each chunk repeats from the end of the one before. */
-  readonly overlap: number;
-}
-
-export const DEFAULT_CHUNK_SETTINGS: ChunkSettings = { size: 500, overlap: 50 };
+import { type ChunkSettings, chunkSettingsProblem, DEFAULT_CHUNK_SETTINGS } from '../shared/settings.ts';
 
 export interface Chunk {
   readonly text: string;
   /** Offsets into the (line-ending normalised) document text. */
   readonly start: number;
   readonly end: number;
-}
-
-export function chunkSettingsProblem(s: ChunkSettings): string | null {
-  if (!Number.isInteger(s.size) || s.size < 20) return 'the chunk size must be a whole number of at least 20 characters';
-  if (!Number.isInteger(s.overlap) || s.overlap < 0) return 'the overlap must be a whole number ≥ 0';
-  if (s.overlap >= s.size / 2) return 'the overlap must be less than half the chunk size';
-  return null;
 }
 
 /** Boundary patterns, best first; each match's end is where a chunk may stop. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { makePdf } from '../../test/support/make-pdf.ts';
-import { nodePdfJs } from '../io/pdf-node.ts';
+import { nodePdfJs } from './pdf/pdf-node.ts';
 import { chunkText } from './chunk.ts';
 import { checkDocumentPlan, DOCUMENT_LIMITS, documentKind, readDocument } from './document.ts';
 

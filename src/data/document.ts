@@ -2,8 +2,8 @@
  * A document dropped on the RAG check: plain text, Markdown or PDF, read into one string, and
  * the limits that keep it within what the worker can embed (the "memory plan" of the check).
  */
-import type { PdfJsModule } from '../io/pdf-text.ts';
-import { extractPdfText } from '../io/pdf-text.ts';
+import type { PdfJsModule } from './pdf/pdf-text.ts';
+import { extractPdfText } from './pdf/pdf-text.ts';
 import type { Chunk } from './chunk.ts';
 
 export type DocumentKind = 'text' | 'markdown' | 'pdf';

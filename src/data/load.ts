@@ -9,10 +9,10 @@ import {
   shapeFromMapping,
   toTrainingExamples,
   type ColumnMapping,
-  type LossId,
   type ShapeDetection,
   type TrainingExample,
 } from './shape.ts';
+import type { LossId } from '../shared/names.ts';
 
 export interface ValidationReport {
   file: string;

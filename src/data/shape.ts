@@ -6,9 +6,9 @@
  */
 
 import { describeType, type DataIssue, type JsonlRow } from './jsonl.ts';
+import type { LossId } from '../shared/names.ts';
 
 export type ShapeId = 'triplets' | 'pairs' | 'scored-pairs' | 'labeled-pairs' | 'labeled-texts';
-export type LossId = 'mnrl' | 'cosine' | 'cosent' | 'triplet';
 
 /**
  * The losses each shape can feed. MultipleNegativesRankingLoss takes (anchor, positive[, negatives]);

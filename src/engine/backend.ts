@@ -11,6 +11,9 @@
  * - No op reads data back to the host; `read` is the only way out and is asynchronous, so a
  *   WebGPU training step can be recorded into one submission.
  */
+import type { AdapterDescription, BackendName } from '../shared/names.ts';
+
+export type { AdapterDescription, BackendName };
 
 export type DType = 'f32' | 'i32';
 
@@ -22,23 +25,6 @@ export interface Tensor {
   readonly size: number;
   /** Which backend made it; mixing tensors of two backends is an error. */
   readonly backendName: BackendName;
-}
-
-export type BackendName = 'cpu' | 'wasm' | 'webgpu';
-
-/** How a person reads each backend's name in messages and badges. */
-export const BACKEND_LABELS: Readonly<Record<BackendName, string>> = { cpu: 'CPU', wasm: 'WebAssembly', webgpu: 'WebGPU' };
-
-export interface AdapterDescription {
-  readonly backend: BackendName;
-  /** e.g. "nvidia hopper", "google swiftshader (fallback)", "TypeScript on the CPU". */
-  readonly summary: string;
-  readonly vendor: string;
-  readonly architecture: string;
-  readonly isFallbackAdapter: boolean;
-  readonly features: readonly string[];
-  readonly maxBufferSize: number;
-  readonly maxStorageBufferBindingSize: number;
 }
 
 /** Row lists per distinct id, prepared on the host so embedding gradients need no atomics. */

@@ -3,11 +3,9 @@
  * on a hardware adapter and `wasm` where there is none; on a software adapter (SwiftShader,
  * lavapipe: WebGPU emulated on the CPU) it times one probe step on both and keeps the faster.
  */
-import type { Backend, BackendName } from './backend.ts';
+import type { Backend } from './backend.ts';
 import { CpuBackend } from './cpu/cpu-backend.ts';
-
-export type BackendPreference = 'auto' | BackendName;
-export const BACKEND_PREFERENCES: readonly BackendPreference[] = ['auto', 'wasm', 'webgpu', 'cpu'];
+import type { BackendPreference } from '../shared/names.ts';
 
 export interface BackendMakers {
   /** Makes the WebGPU backend, or null with the reason there is no WebGPU here. */

@@ -19,7 +19,7 @@ import type { Backend, Tensor } from './backend.ts';
 import { CpuBackend } from './cpu/cpu-backend.ts';
 import { Graph, Var } from './graph.ts';
 import { SeededRandom } from './rng.ts';
-import { computeLoss, type LossConfig, type LossId } from '../model/losses.ts';
+import { computeLoss, type LossConfig } from '../model/losses.ts';
 import {
   type Build,
   type GradInput,
@@ -30,6 +30,7 @@ import {
   randn,
   relativeError,
 } from '../../test/support/gradcheck.ts';
+import type { LossId } from '../shared/names.ts';
 
 const TOL = 2e-3;
 const WRONG_FACTOR = 1.1;

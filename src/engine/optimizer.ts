@@ -1,30 +1,7 @@
 import type { Tensor } from './backend.ts';
 import type { ParamStore } from './params.ts';
-
-/** AdamW settings with the Hugging Face Trainer's defaults (which sentence-transformers uses). */
-export interface AdamWConfig {
-  readonly lr: number;
-  readonly beta1: number;
-  readonly beta2: number;
-  readonly eps: number;
-  readonly weightDecay: number;
-  /** Trainer default: biases and LayerNorm weights get no decay. true = decay everything. */
-  readonly decayAllParameters: boolean;
-  /** 0 turns clipping off. */
-  readonly maxGradNorm: number;
-}
-
-export const TRAINER_DEFAULTS: AdamWConfig = {
-  lr: 5e-5,
-  beta1: 0.9,
-  beta2: 0.999,
-  eps: 1e-8,
-  weightDecay: 0,
-  decayAllParameters: false,
-  maxGradNorm: 1,
-};
-
-export type SchedulerKind = 'linear' | 'constant';
+import type { AdamWConfig } from '../shared/settings.ts';
+import type { SchedulerKind } from '../shared/names.ts';
 
 export interface ScheduleConfig {
   readonly kind: SchedulerKind;

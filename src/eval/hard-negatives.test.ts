@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
-  DEFAULT_MINING_OPTIONS, type MiningOptions, type MiningPair, mineHardNegatives, minedTriplets, miningOptionsProblem, miningSet, negativeKey, tripletsJsonl,
+  type MiningPair,
+  mineHardNegatives,
+  minedTriplets,
+  miningOptionsProblem,
+  miningSet,
+  negativeKey,
+  tripletsJsonl,
 } from './hard-negatives.ts';
+import { DEFAULT_MINING_OPTIONS, type MiningOptions } from '../shared/settings.ts';
 
 // One anchor along x; documents at known angles, so their cosines are known exactly:
 // c0 0° (the positive), c1 10°, c2 30°, c3 60°, c4 90°, c5 120°, c6 0° (the anchor's own text),

@@ -6,40 +6,7 @@
  * the corpus sizes a browser holds it is fast enough, and `use_faiss` only trades accuracy for speed.
  */
 import { SeededRandom } from '../engine/rng.ts';
-
-export type SamplingStrategy = 'top' | 'random';
-
-export interface MiningOptions {
-  /** Skip the first this many candidates (0-based rank among non-positives): the closest are often unlabelled positives. */
-  readonly rangeMin: number;
-  /** Look no further than this rank (exclusive); null: the whole corpus. */
-  readonly rangeMax: number | null;
-  /** A candidate must score at most positive - margin (sentence-transformers' `margin` / `absolute_margin`). */
-  readonly margin: number | null;
-  /** A candidate must score at most positive · (1 - relativeMargin). */
-  readonly relativeMargin: number | null;
-  /** Candidates scoring above this are dropped. */
-  readonly maxScore: number | null;
-  /** Candidates scoring below this are dropped. */
-  readonly minScore: number | null;
-  readonly numNegatives: number;
-  readonly samplingStrategy: SamplingStrategy;
-  /** For 'random'. */
-  readonly seed: number;
-}
-
-/** sentence-transformers' defaults, with range_max bounded so the table stays readable. */
-export const DEFAULT_MINING_OPTIONS: MiningOptions = {
-  rangeMin: 0,
-  rangeMax: 50,
-  margin: null,
-  relativeMargin: null,
-  maxScore: null,
-  minScore: null,
-  numNegatives: 3,
-  samplingStrategy: 'top',
-  seed: 42,
-};
+import type { MiningOptions } from '../shared/settings.ts';
 
 export interface MiningPair {
   /** Row of the anchor in `queries`. */

@@ -10,10 +10,8 @@
  */
 import { PCA, TSNE } from '@saehrimnir/druidjs';
 import { projectTogether, type SharedProjection } from './projection.ts';
-
-import type { MapMethod } from './map-methods.ts';
-
-export { MAP_LABELS, MAP_METHODS, type MapMethod } from './map-methods.ts';
+import type { MapMethod } from '../shared/names.ts';
+export { MAP_LABELS, MAP_METHODS, type MapMethod } from '../shared/names.ts';
 
 /**
  * Points per map (texts; each is drawn before and after). Exact t-SNE costs n² per iteration,

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { ModelFiles } from '../model/load-model.ts';
+import type { ModelFiles } from './load-model.ts';
 
 /** A model folder on disk (Node only). */
 export function folderFiles(dir: string): ModelFiles {

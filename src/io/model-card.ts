@@ -1,4 +1,4 @@
-import type { LoadedModel } from '../model/load-model.ts';
+import type { LoadedModel } from './load-model.ts';
 import { poolingConfigToJson, type PoolingConfig, type PoolingMode, type SimilarityFn } from '../model/st-config.ts';
 
 /**

@@ -1,4 +1,4 @@
-import type { LoadedModel } from '../model/load-model.ts';
+import type { LoadedModel } from './load-model.ts';
 import { modelCard, modelCardBasics, type ModelCardInfo, type TrainingInfo } from './model-card.ts';
 import type { OnnxDtype } from './onnx/bert-onnx.ts';
 import { cardHyperparameters, stLoss, type StudioRunDescription } from './st-training-args.ts';

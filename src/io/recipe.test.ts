@@ -3,11 +3,12 @@ import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { TRAINER_DEFAULTS } from '../engine/optimizer.ts';
-import { DEFAULT_LOSS, type LossId } from '../model/losses.ts';
+import { DEFAULT_LOSS } from '../model/losses.ts';
 import type { TrainingRunConfig } from '../model/training-run.ts';
 import { buildRecipe, recipeColumns, RECIPE_REQUIREMENTS, type RecipeInput } from './recipe.ts';
 import { stRunMapping } from './st-training-args.ts';
+import { TRAINER_DEFAULTS } from '../shared/settings.ts';
+import type { LossId } from '../shared/names.ts';
 
 const HAVE_PYTHON = spawnSync('python3', ['--version']).status === 0;
 const work = mkdtempSync(path.join(tmpdir(), 'es-recipe-'));

@@ -1,4 +1,4 @@
-import type { LoadedModel } from '../model/load-model.ts';
+import type { LoadedModel } from './load-model.ts';
 import { poolingConfigToJson } from '../model/st-config.ts';
 import { unpackWeights } from '../model/weights.ts';
 import { writeSafetensors } from './safetensors.ts';

@@ -12,8 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { evalSplit } from '../data/eval-split.ts';
 import { loadTrainingJsonl } from '../data/load.ts';
 import { CpuBackend } from '../engine/cpu/cpu-backend.ts';
-import { TRAINER_DEFAULTS } from '../engine/optimizer.ts';
-import { loadSentenceModel } from '../model/load-model.ts';
+import { loadSentenceModel } from './load-model.ts';
 import { DEFAULT_LOSS } from '../model/losses.ts';
 import { TrainingRun } from '../model/training-run.ts';
 import { HAVE_FIXTURES, TINY_BERT_MODEL_DIR } from '../../test/support/tiny-bert.ts';
@@ -21,6 +20,7 @@ import { folderFiles } from './folder-files.ts';
 import { buildModelExport } from './model-export.ts';
 import { buildRecipe, recipeColumns } from './recipe.ts';
 import { writeFolderAtomically } from './write-folder.ts';
+import { TRAINER_DEFAULTS } from '../shared/settings.ts';
 
 const probe = spawnSync('python3', ['-c', 'import sentence_transformers, sys; sys.stdout.write(sentence_transformers.__version__)'], { encoding: 'utf8' });
 const HAVE_ST = probe.status === 0;

@@ -1,6 +1,6 @@
-import { LOSS_NAMES, type LossId } from '../model/losses.ts';
 import type { TrainingRunConfig } from '../model/training-run.ts';
 import type { CardValue } from './model-card.ts';
+import { LOSS_NAMES, type LossId } from '../shared/names.ts';
 
 /**
  * Our training configuration in sentence-transformers' terms: the loss class and its arguments,

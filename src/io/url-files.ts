@@ -1,4 +1,4 @@
-import type { ModelFiles } from '../model/load-model.ts';
+import type { ModelFiles } from './load-model.ts';
 
 /** A model folder served over HTTP (the built-in model under the page's own origin). */
 export function urlFiles(name: string, baseUrl: string, fetchImpl: typeof fetch = fetch): ModelFiles {

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { haveFixtures } from '../../test/support/fixtures.ts';
 import { TINY_BERT_MODEL_DIR } from '../../test/support/tiny-bert.ts';
 import { CpuBackend } from '../engine/cpu/cpu-backend.ts';
-import { loadSentenceModel } from '../model/load-model.ts';
+import { loadSentenceModel } from './load-model.ts';
 import { folderFiles } from './folder-files.ts';
 import { DEFAULT_MAX_ZIP_BYTES, ZipError, zipFiles } from './zip-files.ts';
 

@@ -8,7 +8,7 @@
 // A single top-level folder ("all-MiniLM-L6-v2/config.json") is detected and stripped.
 
 import { unzip, unzipSync, type UnzipFileInfo, type Unzipped } from 'fflate';
-import type { ModelFiles } from '../model/load-model.ts';
+import type { ModelFiles } from './load-model.ts';
 
 /** Default bound on the total uncompressed size: 2 GiB, above any BERT-base-sized model. */
 export const DEFAULT_MAX_ZIP_BYTES = 2 * 1024 ** 3;

@@ -16,8 +16,8 @@ import { nodeThreadSpawner } from '../engine/wasm/node-threads.ts';
 import { createWasmBackend } from '../engine/wasm/wasm-backend.ts';
 import { bm25RetrievalScores, modelRetrievalScores } from '../eval/retrieval-set.ts';
 import { folderFiles } from '../io/folder-files.ts';
-import { loadSentenceModel, type LoadedModel } from './load-model.ts';
-import { readPretrainedMarker } from './pretrained-marker.ts';
+import { loadSentenceModel, type LoadedModel } from '../io/load-model.ts';
+import { readPretrainedMarker } from '../io/pretrained-marker.ts';
 import { loadTrainingJsonl } from '../data/load.ts';
 import { Workspace } from '../worker/workspace.ts';
 

@@ -9,7 +9,7 @@ import {
   HAVE_FIXTURES, SKIP_REASON, TINY_BERT_MODEL_DIR, flooredNormError, norm, readReference, relativeNormError,
 } from '../../test/support/tiny-bert.ts';
 import { GradCacheWorkspace, miniBatches, recordCachedLossGradients, sliceTokenBatch } from './cached-mnrl.ts';
-import { loadSentenceModel, type LoadedModel } from './load-model.ts';
+import { loadSentenceModel, type LoadedModel } from '../io/load-model.ts';
 import { computeLoss, DEFAULT_LOSS, type LossConfig } from './losses.ts';
 import { SentenceModel, type PromptedBatch } from './sentence-model.ts';
 import { unpackWeights } from './weights.ts';

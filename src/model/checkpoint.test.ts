@@ -4,16 +4,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CpuBackend } from '../engine/cpu/cpu-backend.ts';
-import { TRAINER_DEFAULTS } from '../engine/optimizer.ts';
 import { loadTrainingJsonl } from '../data/load.ts';
 import { checkpointFiles, parseCheckpointFiles, readCheckpoint, writeCheckpoint } from '../io/checkpoint-files.ts';
 import { folderFiles } from '../io/folder-files.ts';
 import { HAVE_FIXTURES, SKIP_REASON, TINY_BERT_MODEL_DIR } from '../../test/support/tiny-bert.ts';
 import { captureCheckpoint, type Checkpoint, CheckpointError, parseCheckpointState, resumeTrainingRun } from './checkpoint.ts';
-import { loadSentenceModel } from './load-model.ts';
+import { loadSentenceModel } from '../io/load-model.ts';
 import { DEFAULT_LOSS } from './losses.ts';
 import { SentenceModel } from './sentence-model.ts';
 import { type Example, type LossPoint, TrainingRun, type TrainingRunConfig } from './training-run.ts';
+import { TRAINER_DEFAULTS } from '../shared/settings.ts';
 
 /**
  * A run stopped at a checkpoint and resumed must reproduce the uninterrupted run: the same loss

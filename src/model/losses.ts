@@ -1,17 +1,5 @@
 import type { Graph, Var } from '../engine/graph.ts';
-
-/** Loss ids as the CLI and the studio name them, with sentence-transformers' class names. */
-export const LOSS_NAMES = {
-  mnrl: 'MultipleNegativesRankingLoss',
-  cosine: 'CosineSimilarityLoss',
-  cosent: 'CoSENTLoss',
-  triplet: 'TripletLoss',
-} as const;
-export type LossId = keyof typeof LOSS_NAMES;
-
-export function isLossId(value: string): value is LossId {
-  return Object.hasOwn(LOSS_NAMES, value);
-}
+import { LOSS_NAMES, type LossId } from '../shared/names.ts';
 
 export interface LossConfig {
   readonly id: LossId;

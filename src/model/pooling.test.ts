@@ -11,9 +11,9 @@ import { Graph } from '../engine/graph.ts';
 import { folderFiles } from '../io/folder-files.ts';
 import { testBackends } from '../../test/support/backends.ts';
 import { HAVE_FIXTURES, TINY_BERT_MODEL_DIR, maxRelativeError } from '../../test/support/tiny-bert.ts';
-import { loadSentenceModel } from './load-model.ts';
-import type { PoolingModeName } from './pooling.ts';
+import { loadSentenceModel } from '../io/load-model.ts';
 import { encodeTokenStates, poolTokenStates } from './token-states.ts';
+import type { PoolingModeName } from '../shared/names.ts';
 
 type Hidden = { B: number; T: number; H: number; values: Float32Array; mask: Int32Array };
 

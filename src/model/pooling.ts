@@ -1,13 +1,6 @@
 import type { Graph, Var } from '../engine/graph.ts';
 import type { TokenBatch } from './bert.ts';
-
-/** sentence-transformers' Pooling modes, under its own names. */
-export const POOLING_MODES = ['mean', 'cls', 'max', 'mean_sqrt_len_tokens', 'weightedmean', 'lasttoken'] as const;
-export type PoolingModeName = (typeof POOLING_MODES)[number];
-
-export function isPoolingMode(value: string): value is PoolingModeName {
-  return (POOLING_MODES as readonly string[]).includes(value);
-}
+import type { PoolingModeName } from '../shared/names.ts';
 
 /**
  * The tokens pooling may look at: the attention mask, minus the prompt's tokens (CLS included)

@@ -9,11 +9,11 @@ import {
 import { testBackends } from '../../test/support/backends.ts';
 import { webGpuRequired } from '../../test/support/webgpu.ts';
 import type { TokenBatch } from './bert.ts';
-import { loadSentenceModel, type LoadedModel } from './load-model.ts';
-import { computeLoss, DEFAULT_LOSS, type LossId } from './losses.ts';
+import { loadSentenceModel, type LoadedModel } from '../io/load-model.ts';
+import { computeLoss, DEFAULT_LOSS } from './losses.ts';
 import { Trainer, type TrainingBatch } from './trainer.ts';
 import { unpackWeights } from './weights.ts';
-import type { PoolingModeName } from './pooling.ts';
+import type { LossId, PoolingModeName } from '../shared/names.ts';
 
 /**
  * The engine against sentence-transformers itself (../shared/fixtures/tiny-bert, tolerances from

@@ -2,7 +2,8 @@ import type { Backend } from '../engine/backend.ts';
 import { Graph, type Var } from '../engine/graph.ts';
 import type { ParamStore } from '../engine/params.ts';
 import { BertEncoder, type BertDims, type SeedSource, type TokenBatch } from './bert.ts';
-import { pool, poolingMask, type PoolingModeName } from './pooling.ts';
+import { pool, poolingMask } from './pooling.ts';
+import type { PoolingModeName } from '../shared/names.ts';
 
 /** What the model needs from a tokenizer (implemented by TextTokenizer). */
 export interface BatchTokenizer {

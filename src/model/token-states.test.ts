@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { CpuBackend } from '../engine/cpu/cpu-backend.ts';
 import { folderFiles } from '../io/folder-files.ts';
 import { HAVE_FIXTURES, SKIP_REASON, TINY_BERT_MODEL_DIR, maxRelativeError } from '../../test/support/tiny-bert.ts';
-import { loadSentenceModel } from './load-model.ts';
-import { POOLING_MODES } from './pooling.ts';
+import { loadSentenceModel } from '../io/load-model.ts';
 import { encodeTokenStates, poolTokenStates } from './token-states.ts';
+import { POOLING_MODES } from '../shared/names.ts';
 
 if (!HAVE_FIXTURES) console.warn(SKIP_REASON);
 

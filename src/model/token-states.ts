@@ -1,6 +1,7 @@
 import { Graph } from '../engine/graph.ts';
-import { poolingMask, poolingWeights, type PoolingModeName } from './pooling.ts';
+import { poolingMask, poolingWeights } from './pooling.ts';
 import type { SentenceModel } from './sentence-model.ts';
+import type { PoolingModeName } from '../shared/names.ts';
 
 /**
  * The encoder's last hidden states of each text, kept on the host. Pooling and normalisation

@@ -2,17 +2,17 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../engine/backend.ts';
-import { TRAINER_DEFAULTS } from '../engine/optimizer.ts';
 import { loadTrainingJsonl } from '../data/load.ts';
 import { folderFiles } from '../io/folder-files.ts';
 import { sentenceTransformersFolder } from '../io/st-export.ts';
 import { testBackends } from '../../test/support/backends.ts';
 import { HAVE_FIXTURES, SKIP_REASON, TINY_BERT_MODEL_DIR } from '../../test/support/tiny-bert.ts';
 import { captureCheckpoint } from './checkpoint.ts';
-import { loadSentenceModel, type LoadedModel } from './load-model.ts';
+import { loadSentenceModel, type LoadedModel } from '../io/load-model.ts';
 import { DEFAULT_LOSS } from './losses.ts';
 import { Trainer, type TrainingBatch } from './trainer.ts';
 import { NonFiniteTrainingError, TrainingRun, type TrainingRunConfig } from './training-run.ts';
+import { TRAINER_DEFAULTS } from '../shared/settings.ts';
 
 /**
  * The non-finite guard: a step whose loss or gradients are NaN/Inf changes no weight and no Adam

@@ -1,10 +1,11 @@
 import type { Tensor } from '../engine/backend.ts';
 import { Graph, type Var } from '../engine/graph.ts';
-import { AdamW, type AdamWConfig, learningRateFactor, type ScheduleConfig } from '../engine/optimizer.ts';
+import { AdamW, learningRateFactor, type ScheduleConfig } from '../engine/optimizer.ts';
 import { SeededRandom } from '../engine/rng.ts';
 import { GradCacheWorkspace, recordCachedLossGradients } from './cached-mnrl.ts';
 import { computeLoss, type LossConfig } from './losses.ts';
 import type { PromptedBatch, SentenceModel } from './sentence-model.ts';
+import type { AdamWConfig } from '../shared/settings.ts';
 
 /** One training batch: texts per column (anchor, positive, negatives… or sentence1, sentence2). */
 export interface TrainingBatch {

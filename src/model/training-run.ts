@@ -1,8 +1,10 @@
-import type { AdamWConfig, ScheduleConfig, SchedulerKind } from '../engine/optimizer.ts';
+import type { ScheduleConfig } from '../engine/optimizer.ts';
 import { SeededRandom } from '../engine/rng.ts';
 import type { LossConfig } from './losses.ts';
 import type { SentenceModel } from './sentence-model.ts';
 import { Trainer, type TrainingBatch } from './trainer.ts';
+import type { AdamWConfig } from '../shared/settings.ts';
+import type { SchedulerKind } from '../shared/names.ts';
 
 /** A training example in sentence-transformers column order, with its score or label. */
 export interface Example {

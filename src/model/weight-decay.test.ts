@@ -13,7 +13,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../engine/backend.ts';
 import { CpuBackend } from '../engine/cpu/cpu-backend.ts';
-import { AdamW, type AdamWConfig } from '../engine/optimizer.ts';
+import { AdamW } from '../engine/optimizer.ts';
 import { ParamLayout, ParamStore } from '../engine/params.ts';
 import { folderFiles } from '../io/folder-files.ts';
 import { testBackends } from '../../test/support/backends.ts';
@@ -21,9 +21,10 @@ import {
   HAVE_FIXTURES, TINY_BERT_MODEL_DIR, flooredNormError, readFixtureTensors, readReference, relativeNormError,
 } from '../../test/support/tiny-bert.ts';
 import { bertParamGroups, type BertDims } from './bert.ts';
-import { loadSentenceModel } from './load-model.ts';
+import { loadSentenceModel } from '../io/load-model.ts';
 import { DEFAULT_LOSS } from './losses.ts';
 import { Trainer } from './trainer.ts';
+import type { AdamWConfig } from '../shared/settings.ts';
 
 const backends = await testBackends();
 

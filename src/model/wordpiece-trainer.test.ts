@@ -7,7 +7,7 @@ import { BUILTIN_MODEL_DIR, builtinModelFiles, readCorpus } from '../../scripts/
 import { CpuBackend } from '../engine/cpu/cpu-backend.ts';
 import { folderFiles } from '../io/folder-files.ts';
 import { writeFolderAtomically } from '../io/write-folder.ts';
-import { loadSentenceModel } from './load-model.ts';
+import { loadSentenceModel } from '../io/load-model.ts';
 import { TextTokenizer } from './tokenizer.ts';
 import { SPECIAL_TOKENS, bertPreTokenize, trainWordPiece, wordPieceTokenizerConfig, wordPieceTokenizerJson } from './wordpiece-trainer.ts';
 

@@ -47,16 +47,6 @@ export async function estimateStorage(storage: StorageManagerLike | undefined | 
   return describeEstimate(estimate.usage ?? 0, estimate.quota ?? 0, persisted, known);
 }
 
-/** Asks the browser to keep the studio's data under storage pressure (a page-only call). */
-export async function requestPersistence(storage: StorageManagerLike | undefined | null): Promise<boolean> {
-  if (!storage?.persist) return false;
-  try {
-    return await storage.persist();
-  } catch {
-    return false;
-  }
-}
-
 /** The browser refused to store more: the disk or the site's quota is full. */
 export class StorageFullError extends Error {
   override readonly name = 'StorageFullError';

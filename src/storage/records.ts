@@ -4,7 +4,9 @@
  * IndexedDB and crosses the worker boundary as is.
  */
 import type { ColumnMapping } from '../data/shape.ts';
-import type { RetrievalMetrics, RetrievalSettings, TrainingConfig } from '../worker/protocol.ts';
+import type { RetrievalSettings, TrainingConfig } from '../shared/settings.ts';
+import type { EvalPoint, LossPoint, RunState } from '../shared/events.ts';
+import { readStoredMetrics, type RetrievalMetrics } from '../shared/metrics.ts';
 
 /** A model source that can be loaded again without the user: never a token, never file bytes. */
 export type StoredModelSource =
@@ -28,19 +30,6 @@ export interface DatasetRecord {
 
 /** A dataset record without its bytes: what lists show. */
 export type DatasetSummary = Omit<DatasetRecord, 'bytes'>;
-
-export type RunState = 'running' | 'paused' | 'cancelled' | 'finished' | 'failed';
-
-export interface LossPoint {
-  readonly step: number;
-  readonly loss: number;
-  readonly lr: number;
-}
-
-export interface EvalPoint {
-  readonly step: number;
-  readonly metrics: RetrievalMetrics;
-}
 
 export interface RunModel {
   readonly name: string;
@@ -124,6 +113,23 @@ export interface RunSummary {
   readonly checkpointStep: number | null;
 }
 
+/**
+ * A run as saved by any version of the studio, in today's shape: runs saved before the metrics
+ * had one spelling kept them as mrrAt10 and the like.
+ */
+export function upgradeRunRecord(r: RunRecord): RunRecord {
+  const metrics = (m: RetrievalMetrics | null | undefined): RetrievalMetrics | null => (m ? readStoredMetrics(m) : null);
+  return {
+    ...r,
+    before: metrics(r.before),
+    after: metrics(r.after),
+    evalHistory: r.evalHistory.flatMap((p) => {
+      const m = metrics(p.metrics);
+      return m ? [{ step: p.step, metrics: m }] : [];
+    }),
+  };
+}
+
 export function summarizeRun(r: RunRecord): RunSummary {
   const last = r.lossCurve.length > 0 ? r.lossCurve[r.lossCurve.length - 1] : null;
   return {
@@ -136,8 +142,8 @@ export function summarizeRun(r: RunRecord): RunSummary {
     finalLoss: last ? last.loss : null,
     step: r.step,
     totalSteps: r.totalSteps,
-    mrrBefore: r.before?.mrrAt10 ?? null,
-    mrrAfter: r.after?.mrrAt10 ?? null,
+    mrrBefore: r.before?.['mrr@10'] ?? null,
+    mrrAfter: r.after?.['mrr@10'] ?? null,
     state: r.state,
     durationSeconds: r.durationSeconds,
     // A checkpoint holds weights too: a run whose final save failed reopens from it.

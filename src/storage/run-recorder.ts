@@ -2,8 +2,9 @@
  * Folds a training run's events into the record that is saved: the loss curve, the evaluations,
  * the state and the training time (pauses excluded). Pure: the clock is injected.
  */
-import type { RetrievalSettings, TrainingConfig, TrainingEvent } from '../worker/protocol.ts';
-import type { EvalPoint, LossPoint, RunDataset, RunModel, RunRecord, RunState, RunWeights } from './records.ts';
+import type { RunDataset, RunModel, RunRecord, RunWeights } from './records.ts';
+import type { RetrievalSettings, TrainingConfig } from '../shared/settings.ts';
+import type { EvalPoint, LossPoint, RunState, TrainingEvent } from '../shared/events.ts';
 
 export interface RunStart {
   readonly id: string;

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { ParamLayout } from '../engine/params.ts';
-import type { RetrievalMetrics, RetrievalSettings, TrainingConfig } from '../worker/protocol.ts';
 import { MemoryLockManager, RunLocks } from './locks.ts';
 import { MemoryDisk } from './memory-opfs.ts';
 import { describeEstimate, StorageFullError } from './quota.ts';
@@ -9,13 +8,15 @@ import { RunRecorder, type RunStart } from './run-recorder.ts';
 import { memoryStores } from './stores.ts';
 import { decodeRunWeights, encodeRunWeights, memoryStudioStorage, StudioStorage } from './studio-storage.ts';
 import { RunFiles } from './opfs.ts';
+import type { RetrievalMetrics } from '../shared/metrics.ts';
+import type { RetrievalSettings, TrainingConfig } from '../shared/settings.ts';
 
 const CONFIG: TrainingConfig = {
   loss: 'mnrl', epochs: 1, batchSize: 4, learningRate: 1e-4, warmupSteps: 0, weightDecay: 0, maxSeqLength: 32,
   scheduler: 'constant', seed: 7, matryoshkaDims: [], evalEvery: 2,
 };
 const SETTINGS: RetrievalSettings = { pooling: 'mean', normalize: true, includePrompt: true, queryTemplate: '{text}', corpusTemplate: '{text}' };
-const metrics = (mrr: number): RetrievalMetrics => ({ accuracyAt1: mrr, recallAt1: mrr, recallAt5: mrr, recallAt10: mrr, mrrAt10: mrr, ndcgAt10: mrr, mapAt100: mrr });
+const metrics = (mrr: number): RetrievalMetrics => ({ 'accuracy@1': mrr, 'recall@1': mrr, 'recall@5': mrr, 'recall@10': mrr, 'mrr@10': mrr, 'ndcg@10': mrr, 'map@100': mrr });
 
 function start(id: string): RunStart {
   return {
@@ -60,8 +61,8 @@ describe('the run recorder', () => {
     expect(rec.onEvent({ type: 'state', state: 'cancelled' })).toBe('cancelled');
     const r = rec.record();
     expect(r.lossCurve).toEqual([{ step: 1, loss: 1.5, lr: 1e-4 }]);
-    expect(r.before?.mrrAt10).toBe(0.1);
-    expect(r.after?.mrrAt10).toBe(0.3);
+    expect(r.before?.['mrr@10']).toBe(0.1);
+    expect(r.after?.['mrr@10']).toBe(0.3);
     expect(r.state).toBe('cancelled');
     expect(r.step).toBe(2);
     expect(r.durationSeconds).toBe(3);

@@ -13,7 +13,7 @@ import { MemoryDisk } from './memory-opfs.ts';
 import { RunFiles } from './opfs.ts';
 import { estimateStorage, type StorageEstimateInfo, type StorageManagerLike } from './quota.ts';
 import {
-  type DatasetRecord, type DatasetSummary, type RunRecord, type RunSummary, runHistoryJson, sha256Hex, type StoredModelSource, summarizeRun,
+  type DatasetRecord, type DatasetSummary, type RunRecord, type RunSummary, runHistoryJson, sha256Hex, type StoredModelSource, summarizeRun, upgradeRunRecord,
 } from './records.ts';
 import { memoryStores, type RecordStores, withoutBytes } from './stores.ts';
 
@@ -139,11 +139,12 @@ export class StudioStorage {
   }
 
   async listRuns(): Promise<RunSummary[]> {
-    return (await (await this.stores()).runs.list()).map(summarizeRun);
+    return (await (await this.stores()).runs.list()).map((r) => summarizeRun(upgradeRunRecord(r)));
   }
 
   async getRun(id: string): Promise<RunRecord | undefined> {
-    return (await this.stores()).runs.get(id);
+    const record = await (await this.stores()).runs.get(id);
+    return record && upgradeRunRecord(record);
   }
 
   async requireRun(id: string): Promise<RunRecord> {

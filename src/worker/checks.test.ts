@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { makePdf } from '../../test/support/make-pdf.ts';
 import { profile, SETTINGS, tab, withBuiltin } from '../../test/support/studio-profile.ts';
-import { DEFAULT_MINING_OPTIONS } from '../eval/hard-negatives.ts';
 import { MINED_TRIPLETS_FILE } from './studio-api.ts';
+import { DEFAULT_MINING_OPTIONS } from '../shared/settings.ts';
 
 /** Mining, baselines and the RAG check driven through the worker's API, as the page drives them. */
 
@@ -25,7 +25,7 @@ describe('BM25 baseline through the worker', () => {
     expect(b.trained).toBeNull();
     for (const v of Object.values(b.bm25)) expect(v).toBeGreaterThanOrEqual(0);
     // Keyword search finds FAQ answers that share words with the question: far above chance.
-    expect(b.bm25.mrrAt10).toBeGreaterThan(0.3);
+    expect(b.bm25['mrr@10']).toBeGreaterThan(0.3);
     expect(b.base).toEqual((await t.api.evaluate(SETTINGS, 'base')).metrics);
   }, 120_000);
 });

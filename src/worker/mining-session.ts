@@ -4,11 +4,19 @@
  * a person rejected.
  */
 import {
-  type MinedPair, mineHardNegatives, minedTriplets, type MiningOptions, miningOptionsProblem, miningSet, type MiningSet, negativeKey, type Triplet,
+  type MinedPair,
+  mineHardNegatives,
+  minedTriplets,
+  miningOptionsProblem,
+  miningSet,
+  type MiningSet,
+  negativeKey,
+  type Triplet,
 } from '../eval/hard-negatives.ts';
 import type { MinedRow, MiningSummary } from './protocol-checks.ts';
-import type { ProgressCallback, RetrievalSettings } from './protocol.ts';
+import type { ProgressCallback } from './protocol.ts';
 import type { Workspace } from './workspace.ts';
+import type { MiningOptions, RetrievalSettings } from '../shared/settings.ts';
 
 export class MiningSession {
   /** rowStart[p] = table row of pair p's first negative; rowStart[pairs] = the row count. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CONFIG, profile, SETTINGS, tab, withData } from '../../test/support/studio-profile.ts';
 import { HAVE_FIXTURES } from '../../test/support/tiny-bert.ts';
-import type { TrainingEvent } from './protocol.ts';
+import type { TrainingEvent } from '../shared/events.ts';
 
 /**
  * Pause and Cancel arrive as messages from the page: separate tasks, never inside a step's

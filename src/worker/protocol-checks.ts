@@ -2,14 +2,12 @@
  * What the page and the worker say about the checks beyond training (issue 16): hard-negative
  * mining, the map method, the RAG check on a document, and the BM25 baseline. Plain data only.
  */
-import type { ChunkSettings } from '../data/chunk.ts';
 import type { DocumentKind } from '../data/document.ts';
-import type { MiningOptions } from '../eval/hard-negatives.ts';
-import type { RetrievalMetrics, WeightsState } from './protocol.ts';
-
-export type { ChunkSettings } from '../data/chunk.ts';
-export type { MapMethod } from '../eval/map-methods.ts';
-export type { MiningOptions, SamplingStrategy } from '../eval/hard-negatives.ts';
+import type { ChunkSettings, MiningOptions } from '../shared/settings.ts';
+import type { RetrievalMetrics } from '../shared/metrics.ts';
+import type { WeightsState } from '../shared/events.ts';
+export type { ChunkSettings, MiningOptions, SamplingStrategy } from '../shared/settings.ts';
+export type { MapMethod } from '../shared/names.ts';
 
 /** Base, fine-tuned (when there is one) and BM25 on the eval split, under one retrieval setting. */
 export interface BaselineSummary {

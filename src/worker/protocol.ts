@@ -3,19 +3,12 @@
  * no embeddings beyond what a panel shows. Everything long reports progress and can be cancelled.
  */
 import type { DataIssue, DataIssueCode } from '../data/jsonl.ts';
+export type { DataIssue, DataIssueCode } from '../data/jsonl.ts';
+export type { ColumnMapping, ShapeId } from '../data/shape.ts';
 import type { ColumnMapping, ShapeId } from '../data/shape.ts';
-import type { AdapterDescription } from '../engine/backend.ts';
-import type { SchedulerKind } from '../engine/optimizer.ts';
-import type { LossId } from '../model/losses.ts';
-import type { PoolingModeName } from '../model/pooling.ts';
-
-export type { BackendPreference } from '../engine/choose-backend.ts';
-
-export interface BackendInfo {
-  readonly adapter: AdapterDescription;
-  /** Why the backend is not WebGPU, when it is not (a missing adapter, a measurement, a choice). */
-  readonly fallbackReason?: string;
-}
+import type { WeightsState } from '../shared/events.ts';
+import type { RetrievalMetrics } from '../shared/metrics.ts';
+import type { LossId, PoolingModeName } from '../shared/names.ts';
 
 export type ModelSource =
   | { readonly kind: 'builtin' }
@@ -68,33 +61,11 @@ export interface PreviewRow {
   readonly split: 'train' | 'eval';
 }
 
-/** How texts become vectors for retrieval: what the playground varies. */
-export interface RetrievalSettings {
-  readonly pooling: PoolingModeName;
-  readonly normalize: boolean;
-  readonly includePrompt: boolean;
-  /** Templates with {text}, e.g. "query: {text}". */
-  readonly queryTemplate: string;
-  readonly corpusTemplate: string;
-}
-
-export type WeightsState = 'base' | 'trained';
-
 export interface SearchHit {
   readonly corpusIndex: number;
   readonly text: string;
   readonly score: number;
   readonly relevant: boolean;
-}
-
-export interface RetrievalMetrics {
-  readonly accuracyAt1: number;
-  readonly recallAt1: number;
-  readonly recallAt5: number;
-  readonly recallAt10: number;
-  readonly mrrAt10: number;
-  readonly ndcgAt10: number;
-  readonly mapAt100: number;
 }
 
 export interface EvalSummary {
@@ -104,43 +75,6 @@ export interface EvalSummary {
   readonly firstRelevantRank: readonly (number | null)[];
   readonly milliseconds: number;
 }
-
-export interface TrainingConfig {
-  readonly loss: LossId;
-  readonly epochs: number;
-  readonly batchSize: number;
-  readonly learningRate: number;
-  readonly warmupSteps: number;
-  readonly weightDecay: number;
-  /**
-   * AdamW's betas and epsilon under Hugging Face TrainingArguments' names (adam_beta1, adam_beta2,
-   * adam_epsilon). Optional: settings and run records saved before they existed mean the Trainer's
-   * defaults 0.9 / 0.999 / 1e-8 (TRAINER_DEFAULTS), which is what those runs trained with.
-   */
-  readonly adamBeta1?: number;
-  readonly adamBeta2?: number;
-  readonly adamEpsilon?: number;
-  readonly maxSeqLength: number;
-  readonly scheduler: SchedulerKind;
-  readonly seed: number;
-  readonly matryoshkaDims: readonly number[];
-  /** Evaluate on the eval split every this many steps (0 = only at the end). */
-  readonly evalEvery: number;
-  /** Memory a step may use; a batch above it trains through gradient caching. */
-  readonly memoryBudgetMiB?: number;
-  /** Save a checkpoint every this many steps (0 = only on pause and when the tab is hidden). */
-  readonly checkpointEvery?: number;
-  /**
-   * Also save one when this many seconds of training passed since the last (0 or unset = steps
-   * only): on a slow device 50 steps can be an hour.
-   */
-  readonly checkpointSeconds?: number;
-}
-
-/** Steps between checkpoints unless chosen: often enough to lose little, rare enough to cost little. */
-export const DEFAULT_CHECKPOINT_EVERY = 50;
-/** Seconds between checkpoints unless chosen: a crash loses at most about this much training. */
-export const DEFAULT_CHECKPOINT_SECONDS = 60;
 
 /** The memory a training step needs against the adapter's limits, shown before training. */
 export interface MemoryPlanInfo {
@@ -167,38 +101,6 @@ export interface StepProbe {
   readonly firstStepMs: number;
   readonly steps: number;
   readonly miniBatchSize: number | null;
-}
-
-export interface RankMover {
-  readonly query: string;
-  readonly before: number | null;
-  readonly now: number | null;
-  readonly delta: number;
-}
-
-export type TrainingEvent =
-  | { readonly type: 'step'; readonly step: number; readonly totalSteps: number; readonly epoch: number; readonly loss: number; readonly lr: number; readonly pairsPerSecond: number; readonly etaSeconds: number }
-  | { readonly type: 'eval'; readonly step: number; readonly metrics: RetrievalMetrics; readonly movers: readonly RankMover[] }
-  | { readonly type: 'state'; readonly state: 'running' | 'paused' | 'cancelled' | 'finished' | 'failed'; readonly message?: string }
-  /** A checkpoint was taken at `step`; `saved` says whether it reached storage (`message` says why not). */
-  | { readonly type: 'checkpoint'; readonly step: number; readonly saved: boolean; readonly message?: string }
-  /**
-   * The run goes on from `step` with this history (a resumed run, or a rewind to the last
-   * checkpoint after the device was lost): drop anything shown after it.
-   */
-  | { readonly type: 'history'; readonly step: number; readonly totalSteps: number; readonly losses: readonly HistoryLossPoint[]; readonly evals: readonly HistoryEvalPoint[] }
-  /** The compute backend changed under a running job (the GPU was lost); `message` says what happened. */
-  | { readonly type: 'backend'; readonly backend: BackendInfo; readonly message: string };
-
-export interface HistoryLossPoint {
-  readonly step: number;
-  readonly loss: number;
-  readonly lr: number;
-}
-
-export interface HistoryEvalPoint {
-  readonly step: number;
-  readonly metrics: RetrievalMetrics;
 }
 
 export interface QueryComparison {
@@ -255,64 +157,13 @@ export interface HubPushRequest {
 
 export type { PushProgress as HubPushProgress, PushResult as HubPushResult, PushErrorCode as HubPushErrorCode } from '../io/hub/push.ts';
 
-export type ProgressCallback = (stage: string, done: number, total: number) => void;
+export type { ProgressCallback } from '../shared/events.ts';
 
-/** The exported ONNX files, by the name the export panel shows (int8 = onnx/model_quantized.onnx, transformers.js dtype 'q8'). */
-export type OnnxVerificationDtype = 'fp32' | 'fp16' | 'int8';
-
-/** One exported ONNX file, run back through transformers.js and compared with the engine. */
-export interface OnnxVerification {
-  /** e.g. "onnx/model.onnx". */
-  readonly file: string;
-  readonly dtype: OnnxVerificationDtype;
-  /** Texts embedded by both (queries and documents). */
-  readonly texts: number;
-  /** Largest |onnx - engine| over all embedding components of all texts. */
-  readonly maxAbsDiff: number;
-  /** Smallest cosine similarity between an ONNX embedding and the engine's. */
-  readonly minCosine: number;
-  /**
-   * The same two over the texts that fit max_seq_length: the file's own accuracy. Longer texts
-   * differ by design — transformers.js truncates without keeping [SEP] (and at the tokenizer's
-   * model_max_length) — and are counted in the report's `truncatedTexts`.
-   */
-  readonly fittingMaxAbsDiff: number;
-  readonly fittingMinCosine: number;
-  /** The bound fittingMaxAbsDiff was held to (scaled by the largest embedding norm when not normalised). */
-  readonly tolerance: number;
-  /** fittingMaxAbsDiff within tolerance. */
-  readonly ok: boolean;
-  readonly message?: string;
-  /** Retrieval metrics this file gives on the (sampled) eval set; absent without a retrieval eval set. */
-  readonly metrics?: RetrievalMetrics;
-  /** Loading the file and embedding every text. */
-  readonly milliseconds: number;
-}
-
-export interface OnnxVerificationReport {
-  readonly rows: readonly OnnxVerification[];
-  /** The engine's own metrics on the same queries and documents; absent without a retrieval eval set. */
-  readonly engineMetrics?: RetrievalMetrics;
-  readonly queries: number;
-  readonly documents: number;
-  /** Texts longer than max_seq_length tokens (prompt and special tokens included), where transformers.js truncates differently. */
-  readonly truncatedTexts: number;
-  /** The engine's truncation length (sentence_bert_config max_seq_length) and transformers.js' (tokenizer_config model_max_length). */
-  readonly maxSeqLength: number;
-  readonly tokenizerMaxLength: number | null;
-  /** True when the eval set was larger than the check's budget and a sample was used. */
-  readonly sampled: boolean;
-  /** Where the texts came from: "eval set", "eval set sample", "dataset rows", "sample sentences". */
-  readonly source: string;
-  /** How sentence vectors were taken from the pipeline, e.g. "transformers.js pooling 'mean', normalize". */
-  readonly pooling: string;
-  /** e.g. "onnxruntime-web (wasm, 1 thread)" or "onnxruntime-node". */
-  readonly runtime: string;
-}
+export type { OnnxVerification, OnnxVerificationDtype, OnnxVerificationReport } from '../eval/onnx-verify.ts';
 
 // ---- saved runs and datasets (src/storage) ------------------------------------------------------------
 
-export type { DatasetSummary, EvalPoint as SavedEvalPoint, LossPoint, RunRecord, RunSummary, StoredModelSource } from '../storage/records.ts';
+export type { DatasetSummary, RunRecord, RunSummary, StoredModelSource } from '../storage/records.ts';
 export type { StorageEstimateInfo } from '../storage/quota.ts';
 type StorageEstimateInfoBase = import('../storage/quota.ts').StorageEstimateInfo;
 

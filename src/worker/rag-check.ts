@@ -4,12 +4,14 @@
  * computed once per model and setting, and dropped when the chunks or the weights change.
  */
 import { Bm25Index } from '../eval/bm25.ts';
-import { type Chunk, type ChunkSettings, chunkSettingsProblem, chunkText } from '../data/chunk.ts';
+import { type Chunk, chunkText } from '../data/chunk.ts';
 import { checkDocumentPlan, type LoadedDocument } from '../data/document.ts';
 import { computeRankings } from '../eval/ir-metrics.ts';
 import type { RagAnswer, RagChunk, RagDocumentInfo, RagHit } from './protocol-checks.ts';
-import type { ProgressCallback, RetrievalSettings, WeightsState } from './protocol.ts';
+import type { ProgressCallback } from './protocol.ts';
 import type { Workspace } from './workspace.ts';
+import { type ChunkSettings, chunkSettingsProblem, type RetrievalSettings } from '../shared/settings.ts';
+import type { WeightsState } from '../shared/events.ts';
 
 export const RAG_MAX_TOP_K = 20;
 

@@ -7,7 +7,8 @@ import { CONFIG, crashedProfile, type Profile, profile, SETTINGS, tab, withData 
 import { HAVE_FIXTURES } from '../../test/support/tiny-bert.ts';
 import type { Backend } from '../engine/backend.ts';
 import { CpuBackend } from '../engine/cpu/cpu-backend.ts';
-import type { TrainingConfig, TrainingEvent } from './protocol.ts';
+import type { TrainingConfig } from '../shared/settings.ts';
+import type { TrainingEvent } from '../shared/events.ts';
 
 /**
  * Fault injection for the promise "an hour of training is never lost": a crash after a

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { HAVE_FIXTURES } from '../../test/support/tiny-bert.ts';
 import { CONFIG, crashedProfile, type Profile, profile, SETTINGS, tab, withData } from '../../test/support/studio-profile.ts';
-import type { TrainingEvent } from './protocol.ts';
+import type { TrainingEvent } from '../shared/events.ts';
 
 describe.skipIf(!HAVE_FIXTURES)('the studio keeps runs and datasets', () => {
   it('saves a run when it pauses and when it finishes, reopens it in another tab, and refuses a second writer', async () => {
@@ -50,9 +50,9 @@ describe.skipIf(!HAVE_FIXTURES)('the studio keeps runs and datasets', () => {
     expect(opened.notes).toEqual([]);
     // The reopened weights give back the metrics the run ended with.
     const after = await b.api.evaluate(SETTINGS, 'trained');
-    expect(after.metrics.mrrAt10).toBeCloseTo(summary.mrrAfter!, 6);
+    expect(after.metrics['mrr@10']).toBeCloseTo(summary.mrrAfter!, 6);
     const before = await b.api.evaluate(SETTINGS, 'base');
-    expect(before.metrics.mrrAt10).toBeCloseTo(summary.mrrBefore!, 6);
+    expect(before.metrics['mrr@10']).toBeCloseTo(summary.mrrBefore!, 6);
 
     await b.api.deleteRun(summary.id);
     expect((await a.api.listRuns()).map((r) => r.state)).toEqual(['cancelled']);

@@ -1,25 +1,36 @@
 import { unzipSync, zipSync } from 'fflate';
 import type { LoadedTrainingData } from '../data/load.ts';
 import type { ColumnMapping } from '../data/shape.ts';
-import { BACKEND_LABELS, type Backend } from '../engine/backend.ts';
-import { loadSentenceModel, type ModelFiles } from '../model/load-model.ts';
+import { type Backend } from '../engine/backend.ts';
+import { loadSentenceModel, type ModelFiles } from '../io/load-model.ts';
 import type {
-  BackendInfo, Comparison, DatasetInfo, EvalSummary, ExportResult, HubPushProgress, HubPushRequest, HubPushResult, MemoryPlanInfo, ModelInfo, ModelSource, OnnxVerificationReport, PreviewRow,
-  ProgressCallback, ProjectionPoint, RetrievalSettings, SearchHit, StepProbe, TrainingConfig, TrainingEvent, WeightsState,
+  Comparison,
+  DatasetInfo,
+  EvalSummary,
+  ExportResult,
+  HubPushProgress,
+  HubPushRequest,
+  HubPushResult,
+  MemoryPlanInfo,
+  ModelInfo,
+  ModelSource,
+  OnnxVerificationReport,
+  PreviewRow,
+  ProgressCallback,
+  ProjectionPoint,
+  SearchHit,
+  StepProbe,
 } from './protocol.ts';
 import { DeviceLostError, type TrainOptions, Workspace } from './workspace.ts';
 import type { Checkpoint } from '../model/checkpoint.ts';
 import { decodeCheckpointFile, encodeCheckpointFile } from '../io/checkpoint-bytes.ts';
-import type { HistoryEvalPoint } from './protocol.ts';
 import { RunLockedError } from '../storage/locks.ts';
 import type { DatasetSummary, OpenedDataset, OpenedRun, RestorableSession, ResumePlan, RunRecord, RunSummary, StorageStatus, StoredModelSource } from './protocol.ts';
 import { RunRecorder } from '../storage/run-recorder.ts';
 import { newRunId } from '../storage/records.ts';
 import { decodeRunWeights, encodeRunWeights, type StudioStorage } from '../storage/studio-storage.ts';
 
-import type { BackendPreference } from '../engine/choose-backend.ts';
-import type { PdfJsModule } from '../io/pdf-text.ts';
-import { DEFAULT_CHUNK_SETTINGS } from '../data/chunk.ts';
+import type { PdfJsModule } from '../data/pdf/pdf-text.ts';
 import { readDocument } from '../data/document.ts';
 import { tripletsJsonl } from '../eval/hard-negatives.ts';
 import { mineWithModel, type MiningSession } from './mining-session.ts';
@@ -27,6 +38,11 @@ import { RagCheck } from './rag-check.ts';
 import type {
   BaselineSummary, ChunkSettings, MapMethod, MinedRow, MiningOptions, MiningSummary, RagAnswer, RagChunk, RagDocumentInfo, TripletDatasetResult,
 } from './protocol-checks.ts';
+import { BACKEND_LABELS, type BackendPreference } from '../shared/names.ts';
+import type { BackendInfo, TrainingEvent, WeightsState } from '../shared/events.ts';
+import { DEFAULT_CHUNK_SETTINGS, type RetrievalSettings, type TrainingConfig } from '../shared/settings.ts';
+import type { EvalPoint } from '../shared/events.ts';
+import type { SplitSettings } from '../shared/settings.ts';
 
 /** The name a mined triplet dataset is loaded, saved and exported under. */
 export const MINED_TRIPLETS_FILE = 'mined-triplets.jsonl';
@@ -68,11 +84,6 @@ function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-export interface SplitSettings {
-  readonly evalFraction: number;
-  readonly seed: number;
-}
-
 /** Faults the studio's own tests inject to prove that nothing is lost. */
 export type InjectedFault = 'device-lost' | 'non-finite';
 
@@ -82,7 +93,7 @@ const MAX_DEVICE_RECOVERIES = 3;
 /** Where a resumed run picks up: its checkpoint, its saved evaluations and training time. */
 interface ResumeFrom {
   readonly checkpoint: Checkpoint;
-  readonly evals: readonly HistoryEvalPoint[];
+  readonly evals: readonly EvalPoint[];
   readonly seconds: number;
 }
 
@@ -439,7 +450,7 @@ export class StudioApi {
   ): Promise<void> {
     const storage = this.env.storage ?? null;
     // The evaluations so far, for a rewind after a device loss (a resume starts from its saved ones).
-    const evals: HistoryEvalPoint[] = [...(resume?.evals ?? [])];
+    const evals: EvalPoint[] = [...(resume?.evals ?? [])];
     const emit = (e: TrainingEvent) => {
       if (e.type === 'eval') {
         if (evals.length > 0 && evals[evals.length - 1].step === e.step) evals[evals.length - 1] = { step: e.step, metrics: e.metrics };

@@ -3,12 +3,12 @@ import * as Comlink from 'comlink';
 import { loadTrainingFile } from '../data/load-file.ts';
 import { type BackendMakers, type ChosenBackend, chooseBackend } from '../engine/choose-backend.ts';
 import { memoryFiles, urlFiles } from '../io/url-files.ts';
-import { builtinModelLabel } from '../model/pretrained-marker.ts';
+import { builtinModelLabel } from '../io/pretrained-marker.ts';
 // onnxruntime-web's WebAssembly, served from our own origin (Vite emits it as an asset): the page
 // never fetches it from a CDN. The .mjs is only loaded for multi-threading (cross-origin isolated pages).
 import ortWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
 import ortMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
-import { configureOnnxRuntime } from './onnx-verify.ts';
+import { configureOnnxRuntime } from '../eval/onnx-verify.ts';
 import { browserStudioStorage } from '../storage/browser-storage.ts';
 import { StudioApi, type StudioEnvironment } from './studio-api.ts';
 
@@ -89,7 +89,7 @@ const browserEnvironment: StudioEnvironment = {
   // Runs, their weights and datasets, kept between visits (IndexedDB + OPFS + Web Locks).
   storage: browserStudioStorage(),
   // PDFs for the RAG check; pdf.js is loaded only when the first one is dropped.
-  pdfjs: async () => (await import('../io/pdf-browser.ts')).browserPdfJs(),
+  pdfjs: async () => (await import('../data/pdf/pdf-browser.ts')).browserPdfJs(),
 };
 
 /** Hands the zip's buffer to the page instead of copying it (hundreds of MB with ONNX files). */

@@ -3,11 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { loadTrainingJsonl } from '../data/load.ts';
 import { CpuBackend } from '../engine/cpu/cpu-backend.ts';
 import { folderFiles } from '../io/folder-files.ts';
-import { loadSentenceModel } from '../model/load-model.ts';
+import { loadSentenceModel } from '../io/load-model.ts';
 import { HAVE_FIXTURES, SKIP_REASON, TINY_BERT_MODEL_DIR } from '../../test/support/tiny-bert.ts';
 import { metricsByHand } from '../../test/support/ir-by-hand.ts';
-import type { RetrievalMetrics, RetrievalSettings, TrainingConfig, TrainingEvent, WeightsState } from './protocol.ts';
 import { parseTemplate, Workspace } from './workspace.ts';
+import type { RetrievalMetrics } from '../shared/metrics.ts';
+import type { RetrievalSettings, TrainingConfig } from '../shared/settings.ts';
+import type { TrainingEvent, WeightsState } from '../shared/events.ts';
 
 if (!HAVE_FIXTURES) console.warn(SKIP_REASON);
 
@@ -39,8 +41,8 @@ async function metricsFromRankings(ws: Workspace, settings: RetrievalSettings, w
   }
   const m = metricsByHand(ranked);
   return {
-    accuracyAt1: m.accuracyAt(1), recallAt1: m.recallAt(1), recallAt5: m.recallAt(5), recallAt10: m.recallAt(10),
-    mrrAt10: m.mrrAt10, ndcgAt10: m.ndcgAt10, mapAt100: m.mapAt100,
+    'accuracy@1': m.accuracyAt(1), 'recall@1': m.recallAt(1), 'recall@5': m.recallAt(5), 'recall@10': m.recallAt(10),
+    'mrr@10': m.mrrAt10, 'ndcg@10': m.ndcgAt10, 'map@100': m.mapAt100,
   };
 }
 
@@ -75,14 +77,14 @@ describe.skipIf(!HAVE_FIXTURES)('the studio workspace', () => {
     const mean = await ws.evaluate(SETTINGS, 'base');
     const cls = await ws.evaluate({ ...SETTINGS, pooling: 'cls' }, 'base');
     const prompted = await ws.evaluate({ ...SETTINGS, queryTemplate: 'query: {text}' }, 'base');
-    expect(mean.metrics.mrrAt10).not.toBe(cls.metrics.mrrAt10);
-    expect(mean.metrics.ndcgAt10).not.toBe(prompted.metrics.ndcgAt10);
+    expect(mean.metrics['mrr@10']).not.toBe(cls.metrics['mrr@10']);
+    expect(mean.metrics['ndcg@10']).not.toBe(prompted.metrics['ndcg@10']);
     // The numbers themselves, against the rankings recomputed by hand, for two settings.
     expectSameMetrics(mean.metrics, await metricsFromRankings(ws, SETTINGS, 'base'), 'mean pooling');
     expectSameMetrics(prompted.metrics, await metricsFromRankings(ws, { ...SETTINGS, queryTemplate: 'query: {text}' }, 'base'), 'with a query prompt');
     // A random model on ~18 queries: better than nothing, far from perfect (so the metrics can move).
-    expect(mean.metrics.mrrAt10).toBeGreaterThan(0);
-    expect(mean.metrics.mrrAt10).toBeLessThan(1);
+    expect(mean.metrics['mrr@10']).toBeGreaterThan(0);
+    expect(mean.metrics['mrr@10']).toBeLessThan(1);
   });
 
   it('trains with progress, evaluations, pause and resume, then compares before and after and exports', async () => {
@@ -108,8 +110,8 @@ describe.skipIf(!HAVE_FIXTURES)('the studio workspace', () => {
     expectSameMetrics(comparison.after, await metricsFromRankings(ws, SETTINGS, 'trained'), 'after');
     // Six MNRL steps on the train split (CPU, seeded: deterministic) help the held-out queries:
     // MRR@10 0.464 -> 0.547 and NDCG@10 0.578 -> 0.654 when measured.
-    expect(comparison.after.mrrAt10).toBeGreaterThan(comparison.before.mrrAt10 + 0.02);
-    expect(comparison.after.ndcgAt10).toBeGreaterThan(comparison.before.ndcgAt10);
+    expect(comparison.after['mrr@10']).toBeGreaterThan(comparison.before['mrr@10'] + 0.02);
+    expect(comparison.after['ndcg@10']).toBeGreaterThan(comparison.before['ndcg@10']);
     expect(comparison.queries[0].topBefore).toHaveLength(5);
     const points = await ws.project(SETTINGS);
     expect(points.filter((p) => p.kind === 'query')).toHaveLength(ws.datasetInfo().evalQueries);

@@ -3,7 +3,6 @@ import { evalSplit } from '../data/eval-split.ts';
 import type { LoadedTrainingData } from '../data/load.ts';
 import type { TrainingExample } from '../data/shape.ts';
 import type { Backend } from '../engine/backend.ts';
-import { TRAINER_DEFAULTS } from '../engine/optimizer.ts';
 import { computeRankings, informationRetrievalMetrics, IR_MAX_K, type IrMetrics } from '../eval/ir-metrics.ts';
 import { buildModelExport, trainingCardInfo, type CardDetails } from '../io/model-export.ts';
 import { buildRecipe, recipeColumns } from '../io/recipe.ts';
@@ -11,7 +10,7 @@ import { MAP_LABELS, MAP_MAX_TEXTS, type MapMethod, mapTogether } from '../eval/
 import { bm25Rankings } from './baselines.ts';
 import { sentenceTransformersFolder } from '../io/st-export.ts';
 import type { StudioRunDescription } from '../io/st-training-args.ts';
-import type { LoadedModel } from '../model/load-model.ts';
+import type { LoadedModel } from '../io/load-model.ts';
 import type { ParamLayout } from '../engine/params.ts';
 import { sha256Hex } from '../storage/records.ts';
 import { DEFAULT_LOSS } from '../model/losses.ts';
@@ -19,19 +18,33 @@ import { encodeTokenStates, poolTokenStates, type TokenStates } from '../model/t
 import { estimateTrainingMemory, planBatch } from '../model/memory-estimate.ts';
 import { captureCheckpoint, type Checkpoint, CheckpointError, checkCompatible, datasetFingerprint, restoreCheckpoint } from '../model/checkpoint.ts';
 import { NonFiniteTrainingError, stepsPerEpoch, TrainingRun, type TrainingRunConfig } from '../model/training-run.ts';
-import { selectVerificationTexts, verifyOnnxFiles } from './onnx-verify.ts';
+import { selectVerificationTexts, verifyOnnxFiles } from '../eval/onnx-verify.ts';
 import { yieldToEvents } from './yield-to-events.ts';
 import type {
-  Comparison, DatasetInfo, EvalSummary, MemoryPlanInfo, ModelInfo, OnnxVerificationDtype, OnnxVerificationReport, PreviewRow, ProgressCallback,
-  HistoryEvalPoint, ProjectionPoint, StepProbe, RankMover, RetrievalMetrics, RetrievalSettings, SearchHit, TrainingConfig, TrainingEvent, WeightsState,
+  Comparison,
+  DatasetInfo,
+  EvalSummary,
+  MemoryPlanInfo,
+  ModelInfo,
+  OnnxVerificationDtype,
+  OnnxVerificationReport,
+  PreviewRow,
+  ProgressCallback,
+  ProjectionPoint,
+  StepProbe,
+  SearchHit,
 } from './protocol.ts';
+import { type RetrievalSettings, TRAINER_DEFAULTS, type TrainingConfig } from '../shared/settings.ts';
+import type { RankMover, TrainingEvent, WeightsState } from '../shared/events.ts';
+import { evaluatorKey, metricsFromEvaluator, type RetrievalMetricKey, type RetrievalMetrics } from '../shared/metrics.ts';
+import type { EvalPoint } from '../shared/events.ts';
 
 /** How a training run is driven beyond its config: resuming, and where its checkpoints go. */
 export interface TrainOptions {
   /** Continue this checkpoint (taken from a run of the same model, data split and config). */
   readonly resume?: Checkpoint;
   /** The resumed run's evaluations up to its checkpoint (step 0, the base model, is measured again). */
-  readonly resumeEvals?: readonly HistoryEvalPoint[];
+  readonly resumeEvals?: readonly EvalPoint[];
   /** Training time the resumed run had already spent, in seconds. */
   readonly resumeSeconds?: number;
   /**
@@ -89,18 +102,6 @@ export function parseTemplate(template: string): { prefix: string; suffix: strin
   const at = template.indexOf('{text}');
   if (at < 0) return { prefix: template, suffix: '' };
   return { prefix: template.slice(0, at), suffix: template.slice(at + '{text}'.length) };
-}
-
-export function retrievalMetrics(m: IrMetrics<'cosine'>): RetrievalMetrics {
-  return {
-    accuracyAt1: m['cosine_accuracy@1'],
-    recallAt1: m['cosine_recall@1'],
-    recallAt5: m['cosine_recall@5'],
-    recallAt10: m['cosine_recall@10'],
-    mrrAt10: m['cosine_mrr@10'],
-    ndcgAt10: m['cosine_ndcg@10'],
-    mapAt100: m['cosine_map@100'],
-  };
 }
 
 interface DatasetState {
@@ -378,7 +379,7 @@ export class Workspace {
     const result = informationRetrievalMetrics(rankings, set.relevant, { similarity: 'cosine' });
     const firstRelevantRank: (number | null)[] = set.queries.map(() => null);
     for (const r of result.perQuery) firstRelevantRank[r.query] = r.firstRelevantRank;
-    return { metrics: retrievalMetrics(result.metrics), firstRelevantRank, milliseconds };
+    return { metrics: metricsFromEvaluator(result.metrics), firstRelevantRank, milliseconds };
   }
 
   /** Runs work as a cancellable job (cancelJob stops it). */
@@ -418,7 +419,7 @@ export class Workspace {
     const result = informationRetrievalMetrics(rankings, set.relevant, { similarity: 'cosine' });
     const firstRelevantRank: (number | null)[] = set.queries.map(() => null);
     for (const r of result.perQuery) firstRelevantRank[r.query] = r.firstRelevantRank;
-    return { weights, metrics: retrievalMetrics(result.metrics), firstRelevantRank, milliseconds: performance.now() - started };
+    return { weights, metrics: metricsFromEvaluator(result.metrics), firstRelevantRank, milliseconds: performance.now() - started };
   }
 
   // ---- training -------------------------------------------------------------------------------------
@@ -799,8 +800,8 @@ export class Workspace {
       return at < 0 ? null : at + 1;
     };
     return {
-      before: retrievalMetrics(before.result.metrics),
-      after: retrievalMetrics(after.result.metrics),
+      before: metricsFromEvaluator(before.result.metrics),
+      after: metricsFromEvaluator(after.result.metrics),
       bm25: this.bm25Evaluate().metrics,
       queries: set.queries.map((query, q) => ({
         query, rankBefore: rankOf(before, q), rankAfter: rankOf(after, q), topBefore: hits(before, q), topAfter: hits(after, q),
@@ -868,12 +869,10 @@ export class Workspace {
       { name: d.data.report.file, size: d.train.length, evalSize: d.evalRows.length, ...(shape ? { shape } : {}) },
       { steps: t.steps, seconds: t.seconds, ...(o?.finalLoss != null ? { finalLoss: o.finalLoss } : {}), hardware: this.backend.adapter.summary },
     );
-    const names: [keyof RetrievalMetrics, string][] = [
-      ['mrrAt10', 'cosine_mrr@10'], ['ndcgAt10', 'cosine_ndcg@10'], ['mapAt100', 'cosine_map@100'], ['accuracyAt1', 'cosine_accuracy@1'], ['recallAt10', 'cosine_recall@10'],
-    ];
+    const cardMetrics: readonly RetrievalMetricKey[] = ['mrr@10', 'ndcg@10', 'map@100', 'accuracy@1', 'recall@10'];
     const after = o?.after;
     const evaluation = after
-      ? { dataset: `the eval split of ${d.data.report.file} (${d.evalSet?.queries.length ?? 0} queries, ${d.evalSet?.corpus.length ?? 0} documents)`, metrics: names.map(([k, name]) => ({ name, before: o.before?.[k] ?? null, after: after[k] })) }
+      ? { dataset: `the eval split of ${d.data.report.file} (${d.evalSet?.queries.length ?? 0} queries, ${d.evalSet?.corpus.length ?? 0} documents)`, metrics: cardMetrics.map((k) => ({ name: evaluatorKey(k), before: o.before?.[k] ?? null, after: after[k] })) }
       : undefined;
     return { ...card, training, ...(evaluation ? { evaluation } : {}) };
   }
@@ -973,7 +972,7 @@ export class Workspace {
               dimension: this.requireModel().model.dimension,
             };
       const score = (q: Float32Array, c: Float32Array, dimension: number) =>
-        retrievalMetrics(informationRetrievalMetrics(computeRankings(q, c, dimension, IR_MAX_K, 'cosine'), texts.relevant!, { similarity: 'cosine' }).metrics);
+        metricsFromEvaluator(informationRetrievalMetrics(computeRankings(q, c, dimension, IR_MAX_K, 'cosine'), texts.relevant!, { similarity: 'cosine' }).metrics);
       const report = await verifyOnnxFiles({
         files: exported, settings, texts, engine, score, onProgress, signal, dtypes: options.dtypes, maxSeqLength: this.requireModel().model.maxSeqLength,
         templates: { query: parseTemplate(settings.queryTemplate), corpus: parseTemplate(settings.corpusTemplate) },

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { CpuBackend } from '../../src/engine/cpu/cpu-backend.ts';
 import { SafetensorsError } from '../../src/io/safetensors.ts';
 import { crc32, ZipError, zipFiles } from '../../src/io/zip-files.ts';
-import { loadSentenceModel } from '../../src/model/load-model.ts';
+import { loadSentenceModel } from '../../src/io/load-model.ts';
 import { ModelConfigError, parseBertConfig, parsePoolingConfig, readSentenceTransformerConfig } from '../../src/model/st-config.ts';
 import { TextTokenizer, TokenizerConfigError } from '../../src/model/tokenizer.ts';
 import {

@@ -14,7 +14,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { expect } from 'vitest';
-import type { ModelFiles } from '../../src/model/load-model.ts';
+import type { ModelFiles } from '../../src/io/load-model.ts';
 
 export { fc };
 

@@ -1,18 +1,18 @@
-import { builtinModelLabel } from '../../src/model/pretrained-marker.ts';
+import { builtinModelLabel } from '../../src/io/pretrained-marker.ts';
 import { readFileSync } from 'node:fs';
 import { loadTrainingFile } from '../../src/data/load-file.ts';
 import type { Backend } from '../../src/engine/backend.ts';
 import { CpuBackend } from '../../src/engine/cpu/cpu-backend.ts';
 import { folderFiles } from '../../src/io/folder-files.ts';
-import { nodePdfJs } from '../../src/io/pdf-node.ts';
+import { nodePdfJs } from '../../src/data/pdf/pdf-node.ts';
 import { MemoryLockManager, RunLocks } from '../../src/storage/locks.ts';
 import { MemoryDisk } from '../../src/storage/memory-opfs.ts';
 import { RunFiles } from '../../src/storage/opfs.ts';
 import { memoryStores, MemoryDatasetStore, MemoryRunStore, MemorySettingsStore, type RecordStores } from '../../src/storage/stores.ts';
 import { StudioStorage } from '../../src/storage/studio-storage.ts';
-import type { RetrievalSettings, TrainingConfig } from '../../src/worker/protocol.ts';
 import { StudioApi } from '../../src/worker/studio-api.ts';
 import { TINY_BERT_MODEL_DIR } from './tiny-bert.ts';
+import type { RetrievalSettings, TrainingConfig } from '../../src/shared/settings.ts';
 
 /** The studio's worker in Node, in a simulated browser profile: what the storage and resume tests drive. */
 

@@ -1,8 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { BACKEND_PREFERENCES } from '../../engine/choose-backend.ts';
-import { POOLING_MODES } from '../../model/pooling.ts';
 import { choiceOption, numberOption, optionalString, parseOptions, requireString, UsageError } from '../args.ts';
 import { loadModelDir, nodeBackend, requireFile } from '../node-runtime.ts';
+import { BACKEND_PREFERENCES, POOLING_MODES } from '../../shared/names.ts';
 
 export const ENCODE_USAGE =
   'encode --model DIR --input FILE(.txt|.jsonl) [--pooling MODE] [--prompt TEXT] [--normalize] [--batch-size N] [--backend auto|wasm|webgpu|cpu] --out FILE.json';

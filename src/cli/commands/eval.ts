@@ -1,9 +1,9 @@
 import { buildIrEvalSet } from '../../data/ir-dataset.ts';
-import { BACKEND_PREFERENCES } from '../../engine/choose-backend.ts';
 import { computeRankings, informationRetrievalMetrics, IR_MAX_K } from '../../eval/ir-metrics.ts';
 import { choiceOption, numberOption, optionalString, parseOptions, requireString, UsageError } from '../args.ts';
 import { loadModelDir, nodeBackend } from '../node-runtime.ts';
 import { readTrainingData } from './train.ts';
+import { BACKEND_PREFERENCES } from '../../shared/names.ts';
 
 export const EVAL_USAGE =
   'eval --model DIR --data FILE.jsonl [--query-prompt TEXT] [--corpus-prompt TEXT] [--batch-size N] [--backend auto|wasm|webgpu|cpu]';

@@ -1,9 +1,10 @@
 import { writeFile } from 'node:fs/promises';
-import { BACKEND_PREFERENCES } from '../../engine/choose-backend.ts';
-import { DEFAULT_MINING_OPTIONS, mineHardNegatives, minedTriplets, type MiningOptions, miningOptionsProblem, miningSet, tripletsJsonl } from '../../eval/hard-negatives.ts';
+import { mineHardNegatives, minedTriplets, miningOptionsProblem, miningSet, tripletsJsonl } from '../../eval/hard-negatives.ts';
 import { choiceOption, numberOption, optionalString, parseOptions, requireString, UsageError } from '../args.ts';
 import { loadModelDir, nodeBackend } from '../node-runtime.ts';
 import { readTrainingData } from './train.ts';
+import { BACKEND_PREFERENCES } from '../../shared/names.ts';
+import { DEFAULT_MINING_OPTIONS, type MiningOptions } from '../../shared/settings.ts';
 
 export const MINE_USAGE =
   'mine --model DIR --data FILE.jsonl --out triplets.jsonl [--range-min N] [--range-max N] [--margin X] [--relative-margin X] [--max-score X] [--min-score X] ' +

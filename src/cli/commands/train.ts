@@ -1,20 +1,20 @@
 import { openAsBlob } from 'node:fs';
-import { BACKEND_PREFERENCES, type BackendPreference } from '../../engine/choose-backend.ts';
 import path from 'node:path';
 import { formatReport, type LoadedTrainingData } from '../../data/load.ts';
 import { loadTrainingFile } from '../../data/load-file.ts';
-import { TRAINER_DEFAULTS } from '../../engine/optimizer.ts';
 import { CHECKPOINT_DIR, CHECKPOINT_STATE_FILE, checkpointFiles, findCheckpointDir, readCheckpoint, writeCheckpoint } from '../../io/checkpoint-files.ts';
 import { buildModelExport, trainingCardInfo } from '../../io/model-export.ts';
 import { encodeRunRecord, RUN_RECORD_FILE, type RunRecordFile } from '../../io/run-record.ts';
 import { recipeColumns } from '../../io/recipe.ts';
 import { writeFolderAtomically } from '../../io/write-folder.ts';
-import { DEFAULT_LOSS, isLossId, LOSS_NAMES, type LossId } from '../../model/losses.ts';
+import { DEFAULT_LOSS } from '../../model/losses.ts';
 import { captureCheckpoint, type Checkpoint, CheckpointError, resumeTrainingRun } from '../../model/checkpoint.ts';
-import type { LoadedModel } from '../../model/load-model.ts';
+import type { LoadedModel } from '../../io/load-model.ts';
 import { TrainingRun } from '../../model/training-run.ts';
 import { choiceOption, numberOption, optionalString, parseOptions, requireString, UsageError } from '../args.ts';
 import { loadModelDir, nodeBackend, requireFile } from '../node-runtime.ts';
+import { BACKEND_PREFERENCES, type BackendPreference, isLossId, LOSS_NAMES, type LossId } from '../../shared/names.ts';
+import { TRAINER_DEFAULTS } from '../../shared/settings.ts';
 
 export const TRAIN_USAGE =
   'train --model DIR --data FILE.jsonl --loss mnrl|cosine|cosent|triplet [--matryoshka 384,256,128] [--epochs N | --steps N] ' +

@@ -7,7 +7,7 @@ import { startHubServer, type HubServer } from '../../../test/support/hub-server
 import { haveFixtures } from '../../../test/support/fixtures.ts';
 import { TINY_BERT_MODEL_DIR } from '../../../test/support/tiny-bert.ts';
 import { CpuBackend } from '../../engine/cpu/cpu-backend.ts';
-import { loadSentenceModel } from '../../model/load-model.ts';
+import { loadSentenceModel } from '../load-model.ts';
 import { folderFiles } from '../folder-files.ts';
 import { HubError, isHubError } from './errors.ts';
 import { hubFiles, type HubOptions, type HubProgress } from './hub-files.ts';

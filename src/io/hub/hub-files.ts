@@ -5,7 +5,7 @@
 // then config.json (together they tell "no such repo" from "no such file"), then the rest in
 // parallel so every file's size — and so the overall total — is known early.
 
-import type { ModelFiles } from '../../model/load-model.ts';
+import type { ModelFiles } from '../load-model.ts';
 import type { HubCache } from './cache.ts';
 import { defaultHubCache } from './default-cache.ts';
 import { fetchFile, type FetchContext, type HubFileResult } from './fetch-file.ts';

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { CpuBackend } from '../../engine/cpu/cpu-backend.ts';
 import { Graph } from '../../engine/graph.ts';
 import type { TokenBatch } from '../../model/bert.ts';
-import { loadSentenceModel, type LoadedModel } from '../../model/load-model.ts';
+import { loadSentenceModel, type LoadedModel } from '../load-model.ts';
 import { HAVE_FIXTURES, SKIP_REASON, TINY_BERT_MODEL_DIR, readReference, type TinyBertReference } from '../../../test/support/tiny-bert.ts';
 import { folderFiles } from '../folder-files.ts';
 import { writeBertOnnx, type OnnxDtype } from './bert-onnx.ts';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { env, pipeline } from '@huggingface/transformers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CpuBackend } from '../../engine/cpu/cpu-backend.ts';
-import { loadSentenceModel, type LoadedModel } from '../../model/load-model.ts';
+import { loadSentenceModel, type LoadedModel } from '../load-model.ts';
 import { HAVE_FIXTURES, SKIP_REASON, TINY_BERT_MODEL_DIR, readReference } from '../../../test/support/tiny-bert.ts';
 import { folderFiles } from '../folder-files.ts';
 import { modelCard, modelCardBasics, transformersJsPooling } from '../model-card.ts';

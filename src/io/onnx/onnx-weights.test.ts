@@ -9,7 +9,7 @@ import { CpuBackend } from '../../engine/cpu/cpu-backend.ts';
 import { ParamLayout } from '../../engine/params.ts';
 import { SeededRandom } from '../../engine/rng.ts';
 import { bertParamGroups, type BertDims } from '../../model/bert.ts';
-import { loadSentenceModel, type LoadedModel } from '../../model/load-model.ts';
+import { loadSentenceModel, type LoadedModel } from '../load-model.ts';
 import { packWeights } from '../../model/weights.ts';
 import { folderFiles } from '../folder-files.ts';
 import { parseSafetensors } from '../safetensors.ts';

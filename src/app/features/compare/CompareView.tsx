@@ -5,7 +5,7 @@ import { compareKey, useCompare } from './compare-store.ts';
 import { MetricsTable } from './MetricsTable.tsx';
 import { ProjectionMaps } from './ProjectionMaps.tsx';
 import { QueryTable } from './QueryTable.tsx';
-import { MAP_LABELS, MAP_METHODS } from '../../../eval/map-methods.ts';
+import { MAP_LABELS, MAP_METHODS } from '../../../shared/names.ts';
 
 /** Step 5: base vs fine-tuned with the current retrieval settings — metrics, per query, and maps. */
 export function CompareView() {

@@ -2,10 +2,10 @@ import type { Data } from 'plotly.js-basic-dist-min';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { ProjectionPoint } from '../../../worker/protocol.ts';
 import type { MapMethod } from '../../../worker/protocol-checks.ts';
-import { MAP_LABELS } from '../../../eval/map-methods.ts';
 import { PlotlyChart } from '../../charts/PlotlyChart.tsx';
 import { GROUP_PALETTE, themedLayout, type ChartColors } from '../../charts/theme.ts';
 import { easeInOut, groupColor, hoverText, interpolate, queryLinks, sharedBounds, type Bounds } from './projection.ts';
+import { MAP_LABELS } from '../../../shared/names.ts';
 
 const MAP_HEIGHT = 300;
 const PLAY_MS = 2000;

@@ -1,9 +1,10 @@
 import { create } from 'zustand';
-import type { Comparison, ProjectionPoint, RetrievalSettings } from '../../../worker/protocol.ts';
+import type { Comparison, ProjectionPoint } from '../../../worker/protocol.ts';
 import type { MapMethod } from '../../../worker/protocol-checks.ts';
-import { MAP_LABELS } from '../../../eval/map-methods.ts';
 import { useSession } from '../../session-store.ts';
 import { callback, studio } from '../../worker-client.ts';
+import type { RetrievalSettings } from '../../../shared/settings.ts';
+import { MAP_LABELS } from '../../../shared/names.ts';
 
 type JobState = 'idle' | 'running' | 'done' | 'failed';
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { ProjectionPoint, QueryComparison, RetrievalMetrics } from '../../../worker/protocol.ts';
+import type { ProjectionPoint, QueryComparison } from '../../../worker/protocol.ts';
 import { metricDeltas, queryRows, sortQueryRows, summarizeMoves } from './per-query.ts';
 import { easeInOut, groupColor, hoverText, interpolate, queryLinks, sharedBounds } from './projection.ts';
+import type { RetrievalMetrics } from '../../../shared/metrics.ts';
 
 const q = (query: string, rankBefore: number | null, rankAfter: number | null): QueryComparison => ({ query, rankBefore, rankAfter, topBefore: [], topAfter: [], relevant: [] });
 
@@ -31,14 +32,14 @@ describe('per-query rows', () => {
 });
 
 describe('metricDeltas', () => {
-  const m = (v: number, over: Partial<RetrievalMetrics> = {}): RetrievalMetrics => ({ accuracyAt1: v, recallAt1: v, recallAt5: v, recallAt10: v, mrrAt10: v, ndcgAt10: v, mapAt100: v, ...over });
+  const m = (v: number, over: Partial<RetrievalMetrics> = {}): RetrievalMetrics => ({ 'accuracy@1': v, 'recall@1': v, 'recall@5': v, 'recall@10': v, 'mrr@10': v, 'ndcg@10': v, 'map@100': v, ...over });
   it('lists the seven metrics with direction', () => {
-    const d = metricDeltas({ before: m(0.5), after: m(0.6, { recallAt1: 0.4, mapAt100: 0.50001 }) });
+    const d = metricDeltas({ before: m(0.5), after: m(0.6, { 'recall@1': 0.4, 'map@100': 0.50001 }) });
     expect(d.map((r) => r.label)).toEqual(['MRR@10', 'NDCG@10', 'MAP@100', 'Recall@1', 'Recall@5', 'Recall@10', 'Accuracy@1']);
     expect(d[0].direction).toBe('up');
     expect(d[0].delta).toBeCloseTo(0.1);
-    expect(d.find((r) => r.key === 'recallAt1')!.direction).toBe('down');
-    expect(d.find((r) => r.key === 'mapAt100')!.direction).toBe('same');
+    expect(d.find((r) => r.key === 'recall@1')!.direction).toBe('down');
+    expect(d.find((r) => r.key === 'map@100')!.direction).toBe('same');
   });
 });
 

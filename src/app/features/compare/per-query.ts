@@ -1,4 +1,5 @@
-import type { Comparison, QueryComparison, RetrievalMetrics } from '../../../worker/protocol.ts';
+import type { Comparison, QueryComparison } from '../../../worker/protocol.ts';
+import type { RetrievalMetrics } from '../../../shared/metrics.ts';
 
 /** A rank the worker reports as null (not in the top 100) counts as 101 when measuring a move. */
 export const MISSING_RANK = 101;
@@ -60,13 +61,13 @@ export function summarizeMoves(rows: readonly QueryRow[]): MoveSummary {
 }
 
 export const METRIC_ROWS: readonly { key: keyof RetrievalMetrics; label: string }[] = [
-  { key: 'mrrAt10', label: 'MRR@10' },
-  { key: 'ndcgAt10', label: 'NDCG@10' },
-  { key: 'mapAt100', label: 'MAP@100' },
-  { key: 'recallAt1', label: 'Recall@1' },
-  { key: 'recallAt5', label: 'Recall@5' },
-  { key: 'recallAt10', label: 'Recall@10' },
-  { key: 'accuracyAt1', label: 'Accuracy@1' },
+  { key: 'mrr@10', label: 'MRR@10' },
+  { key: 'ndcg@10', label: 'NDCG@10' },
+  { key: 'map@100', label: 'MAP@100' },
+  { key: 'recall@1', label: 'Recall@1' },
+  { key: 'recall@5', label: 'Recall@5' },
+  { key: 'recall@10', label: 'Recall@10' },
+  { key: 'accuracy@1', label: 'Accuracy@1' },
 ];
 
 export interface MetricDelta {

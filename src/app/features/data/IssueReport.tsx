@@ -1,5 +1,5 @@
-import type { DataIssue } from '../../../data/jsonl.ts';
 import { groupIssues, issueLocation } from './data-selectors.ts';
+import type { DataIssue } from '../../../worker/protocol.ts';
 
 /** The worker sends at most this many issues (Workspace.datasetInfo). */
 const WORKER_CAP = 500;

@@ -1,8 +1,8 @@
 import { type FormEvent, useId, useState } from 'react';
-import type { ColumnMapping, ShapeId } from '../../../data/shape.ts';
 import type { DatasetInfo } from '../../../worker/protocol.ts';
 import { ErrorNote } from '../../ui/ErrorNote.tsx';
 import { type Assignment, buildMapping, initialAssignment, ROLES, SHAPE_LABELS, SHAPES } from './data-selectors.ts';
+import type { ColumnMapping, ShapeId } from '../../../worker/protocol.ts';
 
 interface MappingEditorProps {
   info: DatasetInfo;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { DataIssue } from '../../../data/jsonl.ts';
 import { buildMapping, checkDataFileName, groupIssues, initialAssignment, issueLocation, previewHeaders } from './data-selectors.ts';
+import type { DataIssue } from '../../../worker/protocol.ts';
 
 const issue = (code: DataIssue['code'], line: number, column?: number): DataIssue => ({ code, file: 'f.jsonl', line, message: 'm', ...(column ? { column } : {}) });
 

@@ -2,9 +2,9 @@
  * Pure helpers of the data panel: how a dataset's shape, issues and mapping read in the UI, and
  * the column-mapping editor's model. No React, no worker: tested in data-selectors.test.ts.
  */
-import type { DataIssue } from '../../../data/jsonl.ts';
-import type { ColumnMapping, LossId, ShapeId } from '../../../data/shape.ts';
 import type { DatasetInfo } from '../../../worker/protocol.ts';
+import type { LossId } from '../../../shared/names.ts';
+import type { ColumnMapping, DataIssue, ShapeId } from '../../../worker/protocol.ts';
 
 export const SHAPE_LABELS: Readonly<Record<ShapeId, string>> = {
   triplets: 'Triplets (anchor, positive, negative…)',

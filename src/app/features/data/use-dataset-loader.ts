@@ -1,10 +1,10 @@
 import { useCallback, useState } from 'react';
-import type { ColumnMapping } from '../../../data/shape.ts';
 import { useSession } from '../../session-store.ts';
 import { useSettings } from '../../settings-store.ts';
 import { errorMessage } from '../../ui/use-latest-async.ts';
 import { callback, studio } from '../../worker-client.ts';
 import { checkDataFileName } from './data-selectors.ts';
+import type { ColumnMapping } from '../../../worker/protocol.ts';
 
 export const DATA_JOB = 'dataset';
 

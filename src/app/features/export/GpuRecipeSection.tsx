@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'react';
-import type { RetrievalSettings, TrainingConfig } from '../../../worker/protocol.ts';
 import { studio } from '../../worker-client.ts';
 import { CodeBlock } from './CodeBlock.tsx';
 import { formatBytes } from './export-store.ts';
+import type { RetrievalSettings, TrainingConfig } from '../../../shared/settings.ts';
 
 type RecipeState =
   | { readonly status: 'idle' }

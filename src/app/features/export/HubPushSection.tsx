@@ -1,7 +1,8 @@
 import { useState } from 'react';
-import type { HubPushProgress, HubPushResult, RetrievalSettings } from '../../../worker/protocol.ts';
+import type { HubPushProgress, HubPushResult } from '../../../worker/protocol.ts';
 import { callback, studio } from '../../worker-client.ts';
 import { formatBytes } from './export-store.ts';
+import type { RetrievalSettings } from '../../../shared/settings.ts';
 
 const PHASES: Record<HubPushProgress['phase'], string> = {
   checking: 'Checking the token and the repo',

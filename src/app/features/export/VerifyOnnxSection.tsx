@@ -1,14 +1,15 @@
-import type { OnnxVerificationReport, RetrievalMetrics } from '../../../worker/protocol.ts';
+import type { OnnxVerificationReport } from '../../../worker/protocol.ts';
 import { deltaDirection, formatDelta, formatMetric, formatMs } from '../../ui/format.ts';
 import type { VerificationState } from './export-store.ts';
 
 export type { OnnxVerification, OnnxVerificationReport } from '../../../worker/protocol.ts';
 export type { VerifyOnnx } from './export-store.ts';
+import type { RetrievalMetrics } from '../../../shared/metrics.ts';
 
-const METRICS: readonly { key: 'mrrAt10' | 'ndcgAt10' | 'recallAt10'; label: string }[] = [
-  { key: 'mrrAt10', label: 'MRR@10' },
-  { key: 'ndcgAt10', label: 'NDCG@10' },
-  { key: 'recallAt10', label: 'Recall@10' },
+const METRICS: readonly { key: 'mrr@10' | 'ndcg@10' | 'recall@10'; label: string }[] = [
+  { key: 'mrr@10', label: 'MRR@10' },
+  { key: 'ndcg@10', label: 'NDCG@10' },
+  { key: 'recall@10', label: 'Recall@10' },
 ];
 
 function MetricCells({ metrics, engine }: { metrics: RetrievalMetrics | undefined; engine: RetrievalMetrics | undefined }) {

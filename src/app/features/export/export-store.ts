@@ -1,8 +1,9 @@
 import * as Comlink from 'comlink';
 import { create } from 'zustand';
-import type { OnnxVerificationReport, ProgressCallback, RetrievalSettings } from '../../../worker/protocol.ts';
+import type { OnnxVerificationReport, ProgressCallback } from '../../../worker/protocol.ts';
 import { useSession } from '../../session-store.ts';
 import { callback, studio } from '../../worker-client.ts';
+import type { RetrievalSettings } from '../../../shared/settings.ts';
 
 /**
  * Runs the exported ONNX files back through transformers.js in the worker. Given the zip just

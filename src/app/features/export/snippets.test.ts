@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { POOLING_MODES } from '../../../model/pooling.ts';
-import type { RetrievalSettings } from '../../../worker/protocol.ts';
 import { generateSnippets, splitTemplate, TRANSFORMERS_JS_POOLING } from './snippets.ts';
+import { POOLING_MODES } from '../../../shared/names.ts';
+import type { RetrievalSettings } from '../../../shared/settings.ts';
 
 const base: RetrievalSettings = { pooling: 'mean', normalize: true, includePrompt: true, queryTemplate: '{text}', corpusTemplate: '{text}' };
 const gen = (patch: Partial<RetrievalSettings>) => generateSnippets({ settings: { ...base, ...patch }, modelName: 'm' });

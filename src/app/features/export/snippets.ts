@@ -1,5 +1,5 @@
-import type { PoolingModeName } from '../../../model/pooling.ts';
-import type { RetrievalSettings } from '../../../worker/protocol.ts';
+import type { PoolingModeName } from '../../../shared/names.ts';
+import type { RetrievalSettings } from '../../../shared/settings.ts';
 
 /**
  * The `pooling` values transformers.js' feature-extraction pipeline accepts (v4.3.2,

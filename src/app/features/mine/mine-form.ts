@@ -1,4 +1,4 @@
-import { DEFAULT_MINING_OPTIONS, type MiningOptions, type SamplingStrategy } from '../../../eval/hard-negatives.ts';
+import { DEFAULT_MINING_OPTIONS, type MiningOptions, type SamplingStrategy } from '../../../shared/settings.ts';
 
 /** The mining form as typed: strings, so a half-typed number is not lost. Empty = "None". */
 export interface MineForm {

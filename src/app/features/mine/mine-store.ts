@@ -1,10 +1,11 @@
 import { create } from 'zustand';
-import type { DatasetInfo, RetrievalSettings } from '../../../worker/protocol.ts';
+import type { DatasetInfo } from '../../../worker/protocol.ts';
 import type { MiningOptions, MiningSummary, TripletDatasetResult } from '../../../worker/protocol-checks.ts';
 import { useSession } from '../../session-store.ts';
 import { errorMessage } from '../../ui/use-latest-async.ts';
 import { callback, studio } from '../../worker-client.ts';
 import { DEFAULT_MINE_FORM, type MineForm } from './mine-form.ts';
+import type { RetrievalSettings } from '../../../shared/settings.ts';
 
 interface MineState {
   form: MineForm;

@@ -5,7 +5,8 @@
  * PyTorch and TF weights that would only cost memory. A folder without model.safetensors keeps
  * one ONNX file: the loader then reads the weights from its initializers.
  */
-import type { ModelInfo, ModelSource, RetrievalSettings } from '../../../worker/protocol.ts';
+import type { ModelInfo, ModelSource } from '../../../worker/protocol.ts';
+import type { RetrievalSettings } from '../../../shared/settings.ts';
 
 export interface FolderPlan {
   /** The model's name: the dropped folder's name, or the fallback. */

@@ -1,10 +1,10 @@
-import type { RetrievalSettings } from '../../../worker/protocol.ts';
 import { ErrorNote } from '../../ui/ErrorNote.tsx';
 import { formatMetric, formatMs } from '../../ui/format.ts';
 import { useLatestAsync } from '../../ui/use-latest-async.ts';
 import { studio } from '../../worker-client.ts';
 import { METRIC_ROWS } from '../compare/per-query.ts';
 import { requestKey } from './playground-selectors.ts';
+import type { RetrievalSettings } from '../../../shared/settings.ts';
 
 /**
  * "Is fine-tuning worth it against keyword search?": BM25 beside the base model and, once there

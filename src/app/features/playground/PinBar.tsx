@@ -1,5 +1,5 @@
-import type { RetrievalSettings } from '../../../worker/protocol.ts';
 import { sameSettings, settingsDiff } from './playground-selectors.ts';
+import type { RetrievalSettings } from '../../../shared/settings.ts';
 
 interface PinBarProps {
   current: RetrievalSettings;

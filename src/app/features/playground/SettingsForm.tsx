@@ -1,7 +1,8 @@
 import { useId } from 'react';
-import type { PoolingModeName } from '../../../model/pooling.ts';
-import type { RetrievalSettings, WeightsState } from '../../../worker/protocol.ts';
 import { POOLING_OPTIONS, templateWarning, WEIGHT_LABELS } from './playground-selectors.ts';
+import type { PoolingModeName } from '../../../shared/names.ts';
+import type { RetrievalSettings } from '../../../shared/settings.ts';
+import type { WeightsState } from '../../../shared/events.ts';
 
 interface SettingsFormProps {
   settings: RetrievalSettings;

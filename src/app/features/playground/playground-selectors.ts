@@ -1,16 +1,19 @@
 /** Pure helpers of the playground: metric rows, pooling choices, request keys, eval query lists. */
-import type { PoolingModeName } from '../../../model/pooling.ts';
-import type { EvalSummary, PreviewRow, RetrievalMetrics, RetrievalSettings, WeightsState } from '../../../worker/protocol.ts';
+import type { EvalSummary, PreviewRow } from '../../../worker/protocol.ts';
 import type { MetricRow } from '../../ui/MetricsTable.tsx';
+import type { PoolingModeName } from '../../../shared/names.ts';
+import type { RetrievalMetrics } from '../../../shared/metrics.ts';
+import type { RetrievalSettings } from '../../../shared/settings.ts';
+import type { WeightsState } from '../../../shared/events.ts';
 
 export const TOP_K = 10;
 
 export const PLAYGROUND_METRICS: readonly { key: string; label: string; pick(m: RetrievalMetrics): number }[] = [
-  { key: 'mrr@10', label: 'MRR@10', pick: (m) => m.mrrAt10 },
-  { key: 'ndcg@10', label: 'NDCG@10', pick: (m) => m.ndcgAt10 },
-  { key: 'recall@1', label: 'Recall@1', pick: (m) => m.recallAt1 },
-  { key: 'recall@5', label: 'Recall@5', pick: (m) => m.recallAt5 },
-  { key: 'recall@10', label: 'Recall@10', pick: (m) => m.recallAt10 },
+  { key: 'mrr@10', label: 'MRR@10', pick: (m) => m['mrr@10'] },
+  { key: 'ndcg@10', label: 'NDCG@10', pick: (m) => m['ndcg@10'] },
+  { key: 'recall@1', label: 'Recall@1', pick: (m) => m['recall@1'] },
+  { key: 'recall@5', label: 'Recall@5', pick: (m) => m['recall@5'] },
+  { key: 'recall@10', label: 'Recall@10', pick: (m) => m['recall@10'] },
 ];
 
 /** Current metrics against the pinned ones (baseline), for MetricsTable. */

@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { WeightsState } from '../../../worker/protocol.ts';
+import type { WeightsState } from '../../../shared/events.ts';
 
 /** The playground's own UI state, kept while the user visits other panels (not persisted). */
 interface PlaygroundState {

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { PreviewRow, RetrievalMetrics, SearchHit } from '../../../worker/protocol.ts';
-import { DEFAULT_RETRIEVAL } from '../../settings-store.ts';
+import type { PreviewRow, SearchHit } from '../../../worker/protocol.ts';
 import { evalQueriesFrom, metricRows, POOLING_OPTIONS, requestKey, sameSettings, settingsDiff, templateWarning } from './playground-selectors.ts';
 import { describeMove, formatMove, rankMoves } from './rank-moves.ts';
+import type { RetrievalMetrics } from '../../../shared/metrics.ts';
+import { DEFAULT_RETRIEVAL } from '../../../shared/settings.ts';
 
 const hit = (corpusIndex: number): SearchHit => ({ corpusIndex, text: `doc ${corpusIndex}`, score: 0, relevant: false });
 
@@ -25,7 +26,7 @@ describe('rankMoves', () => {
 });
 
 describe('playground selectors', () => {
-  const m = (x: number): RetrievalMetrics => ({ accuracyAt1: x, recallAt1: x, recallAt5: x, recallAt10: x, mrrAt10: x, ndcgAt10: x, mapAt100: x });
+  const m = (x: number): RetrievalMetrics => ({ 'accuracy@1': x, 'recall@1': x, 'recall@5': x, 'recall@10': x, 'mrr@10': x, 'ndcg@10': x, 'map@100': x });
   it('builds metric rows with and without a baseline', () => {
     const rows = metricRows(m(0.5), m(0.25));
     expect(rows.map((r) => r.key)).toEqual(['mrr@10', 'ndcg@10', 'recall@1', 'recall@5', 'recall@10']);

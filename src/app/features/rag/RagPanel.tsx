@@ -1,5 +1,4 @@
 import { useEffect, useState } from 'react';
-import { chunkSettingsProblem, DEFAULT_CHUNK_SETTINGS } from '../../../data/chunk.ts';
 import type { RagHit } from '../../../worker/protocol-checks.ts';
 import { useSession } from '../../session-store.ts';
 import { useSettings } from '../../settings-store.ts';
@@ -9,6 +8,7 @@ import { formatBytes, formatMs } from '../../ui/format.ts';
 import { plainSettings } from '../playground/playground-selectors.ts';
 import { Field } from '../train/Field.tsx';
 import { CHUNKS_SHOWN, useRag } from './rag-store.ts';
+import { chunkSettingsProblem, DEFAULT_CHUNK_SETTINGS } from '../../../shared/settings.ts';
 
 function Passages({ title, hits, testId }: { title: string; hits: readonly RagHit[] | null; testId: string }) {
   return (

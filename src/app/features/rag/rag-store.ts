@@ -1,9 +1,9 @@
 import { create } from 'zustand';
 import type { ChunkSettings, RagAnswer, RagChunk, RagDocumentInfo } from '../../../worker/protocol-checks.ts';
-import type { RetrievalSettings } from '../../../worker/protocol.ts';
 import { useSession } from '../../session-store.ts';
 import { errorMessage } from '../../ui/use-latest-async.ts';
 import { callback, studio } from '../../worker-client.ts';
+import type { RetrievalSettings } from '../../../shared/settings.ts';
 
 /** Chunks shown at once in the list; the rest are a click away. */
 export const CHUNKS_SHOWN = 200;

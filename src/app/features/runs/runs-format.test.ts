@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { RetrievalMetrics, RunRecord, StorageStatus } from '../../../worker/protocol.ts';
+import type { RunRecord, StorageStatus } from '../../../worker/protocol.ts';
 import { historyFileName, lossLabel, metricRows, mrrChange, settingRows, storageLine, toggleSelection, usageFraction } from './runs-format.ts';
+import type { RetrievalMetrics } from '../../../shared/metrics.ts';
 
-const m = (x: number): RetrievalMetrics => ({ accuracyAt1: x, recallAt1: x, recallAt5: x, recallAt10: x, mrrAt10: x, ndcgAt10: x, mapAt100: x });
+const m = (x: number): RetrievalMetrics => ({ 'accuracy@1': x, 'recall@1': x, 'recall@5': x, 'recall@10': x, 'mrr@10': x, 'ndcg@10': x, 'map@100': x });
 
 function run(id: string, patch: Partial<RunRecord> = {}): RunRecord {
   return {
@@ -39,7 +40,7 @@ describe('the runs panel', () => {
     expect(settings.find((r) => r.label === 'Model')?.differs).toBe(false);
     expect(settings.find((r) => r.label === 'Final loss')).toMatchObject({ a: '1.2500', b: '—' });
     const metrics = metricRows(a, b);
-    expect(metrics[0]).toEqual({ key: 'mrrAt10', label: 'MRR@10', aBefore: 0.4, aAfter: 0.5, bBefore: 0.4, bAfter: 0.45, better: 'a' });
+    expect(metrics[0]).toEqual({ key: 'mrr@10', label: 'MRR@10', aBefore: 0.4, aAfter: 0.5, bBefore: 0.4, bAfter: 0.45, better: 'a' });
     expect(metricRows(a, run('c', { after: null }))[0].better).toBeNull();
   });
 

@@ -1,12 +1,13 @@
 /** What the Runs panel shows, computed from plain run records: testable without a browser. */
-import { TRAINER_DEFAULTS } from '../../../engine/optimizer.ts';
-import type { RetrievalMetrics, RunRecord, RunSummary, StorageStatus } from '../../../worker/protocol.ts';
+import type { RunRecord, RunSummary, StorageStatus } from '../../../worker/protocol.ts';
 import { formatBytes, formatMetric } from '../../ui/format.ts';
 import { LOSS_CLASS_NAMES } from '../train/losses.ts';
 
 /** The same rows, in the same order, as the Compare panel's metrics table. */
 export { METRIC_ROWS } from '../compare/per-query.ts';
 import { METRIC_ROWS } from '../compare/per-query.ts';
+import { TRAINER_DEFAULTS } from '../../../shared/settings.ts';
+import type { RetrievalMetrics } from '../../../shared/metrics.ts';
 
 /** "27 Nov 2026, 21:50" in the reader's locale. */
 export function formatRunDate(ms: number, locale?: string): string {

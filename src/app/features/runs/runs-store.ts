@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import { requestPersistence } from '../../../storage/quota.ts';
+import { requestPersistence } from './request-persistence.ts';
 import type { DatasetSummary, RunRecord, RunSummary, StorageStatus } from '../../../worker/protocol.ts';
 import { useSession } from '../../session-store.ts';
 import { useSettings } from '../../settings-store.ts';

@@ -1,13 +1,13 @@
 import { useCallback } from 'react';
-import type { RetrievalMetrics } from '../../../worker/protocol.ts';
 import { PlotlyChart } from '../../charts/PlotlyChart.tsx';
 import { GROUP_PALETTE, themedLayout, type ChartColors } from '../../charts/theme.ts';
 import type { EvalPoint } from './run-state.ts';
+import type { RetrievalMetrics } from '../../../shared/metrics.ts';
 
 const LINES: { key: keyof RetrievalMetrics; name: string }[] = [
-  { key: 'mrrAt10', name: 'MRR@10' },
-  { key: 'ndcgAt10', name: 'NDCG@10' },
-  { key: 'recallAt10', name: 'Recall@10' },
+  { key: 'mrr@10', name: 'MRR@10' },
+  { key: 'ndcg@10', name: 'NDCG@10' },
+  { key: 'recall@10', name: 'Recall@10' },
 ];
 
 /** Retrieval metrics on the eval split over steps (step 0 = the base model). */

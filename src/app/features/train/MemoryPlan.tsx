@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'react';
-import type { MemoryPlanInfo, TrainingConfig } from '../../../worker/protocol.ts';
+import type { MemoryPlanInfo } from '../../../worker/protocol.ts';
 import { formatBytes } from '../../ui/format.ts';
 import { studio } from '../../worker-client.ts';
+import type { TrainingConfig } from '../../../shared/settings.ts';
 
 /**
  * The memory a step of these settings needs, against the adapter's buffer limits, asked of the

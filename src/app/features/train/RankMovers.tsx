@@ -1,5 +1,5 @@
-import type { RankMover } from '../../../worker/protocol.ts';
 import { formatRank } from './format.ts';
+import type { RankMover } from '../../../shared/events.ts';
 
 /** The eval queries whose first relevant document moved most since the run started. */
 export function RankMovers({ movers, evaluated }: { movers: readonly RankMover[]; evaluated: boolean }) {

@@ -1,12 +1,13 @@
-import type { RankMover, RetrievalMetrics } from '../../../worker/protocol.ts';
 import { useSession } from '../../session-store.ts';
 import { formatEta, formatMetric, formatRank } from './format.ts';
 import type { EvalPoint, RunStatus } from './run-state.ts';
+import type { RankMover } from '../../../shared/events.ts';
+import type { RetrievalMetrics } from '../../../shared/metrics.ts';
 
 const SHOWN: { key: keyof RetrievalMetrics; label: string }[] = [
-  { key: 'mrrAt10', label: 'MRR@10' },
-  { key: 'ndcgAt10', label: 'NDCG@10' },
-  { key: 'recallAt10', label: 'Recall@10' },
+  { key: 'mrr@10', label: 'MRR@10' },
+  { key: 'ndcg@10', label: 'NDCG@10' },
+  { key: 'recall@10', label: 'Recall@10' },
 ];
 
 export interface RunSummaryCardProps {

@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'react';
-import type { RetrievalSettings, StepProbe, TrainingConfig } from '../../../worker/protocol.ts';
+import type { StepProbe } from '../../../worker/protocol.ts';
 import { studio } from '../../worker-client.ts';
 import { formatEta } from './format.ts';
+import type { RetrievalSettings, TrainingConfig } from '../../../shared/settings.ts';
 
 export interface StepEstimateProps {
   readonly config: TrainingConfig;

@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { useSession } from '../../session-store.ts';
-import { useSettings, withTrainingDefaults } from '../../settings-store.ts';
+import { useSettings } from '../../settings-store.ts';
 import { EvalChart } from './EvalChart.tsx';
 import { LossChart } from './LossChart.tsx';
 import { MemoryPlan } from './MemoryPlan.tsx';
@@ -17,6 +17,7 @@ import { lossStalled, suggestTraining } from './suggest.ts';
 import { TrainingForm } from './TrainingForm.tsx';
 import { formatLearningRate } from './format.ts';
 import { checkDraft, draftFromConfig, totalSteps, type DraftCheck } from './validation.ts';
+import { withTrainingDefaults } from '../../../shared/settings.ts';
 
 /*
  * Each live part of the panel subscribes to the slice of the run it shows: a batch of training

@@ -1,7 +1,4 @@
 import { useMemo, useState } from 'react';
-import type { LossId } from '../../../model/losses.ts';
-import { SUGGESTED_LR } from '../../../model/pretrained-marker.ts';
-import type { SchedulerKind } from '../../../engine/optimizer.ts';
 import type { DatasetInfo, ModelInfo } from '../../../worker/protocol.ts';
 import { useSettings } from '../../settings-store.ts';
 import { Field } from './Field.tsx';
@@ -9,6 +6,8 @@ import { formatLearningRate } from './format.ts';
 import { effectiveLoss, lossOptions } from './losses.ts';
 import { suggestTraining, WARMUP_RATIO } from './suggest.ts';
 import { checkDraft, draftFromConfig, totalSteps, type DraftCheck, type DraftField, type TrainingDraft } from './validation.ts';
+import type { LossId, SchedulerKind } from '../../../shared/names.ts';
+import { SUGGESTED_LR } from '../../../shared/settings.ts';
 
 export interface TrainingFormProps {
   readonly model: ModelInfo;

@@ -1,5 +1,5 @@
-import type { TrainingEvent } from '../../../worker/protocol.ts';
 import { realClock, throttle, type Clock } from '../../charts/throttle.ts';
+import type { TrainingEvent } from '../../../shared/events.ts';
 
 export interface EventBatcher {
   push(e: TrainingEvent): void;

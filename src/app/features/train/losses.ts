@@ -1,4 +1,4 @@
-import type { LossId } from '../../../model/losses.ts';
+import type { LossId } from '../../../shared/names.ts';
 
 /** sentence-transformers' class names (kept here so the page does not pull the model code in). */
 export const LOSS_CLASS_NAMES: Record<LossId, string> = {

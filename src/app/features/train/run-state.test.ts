@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { RetrievalMetrics, TrainingEvent } from '../../../worker/protocol.ts';
 import { createEventBatcher } from './event-batcher.ts';
 import { applyEvents, IDLE_RUN, smoothLoss } from './run-state.ts';
 import type { Clock } from '../../charts/throttle.ts';
+import type { RetrievalMetrics } from '../../../shared/metrics.ts';
+import type { TrainingEvent } from '../../../shared/events.ts';
 
-const metrics = (v: number): RetrievalMetrics => ({ accuracyAt1: v, recallAt1: v, recallAt5: v, recallAt10: v, mrrAt10: v, ndcgAt10: v, mapAt100: v });
+const metrics = (v: number): RetrievalMetrics => ({ 'accuracy@1': v, 'recall@1': v, 'recall@5': v, 'recall@10': v, 'mrr@10': v, 'ndcg@10': v, 'map@100': v });
 const step = (s: number, loss: number): TrainingEvent => ({ type: 'step', step: s, totalSteps: 10, epoch: s / 10, loss, lr: 1e-5, pairsPerSecond: 32, etaSeconds: 10 - s });
 
 describe('applyEvents', () => {
@@ -21,7 +22,7 @@ describe('applyEvents', () => {
     expect(s.movers[0].delta).toBe(4);
     s = applyEvents(s, [{ type: 'eval', step: 3, metrics: metrics(0.6), movers: [] }, { type: 'state', state: 'finished' }]);
     expect(s.evals).toHaveLength(1);
-    expect(s.evals[0].metrics.mrrAt10).toBe(0.6);
+    expect(s.evals[0].metrics['mrr@10']).toBe(0.6);
     expect(s.status).toBe('finished');
     expect(s.etaSeconds).toBe(0);
   });

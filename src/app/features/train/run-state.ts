@@ -1,4 +1,6 @@
-import type { RankMover, RetrievalMetrics, TrainingConfig, TrainingEvent } from '../../../worker/protocol.ts';
+import type { RankMover, TrainingEvent } from '../../../shared/events.ts';
+import type { RetrievalMetrics } from '../../../shared/metrics.ts';
+import type { TrainingConfig } from '../../../shared/settings.ts';
 
 /** 'pausing' and 'cancelling': asked for, until the worker answers at the next step boundary. */
 export type RunStatus = 'idle' | 'starting' | 'running' | 'pausing' | 'paused' | 'cancelling' | 'cancelled' | 'finished' | 'failed';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createWasmBackend } from '../../../engine/wasm/wasm-backend.ts';
 import { profile, SETTINGS, tab, withBuiltin } from '../../../../test/support/studio-profile.ts';
-import { DEFAULT_TRAINING } from '../../settings-store.ts';
 import { suggestTraining } from './suggest.ts';
+import { DEFAULT_TRAINING } from '../../../shared/settings.ts';
 
 /** "Defaults that learn": the suggested settings on the built-in model lower the loss and raise MRR@10. */
 describe('the suggested settings learn on the built-in model', () => {
@@ -17,7 +17,7 @@ describe('the suggested settings learn on the built-in model', () => {
     const mrr: number[] = [];
     await t.api.train({ ...DEFAULT_TRAINING, ...s, evalEvery: 0, checkpointEvery: 0, checkpointSeconds: 0 }, SETTINGS, (e) => {
       if (e.type === 'step') losses.push(e.loss);
-      if (e.type === 'eval') mrr.push(e.metrics.mrrAt10);
+      if (e.type === 'eval') mrr.push(e.metrics['mrr@10']);
     });
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     expect(mean(losses.slice(-3))).toBeLessThan(0.6 * mean(losses.slice(0, 3)));

@@ -1,10 +1,11 @@
 import { create } from 'zustand';
-import type { RetrievalSettings, TrainingConfig, TrainingEvent } from '../../../worker/protocol.ts';
 import { useSession } from '../../session-store.ts';
-import { useSettings, withTrainingDefaults } from '../../settings-store.ts';
+import { useSettings } from '../../settings-store.ts';
 import { callback, studio } from '../../worker-client.ts';
 import { createEventBatcher, type EventBatcher } from './event-batcher.ts';
 import { applyEvents, IDLE_RUN, isActive, type RunState } from './run-state.ts';
+import { type RetrievalSettings, type TrainingConfig, withTrainingDefaults } from '../../../shared/settings.ts';
+import type { TrainingEvent } from '../../../shared/events.ts';
 
 interface TrainRunStore extends RunState {
   /** `withBaseline`: measure the base model first (step 0 of the eval curve); only when the data has eval queries. */

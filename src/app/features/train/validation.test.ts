@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_TRAINING } from '../../settings-store.ts';
 import { checkDraft, draftFromConfig, parseMatryoshkaDims, totalSteps } from './validation.ts';
+import { DEFAULT_TRAINING } from '../../../shared/settings.ts';
 
 const ctx = { dimension: 384, modelMaxSeqLength: 256, trainRows: 1000 };
 

@@ -1,5 +1,4 @@
-import { TRAINER_DEFAULTS } from '../../../engine/optimizer.ts';
-import { DEFAULT_CHECKPOINT_EVERY, DEFAULT_CHECKPOINT_SECONDS, type TrainingConfig } from '../../../worker/protocol.ts';
+import { DEFAULT_CHECKPOINT_EVERY, DEFAULT_CHECKPOINT_SECONDS, TRAINER_DEFAULTS, type TrainingConfig } from '../../../shared/settings.ts';
 
 export type DraftField =
   | 'epochs' | 'batchSize' | 'learningRate' | 'warmupSteps' | 'weightDecay' | 'adamBeta1' | 'adamBeta2' | 'adamEpsilon' | 'maxSeqLength' | 'seed'

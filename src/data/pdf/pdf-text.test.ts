@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { makePdf } from '../../test/support/make-pdf.ts';
+import { makePdf } from '../../../test/support/make-pdf.ts';
 import { nodePdfJs } from './pdf-node.ts';
 import { extractPdfText } from './pdf-text.ts';
 

@@ -15,9 +15,6 @@ export interface PretrainedMarker {
   readonly suggestedLearningRate?: number;
 }
 
-/** Learning rates the studio suggests when a folder does not say. */
-export const SUGGESTED_LR = { random: 1e-3, pretrained: 5e-5 } as const;
-
 export function parsePretrainedMarker(text: string | null): PretrainedMarker | null {
   if (text === null) return null;
   let json: unknown;

@@ -1,12 +1,12 @@
 import type { Backend } from '../engine/backend.ts';
 import { ParamLayout, ParamStore } from '../engine/params.ts';
-import { readOnnxWeights } from '../io/onnx/onnx-weights.ts';
-import { parseSafetensors } from '../io/safetensors.ts';
-import { bertParamGroups, type BertDims } from './bert.ts';
-import { SentenceModel } from './sentence-model.ts';
-import { ModelConfigError, readSentenceTransformerConfig, type BertConfig, type SentenceTransformerConfig } from './st-config.ts';
-import { TextTokenizer } from './tokenizer.ts';
-import { packWeights } from './weights.ts';
+import { readOnnxWeights } from './onnx/onnx-weights.ts';
+import { parseSafetensors } from './safetensors.ts';
+import { bertParamGroups, type BertDims } from '../model/bert.ts';
+import { SentenceModel } from '../model/sentence-model.ts';
+import { ModelConfigError, readSentenceTransformerConfig, type BertConfig, type SentenceTransformerConfig } from '../model/st-config.ts';
+import { TextTokenizer } from '../model/tokenizer.ts';
+import { packWeights } from '../model/weights.ts';
 
 /** Where a model's files come from: a folder, a zip, the Hub cache. null = file absent. */
 export interface ModelFiles {

@@ -11,7 +11,62 @@ import type { FeatureExtractionPipeline } from '@huggingface/transformers';
 import type { IrEvalSet } from '../data/ir-dataset.ts';
 import { transformersJsPooling } from '../io/model-card.ts';
 import { poolTokenStates } from '../model/token-states.ts';
-import type { OnnxVerification, OnnxVerificationDtype, OnnxVerificationReport, ProgressCallback, RetrievalMetrics, RetrievalSettings } from './protocol.ts';
+import type { ProgressCallback } from '../shared/events.ts';
+import type { RetrievalMetrics } from '../shared/metrics.ts';
+import type { RetrievalSettings } from '../shared/settings.ts';
+
+/** The exported ONNX files, by the name the export panel shows (int8 = onnx/model_quantized.onnx, transformers.js dtype 'q8'). */
+export type OnnxVerificationDtype = 'fp32' | 'fp16' | 'int8';
+
+/** One exported ONNX file, run back through transformers.js and compared with the engine. */
+export interface OnnxVerification {
+  /** e.g. "onnx/model.onnx". */
+  readonly file: string;
+  readonly dtype: OnnxVerificationDtype;
+  /** Texts embedded by both (queries and documents). */
+  readonly texts: number;
+  /** Largest |onnx - engine| over all embedding components of all texts. */
+  readonly maxAbsDiff: number;
+  /** Smallest cosine similarity between an ONNX embedding and the engine's. */
+  readonly minCosine: number;
+  /**
+   * The same two over the texts that fit max_seq_length: the file's own accuracy. Longer texts
+   * differ by design — transformers.js truncates without keeping [SEP] (and at the tokenizer's
+   * model_max_length) — and are counted in the report's `truncatedTexts`.
+   */
+  readonly fittingMaxAbsDiff: number;
+  readonly fittingMinCosine: number;
+  /** The bound fittingMaxAbsDiff was held to (scaled by the largest embedding norm when not normalised). */
+  readonly tolerance: number;
+  /** fittingMaxAbsDiff within tolerance. */
+  readonly ok: boolean;
+  readonly message?: string;
+  /** Retrieval metrics this file gives on the (sampled) eval set; absent without a retrieval eval set. */
+  readonly metrics?: RetrievalMetrics;
+  /** Loading the file and embedding every text. */
+  readonly milliseconds: number;
+}
+
+export interface OnnxVerificationReport {
+  readonly rows: readonly OnnxVerification[];
+  /** The engine's own metrics on the same queries and documents; absent without a retrieval eval set. */
+  readonly engineMetrics?: RetrievalMetrics;
+  readonly queries: number;
+  readonly documents: number;
+  /** Texts longer than max_seq_length tokens (prompt and special tokens included), where transformers.js truncates differently. */
+  readonly truncatedTexts: number;
+  /** The engine's truncation length (sentence_bert_config max_seq_length) and transformers.js' (tokenizer_config model_max_length). */
+  readonly maxSeqLength: number;
+  readonly tokenizerMaxLength: number | null;
+  /** True when the eval set was larger than the check's budget and a sample was used. */
+  readonly sampled: boolean;
+  /** Where the texts came from: "eval set", "eval set sample", "dataset rows", "sample sentences". */
+  readonly source: string;
+  /** How sentence vectors were taken from the pipeline, e.g. "transformers.js pooling 'mean', normalize". */
+  readonly pooling: string;
+  /** e.g. "onnxruntime-web (wasm, 1 thread)" or "onnxruntime-node". */
+  readonly runtime: string;
+}
 
 type Transformers = typeof import('@huggingface/transformers');
 export type TransformersEnv = Transformers['env'];

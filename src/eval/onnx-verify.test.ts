@@ -4,12 +4,13 @@ import { loadTrainingFile } from '../data/load-file.ts';
 import { loadTrainingJsonl } from '../data/load.ts';
 import { CpuBackend } from '../engine/cpu/cpu-backend.ts';
 import { folderFiles } from '../io/folder-files.ts';
-import { loadSentenceModel } from '../model/load-model.ts';
+import { loadSentenceModel } from '../io/load-model.ts';
 import { HAVE_FIXTURES, SKIP_REASON, TINY_BERT_MODEL_DIR } from '../../test/support/tiny-bert.ts';
 import { selectVerificationTexts } from './onnx-verify.ts';
-import type { OnnxVerificationReport, RetrievalSettings } from './protocol.ts';
-import { StudioApi } from './studio-api.ts';
-import { Workspace } from './workspace.ts';
+import type { OnnxVerificationReport } from '../worker/protocol.ts';
+import { StudioApi } from '../worker/studio-api.ts';
+import { Workspace } from '../worker/workspace.ts';
+import type { RetrievalSettings } from '../shared/settings.ts';
 
 /**
  * The exported ONNX files, loaded back through transformers.js (onnxruntime-node here, the same
@@ -36,7 +37,7 @@ function expectWithinBounds(report: OnnxVerificationReport, label: string): void
     console.info(
       `${label} ${row.dtype}: texts within max_seq_length: max |Δ| ${row.fittingMaxAbsDiff.toExponential(2)}, min cos ${row.fittingMinCosine.toFixed(6)}; ` +
         `all ${row.texts} (${report.truncatedTexts} longer): max |Δ| ${row.maxAbsDiff.toExponential(2)}, min cos ${row.minCosine.toFixed(6)}; ` +
-        `MRR@10 ${row.metrics?.mrrAt10.toFixed(4)} NDCG@10 ${row.metrics?.ndcgAt10.toFixed(4)} R@10 ${row.metrics?.recallAt10.toFixed(4)} (${row.milliseconds.toFixed(0)} ms)`,
+        `MRR@10 ${row.metrics?.['mrr@10'].toFixed(4)} NDCG@10 ${row.metrics?.['ndcg@10'].toFixed(4)} R@10 ${row.metrics?.['recall@10'].toFixed(4)} (${row.milliseconds.toFixed(0)} ms)`,
     );
     expect(row.message, row.file).toBeUndefined();
     expect(row.fittingMaxAbsDiff, row.dtype).toBeLessThanOrEqual(BOUNDS[row.dtype]);
@@ -100,10 +101,10 @@ describe.skipIf(!HAVE_FIXTURES)('exported ONNX files through transformers.js', (
     expectWithinBounds(report, 'mean');
     const engine = (await ws.evaluate(SETTINGS, 'base')).metrics;
     expect(report.engineMetrics).toEqual(engine);
-    console.info(`engine: MRR@10 ${engine.mrrAt10.toFixed(4)} NDCG@10 ${engine.ndcgAt10.toFixed(4)} R@10 ${engine.recallAt10.toFixed(4)}`);
+    console.info(`engine: MRR@10 ${engine['mrr@10'].toFixed(4)} NDCG@10 ${engine['ndcg@10'].toFixed(4)} R@10 ${engine['recall@10'].toFixed(4)}`);
     for (const row of report.rows) {
       expect(row.texts).toBe(report.queries + report.documents);
-      for (const k of ['mrrAt10', 'ndcgAt10', 'recallAt10'] as const) expect(Math.abs(row.metrics![k] - engine[k]), `${row.dtype} ${k}`).toBeLessThan(0.05);
+      for (const k of ['mrr@10', 'ndcg@10', 'recall@10'] as const) expect(Math.abs(row.metrics![k] - engine[k]), `${row.dtype} ${k}`).toBeLessThan(0.05);
     }
     expect([...stages]).toContain('verifying onnx/model_fp16.onnx');
   });
