@@ -156,6 +156,7 @@ export interface DeviceMemory {
   deviceLost(waitMs?: number): Promise<string | null>;
 }
 
+/** Elementwise ops and activations. */
 export interface ElementwiseOps {
   fill(target: Tensor, value: number): void;
   add(a: Tensor, b: Tensor): Tensor;
@@ -164,28 +165,6 @@ export interface ElementwiseOps {
   scale(x: Tensor, factor: number): Tensor;
   /** out[i, :] = x[i, :] * s[i] for x [M, N], s [M]. */
   rowScale(x: Tensor, s: Tensor): Tensor;
-}
-
-export interface DenseOps {
-  matmul(a: Tensor, b: Tensor, options?: MatmulOptions): Tensor;
-  /** out[n] (+)= Σ_m x[m, n] — the bias gradient. */
-  sumRows(x: Tensor, out: Tensor, accumulate: boolean): void;
-}
-
-export interface EmbeddingOps {
-  /** table [V, H], ids i32 [N] → [N, H] */
-  gather(table: Tensor, ids: Tensor): Tensor;
-  scatterIndex(ids: Int32Array, numRows: number): ScatterIndex;
-  /** dTable[ids[n]] += dOut[n] for every n */
-  scatterAdd(dOut: Tensor, index: ScatterIndex, dTable: Tensor): void;
-}
-
-export interface NormalizationOps {
-  layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps: number): LayerNormResult;
-  /** Returns dx; dGamma and dBeta are accumulated. */
-  layerNormBackward(
-    dy: Tensor, x: Tensor, gamma: Tensor, mean: Tensor, rstd: Tensor, dGamma: Tensor, dBeta: Tensor,
-  ): Tensor;
   /** GELU with the exact erf form, as BERT's `gelu`. */
   gelu(x: Tensor): Tensor;
   geluBackward(dy: Tensor, x: Tensor): Tensor;
@@ -195,6 +174,30 @@ export interface NormalizationOps {
    */
   dropout(x: Tensor, p: number, seed: number): Tensor;
   dropoutBackward(dy: Tensor, p: number, seed: number): Tensor;
+}
+
+/** Dense (linear) layers: the matrix product and the bias gradient. */
+export interface DenseOps {
+  matmul(a: Tensor, b: Tensor, options?: MatmulOptions): Tensor;
+  /** out[n] (+)= Σ_m x[m, n] — the bias gradient. */
+  sumRows(x: Tensor, out: Tensor, accumulate: boolean): void;
+}
+
+/** Embedding lookups and their gradient. */
+export interface EmbeddingOps {
+  /** table [V, H], ids i32 [N] → [N, H] */
+  gather(table: Tensor, ids: Tensor): Tensor;
+  scatterIndex(ids: Int32Array, numRows: number): ScatterIndex;
+  /** dTable[ids[n]] += dOut[n] for every n */
+  scatterAdd(dOut: Tensor, index: ScatterIndex, dTable: Tensor): void;
+}
+
+export interface LayerNormOps {
+  layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps: number): LayerNormResult;
+  /** Returns dx; dGamma and dBeta are accumulated. */
+  layerNormBackward(
+    dy: Tensor, x: Tensor, gamma: Tensor, mean: Tensor, rstd: Tensor, dGamma: Tensor, dBeta: Tensor,
+  ): Tensor;
 }
 
 export interface AttentionOps {
@@ -246,7 +249,7 @@ export interface OptimizerOps {
 
 /** The math: every op a model, its losses and its optimizer record, by family. */
 export interface TensorOps
-  extends ElementwiseOps, DenseOps, EmbeddingOps, NormalizationOps, AttentionOps, PoolingOps, LossOps, OptimizerOps {}
+  extends ElementwiseOps, DenseOps, EmbeddingOps, LayerNormOps, AttentionOps, PoolingOps, LossOps, OptimizerOps {}
 
 /**
  * Hooks for tests and fault injection (the studio's "lose the GPU" fault), never used by

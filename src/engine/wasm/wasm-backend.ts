@@ -23,7 +23,8 @@ import {
   assertShape,
   sizeOf,
 } from '../backend.ts';
-import { CpuBackend, CpuTensor } from '../cpu/cpu-backend.ts';
+import { CpuBackend } from '../cpu/cpu-backend.ts';
+import { CpuTensor } from '../cpu/tensor.ts';
 import { WasmHeap } from './heap.ts';
 import { engineBuild, engineModule, hasRelaxedSimd } from './module.ts';
 import { ThreadPool, type ThreadSpawner } from './threads.ts';
