@@ -2,7 +2,7 @@
  * One benchmark target in its own process (a Vulkan driver is chosen per process through
  * VK_ICD_FILENAMES): prints one JSON object on stdout. Driven by bench/run.ts.
  */
-import type { Backend } from '../src/engine/backend.ts';
+import type { Backend, DenseOps, DeviceMemory } from '../src/engine/backend.ts';
 import { CpuBackend } from '../src/engine/cpu/cpu-backend.ts';
 import { ParamLayout, ParamStore } from '../src/engine/params.ts';
 import { SeededRandom } from '../src/engine/rng.ts';
@@ -40,7 +40,7 @@ const TRANSPOSES = [
   { op: 'Aᵀ·B', transA: true, transB: false },
 ] as const;
 
-async function timeMatmul(backend: Backend, M: number, K: number, N: number, iterations: number, transA = false, transB = false): Promise<number> {
+async function timeMatmul(backend: DeviceMemory & DenseOps, M: number, K: number, N: number, iterations: number, transA = false, transB = false): Promise<number> {
   const rng = new SeededRandom(3);
   const a = backend.fromFloat32(Float32Array.from({ length: M * K }, () => rng.next() - 0.5), transA ? [K, M] : [M, K], true);
   const b = backend.fromFloat32(Float32Array.from({ length: K * N }, () => rng.next() - 0.5), transB ? [N, K] : [K, N], true);

@@ -21,7 +21,8 @@ import { writeFolderAtomically } from '../src/io/write-folder.ts';
 import { bertParamGroups } from '../src/model/bert.ts';
 import { randomBertWeights } from '../src/model/init.ts';
 import { bertDims } from '../src/io/load-model.ts';
-import { parseBertConfig, poolingConfigToJson } from '../src/model/st-config.ts';
+import { parseBertConfig } from '../src/model/bert-config.ts';
+import { poolingConfigToJson } from '../src/model/pooling-config.ts';
 import { unpackWeights } from '../src/model/weights.ts';
 import { SPECIAL_TOKENS, trainWordPiece, wordPieceTokenizerConfig, wordPieceTokenizerJson } from '../src/model/wordpiece-trainer.ts';
 

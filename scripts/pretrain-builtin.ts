@@ -22,7 +22,7 @@ import { writeFolderAtomically } from '../src/io/write-folder.ts';
 import { bertParamGroups } from '../src/model/bert.ts';
 import { randomBertWeights } from '../src/model/init.ts';
 import { bertDims } from '../src/io/load-model.ts';
-import { parseBertConfig } from '../src/model/st-config.ts';
+import { parseBertConfig } from '../src/model/bert-config.ts';
 import { unpackWeights } from '../src/model/weights.ts';
 import { trainWordPiece } from '../src/model/wordpiece-trainer.ts';
 import { bertConfigJson, type BertShape, readCorpus, sentenceFolderFiles } from './make-builtin-model.ts';

@@ -1,6 +1,8 @@
 /**
- * The op interface every backend implements. Two implementations must agree:
- * `cpu` (plain TypeScript, the specification) and `webgpu` (WGSL kernels).
+ * The interface every backend implements, in parts: `DeviceMemory` (tensors and the device's
+ * life) and `TensorOps` (the math, by family), with `BackendTestHooks` kept apart. Three
+ * implementations must agree: `cpu` (plain TypeScript, the specification), `wasm` (SIMD
+ * kernels) and `webgpu` (WGSL kernels).
  *
  * Conventions shared by all ops:
  * - Tensors are row-major and contiguous. Matrices are [rows, cols]; activations of a batch of
@@ -94,11 +96,16 @@ export interface AdamWOptions {
   readonly gradNormSquared?: Tensor;
 }
 
-export interface Backend {
+/**
+ * The device side of a backend: what it is, its tensors (making them, views, moving numbers in
+ * and out, device-side copies) and the life of the device (steps, synchronisation, teardown,
+ * loss). Nothing here computes; code that only stores and moves tensors takes just this part.
+ */
+export interface DeviceMemory {
   readonly name: BackendName;
   readonly adapter: AdapterDescription;
 
-  // ---- memory -------------------------------------------------------------------------------
+  // ---- tensors -------------------------------------------------------------------------------
   /** A zero-filled tensor. Persistent tensors (parameters, moments) outlive `endStep`. */
   zeros(shape: readonly number[], dtype?: DType, persistent?: boolean): Tensor;
   fromFloat32(data: Float32Array, shape: readonly number[], persistent?: boolean): Tensor;
@@ -115,6 +122,12 @@ export interface Backend {
   write(target: Tensor, data: Float32Array): void;
   /** Copy the contents out. Resolves after the work recorded so far has run. */
   read(source: Tensor): Promise<Float32Array>;
+  /** target = source, on the device (same element count). */
+  copy(source: Tensor, target: Tensor): void;
+  /** target rows [targetRow, targetRow + rows) = source rows [sourceRow, …); both have the same columns. */
+  copyRows(source: Tensor, sourceRow: number, target: Tensor, targetRow: number, rows: number): void;
+
+  // ---- device lifecycle ------------------------------------------------------------------------
   /** Submit the step's work and recycle every non-persistent tensor made since the last call. */
   endStep(): void;
   /** Resolves when all submitted work has finished. */
@@ -127,39 +140,17 @@ export interface Backend {
    * how long to wait for that report.
    */
   deviceLost(waitMs?: number): Promise<string | null>;
-  /** Fault injection: lose the device as a driver reset would. Absent where there is no device. */
-  loseDevice?(): void;
+}
 
-  // ---- elementwise ---------------------------------------------------------------------------
+/** Elementwise ops and activations. */
+export interface ElementwiseOps {
   fill(target: Tensor, value: number): void;
   add(a: Tensor, b: Tensor): Tensor;
   /** target += scale * source */
   addInPlace(target: Tensor, source: Tensor, scale?: number): void;
   scale(x: Tensor, factor: number): Tensor;
-  copy(source: Tensor, target: Tensor): void;
   /** out[i, :] = x[i, :] * s[i] for x [M, N], s [M]. */
   rowScale(x: Tensor, s: Tensor): Tensor;
-  /** target rows [targetRow, targetRow + rows) = source rows [sourceRow, …); both have the same columns. */
-  copyRows(source: Tensor, sourceRow: number, target: Tensor, targetRow: number, rows: number): void;
-
-  // ---- dense ---------------------------------------------------------------------------------
-  matmul(a: Tensor, b: Tensor, options?: MatmulOptions): Tensor;
-  /** out[n] (+)= Σ_m x[m, n] — the bias gradient. */
-  sumRows(x: Tensor, out: Tensor, accumulate: boolean): void;
-
-  // ---- embeddings ------------------------------------------------------------------------------
-  /** table [V, H], ids i32 [N] → [N, H] */
-  gather(table: Tensor, ids: Tensor): Tensor;
-  scatterIndex(ids: Int32Array, numRows: number): ScatterIndex;
-  /** dTable[ids[n]] += dOut[n] for every n */
-  scatterAdd(dOut: Tensor, index: ScatterIndex, dTable: Tensor): void;
-
-  // ---- normalisation and activations ------------------------------------------------------------
-  layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps: number): LayerNormResult;
-  /** Returns dx; dGamma and dBeta are accumulated. */
-  layerNormBackward(
-    dy: Tensor, x: Tensor, gamma: Tensor, mean: Tensor, rstd: Tensor, dGamma: Tensor, dBeta: Tensor,
-  ): Tensor;
   /** GELU with the exact erf form, as BERT's `gelu`. */
   gelu(x: Tensor): Tensor;
   geluBackward(dy: Tensor, x: Tensor): Tensor;
@@ -169,16 +160,43 @@ export interface Backend {
    */
   dropout(x: Tensor, p: number, seed: number): Tensor;
   dropoutBackward(dy: Tensor, p: number, seed: number): Tensor;
+}
 
-  // ---- attention -----------------------------------------------------------------------------
+/** Dense (linear) layers: the matrix product and the bias gradient. */
+export interface DenseOps {
+  matmul(a: Tensor, b: Tensor, options?: MatmulOptions): Tensor;
+  /** out[n] (+)= Σ_m x[m, n] — the bias gradient. */
+  sumRows(x: Tensor, out: Tensor, accumulate: boolean): void;
+}
+
+/** Embedding lookups and their gradient. */
+export interface EmbeddingOps {
+  /** table [V, H], ids i32 [N] → [N, H] */
+  gather(table: Tensor, ids: Tensor): Tensor;
+  scatterIndex(ids: Int32Array, numRows: number): ScatterIndex;
+  /** dTable[ids[n]] += dOut[n] for every n */
+  scatterAdd(dOut: Tensor, index: ScatterIndex, dTable: Tensor): void;
+}
+
+export interface LayerNormOps {
+  layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps: number): LayerNormResult;
+  /** Returns dx; dGamma and dBeta are accumulated. */
+  layerNormBackward(
+    dy: Tensor, x: Tensor, gamma: Tensor, mean: Tensor, rstd: Tensor, dGamma: Tensor, dBeta: Tensor,
+  ): Tensor;
+}
+
+export interface AttentionOps {
   /**
    * qkv [B*T, 3H] (query | key | value blocks per row), keyMask f32 [B, T] (1 = attend).
    * softmax(q·kᵀ / √d + (mask ? 0 : -∞)) · v per head.
    */
   attention(qkv: Tensor, keyMask: Tensor, shape: AttentionShape): AttentionResult;
   attentionBackward(dOut: Tensor, qkv: Tensor, probs: Tensor, shape: AttentionShape): Tensor;
+}
 
-  // ---- pooling and embedding heads ------------------------------------------------------------
+/** Pooling and embedding heads. */
+export interface PoolingOps {
   /** x [B*T, H], weights [B, T] → [B, H]: Σ_t w[b,t] x[b,t]. Mean, CLS, last-token … are weights. */
   weightedPool(x: Tensor, weights: Tensor, batch: number): Tensor;
   weightedPoolBackward(dy: Tensor, weights: Tensor, seqLength: number): Tensor;
@@ -194,8 +212,10 @@ export interface Backend {
   sliceColumnsBackward(dy: Tensor, cols: number): Tensor;
   /** [rows] Σ_j a[i,j] b[i,j] */
   rowDot(a: Tensor, b: Tensor): Tensor;
+}
 
-  // ---- losses (terminal: each returns the loss and the gradients of weight·loss) -------------------
+/** Terminal ops: each returns the loss and the gradients of weight·loss. */
+export interface LossOps {
   /** mean_i CE(logits[i], label = labels[i]) */
   softmaxCrossEntropy(logits: Tensor, labels: Tensor, weight: number): LossResult;
   /** mean_i (pred[i] - target[i])² */
@@ -204,13 +224,30 @@ export interface Backend {
   cosentLoss(scores: Tensor, labels: Tensor, weight: number): LossResult;
   /** mean_i relu(‖a-p‖ - ‖a-n‖ + margin), euclidean. grads = [da, dp, dn]. */
   tripletLoss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: number, weight: number): LossResult;
+}
 
-  // ---- optimizer -------------------------------------------------------------------------------
+export interface OptimizerOps {
   /** [1] Σ x² (the global gradient norm squared when x is the flat gradient buffer). */
   sumSquares(x: Tensor): Tensor;
   /** One AdamW step over flat buffers (torch.optim.AdamW semantics, decoupled weight decay). */
   adamw(params: Tensor, grads: Tensor, m: Tensor, v: Tensor, options: AdamWOptions): void;
 }
+
+/** The math: every op a model, its losses and its optimizer record, by family. */
+export interface TensorOps
+  extends ElementwiseOps, DenseOps, EmbeddingOps, LayerNormOps, AttentionOps, PoolingOps, LossOps, OptimizerOps {}
+
+/**
+ * Hooks for tests and fault injection (the studio's "lose the GPU" fault), never used by
+ * training. Optional on `Backend`: a backend without a device has no `loseDevice`.
+ */
+export interface BackendTestHooks {
+  /** Fault injection: lose the device as a driver reset would. */
+  loseDevice(): void;
+}
+
+/** A whole backend: its device and memory, the ops, and (where it has them) the test hooks. */
+export interface Backend extends DeviceMemory, TensorOps, Partial<BackendTestHooks> {}
 
 export function sizeOf(shape: readonly number[]): number {
   let n = 1;

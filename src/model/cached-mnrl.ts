@@ -1,4 +1,4 @@
-import type { Backend, Tensor } from '../engine/backend.ts';
+import type { Backend, DeviceMemory, Tensor } from '../engine/backend.ts';
 import { Graph, Var } from '../engine/graph.ts';
 import type { BertDims, SeedSource, TokenBatch } from './bert.ts';
 import { computeLoss, type LossConfig } from './losses.ts';
@@ -85,7 +85,7 @@ export class GradCacheWorkspace {
   private grads: Tensor | null = null;
   private lossTensor: Tensor | null = null;
 
-  constructor(readonly backend: Backend) {}
+  constructor(readonly backend: DeviceMemory) {}
 
   /** Views of [rows, width] over the persistent buffers, grown when a batch needs more. */
   buffers(rows: number, width: number): { embeddings: Tensor; grads: Tensor; loss: Tensor } {

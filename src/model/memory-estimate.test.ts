@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Backend } from '../engine/backend.ts';
-import { CpuBackend, CpuTensor } from '../engine/cpu/cpu-backend.ts';
+import { CpuBackend } from '../engine/cpu/cpu-backend.ts';
+import { CpuTensor } from '../engine/cpu/tensor.ts';
 import { Graph } from '../engine/graph.ts';
 import { ParamLayout, ParamStore } from '../engine/params.ts';
 import { SeededRandom } from '../engine/rng.ts';

@@ -9,6 +9,10 @@
 // Built from parsed JSON objects rather than paths because the browser worker has no file system.
 
 import { Tokenizer } from '@huggingface/tokenizers';
+import { type JsonObject, TokenizerConfigError, checkModel, fail, isObject } from './tokenizer-checks.ts';
+import { type SingleTemplate, readSingleTemplate } from './tokenizer-template.ts';
+
+export { TokenizerConfigError };
 
 export interface EncodedBatch {
   batchSize: number;
@@ -33,27 +37,7 @@ export interface TextTokenizerOptions {
   doLowerCase?: boolean;
 }
 
-/** Special tokens the post-processor wraps a single sequence with, and their token type ids. */
-interface SingleTemplate {
-  prefix: number[];
-  prefixTypes: number[];
-  suffix: number[];
-  suffixTypes: number[];
-  contentType: number;
-}
-
-type JsonObject = Record<string, unknown>;
-
-function isObject(v: unknown): v is JsonObject {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-export class TokenizerConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'TokenizerConfigError';
-  }
-}
+const PROBE_TEXTS = ['Hello world 123', 'unbelievably xqzzyvw-Qwerty ÀÉÎ ñ 下雨了 😀 ' + 'x'.repeat(120), ''];
 
 export class TextTokenizer {
   readonly vocabSize: number;
@@ -247,159 +231,4 @@ export class TextTokenizer {
       );
     }
   }
-}
-
-function fail(message: string): never {
-  throw new TokenizerConfigError(message);
-}
-
-const PROBE_TEXTS = ['Hello world 123', 'unbelievably xqzzyvw-Qwerty ÀÉÎ ñ 下雨了 😀 ' + 'x'.repeat(120), ''];
-
-/** Above any real vocabulary (BERT 30k, multilingual 250k); ids past it are refused outright. */
-const MAX_TOKEN_ID = 10_000_000;
-/** Ids may leave gaps, but not more than this many past the number of tokens the file declares. */
-const MAX_ID_GAP = 65_536;
-
-/**
- * Checks every token id in `model.vocab` and `added_tokens` (integers, in a bound derived from
- * how many tokens there are, one token per id) and the WordPiece fields the library's encoder
- * uses unchecked. Returns the JSON to hand the library: the same object, or a copy with
- * WordPiece's `continuing_subword_prefix` default ("##") filled in.
- */
-function checkModel(json: JsonObject): JsonObject {
-  const model = json.model as JsonObject;
-  const vocab = isObject(model.vocab) ? model.vocab : undefined;
-  const addedRaw = json.added_tokens;
-  if (addedRaw !== undefined && addedRaw !== null && !Array.isArray(addedRaw)) fail('tokenizer.json: "added_tokens" must be an array');
-  const added: unknown[] = Array.isArray(addedRaw) ? addedRaw : [];
-  const vocabEntries = vocab ? Object.entries(vocab) : [];
-  const bound = Math.min(MAX_TOKEN_ID, vocabEntries.length + added.length + MAX_ID_GAP);
-  const checkId = (where: string, token: string, id: unknown): number => {
-    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id >= bound) {
-      fail(
-        `tokenizer.json: ${where} token ${JSON.stringify(token)} has id ${JSON.stringify(id) ?? String(id)}; ` +
-          `token ids must be integers in [0, ${bound}) (the file declares ${vocabEntries.length + added.length} tokens)`,
-      );
-    }
-    return id as number;
-  };
-
-  // One token per id: two tokens sharing an id would share an embedding row.
-  const byId = new Map<number, string>();
-  const vocabIds = new Map<string, number>();
-  for (const [token, raw] of vocabEntries) {
-    const id = checkId('model.vocab', token, raw);
-    const other = byId.get(id);
-    if (other !== undefined) fail(`tokenizer.json: model.vocab tokens ${JSON.stringify(other)} and ${JSON.stringify(token)} both have id ${id}`);
-    byId.set(id, token);
-    vocabIds.set(token, id);
-  }
-  const addedIds = new Map<number, string>();
-  added.forEach((t, i) => {
-    if (!isObject(t) || typeof t.content !== 'string') fail(`tokenizer.json: added_tokens[${i}] must be an object with a string "content"`);
-    const token = (t as JsonObject).content as string;
-    const id = checkId(`added_tokens[${i}]`, token, (t as JsonObject).id);
-    const inVocab = vocabIds.get(token);
-    if (inVocab !== undefined && inVocab !== id) {
-      fail(`tokenizer.json: added token ${JSON.stringify(token)} has id ${id} but model.vocab gives it id ${inVocab}`);
-    }
-    const owner = addedIds.get(id) ?? (inVocab === undefined ? byId.get(id) : undefined);
-    if (owner !== undefined && owner !== token) fail(`tokenizer.json: added token ${JSON.stringify(token)} has id ${id}, which is already ${JSON.stringify(owner)}'s`);
-    addedIds.set(id, token);
-  });
-
-  if (model.type !== 'WordPiece') return json;
-  if (!vocab) fail('tokenizer.json: WordPiece model.vocab must be an object of token → id');
-  const unk = model.unk_token;
-  if (typeof unk !== 'string' || !vocabIds.has(unk)) {
-    fail(
-      `tokenizer.json: WordPiece model.unk_token is ${JSON.stringify(unk) ?? 'missing'}; it must name a token of model.vocab ` +
-        '(words outside the vocabulary are encoded as that token)',
-    );
-  }
-  const maxChars = model.max_input_chars_per_word;
-  if (maxChars !== undefined && maxChars !== null && !(typeof maxChars === 'number' && Number.isInteger(maxChars) && maxChars > 0)) {
-    fail(`tokenizer.json: WordPiece model.max_input_chars_per_word must be a positive integer, got ${JSON.stringify(maxChars)}`);
-  }
-  const prefix = model.continuing_subword_prefix;
-  if (typeof prefix === 'string') return json;
-  if (prefix !== undefined && prefix !== null) {
-    fail(`tokenizer.json: WordPiece model.continuing_subword_prefix must be a string, got ${JSON.stringify(prefix)}`);
-  }
-  // The Rust library's default; the JS library would otherwise prefix sub-words with "undefined".
-  return { ...json, model: { ...model, continuing_subword_prefix: '##' } };
-}
-
-function checkTypeId(v: unknown, where: string): number {
-  if (v === undefined || v === null) return 0;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= 1024) {
-    fail(`tokenizer.json: post_processor ${where} type_id must be a small non-negative integer, got ${JSON.stringify(v)}`);
-  }
-  return v as number;
-}
-
-const EMPTY_TEMPLATE: SingleTemplate = { prefix: [], prefixTypes: [], suffix: [], suffixTypes: [], contentType: 0 };
-
-function readSingleTemplate(pp: unknown, tokenToId: (t: string) => number | undefined): SingleTemplate {
-  if (pp === null || pp === undefined) return EMPTY_TEMPLATE;
-  if (!isObject(pp)) fail('tokenizer.json: "post_processor" must be an object or null');
-  const obj = pp as JsonObject;
-  switch (obj.type) {
-    case 'TemplateProcessing':
-      return readTemplateProcessing(obj, tokenToId);
-    case 'BertProcessing':
-    case 'RobertaProcessing': {
-      const cls = readIdPair(obj.cls, `${obj.type}.cls`);
-      const sep = readIdPair(obj.sep, `${obj.type}.sep`);
-      return { prefix: [cls], prefixTypes: [0], suffix: [sep], suffixTypes: [0], contentType: 0 };
-    }
-    case 'ByteLevel':
-      return EMPTY_TEMPLATE;
-    case 'Sequence': {
-      const procs = Array.isArray(obj.processors) ? obj.processors : fail('tokenizer.json: Sequence post_processor has no "processors"');
-      const parts = procs.map((p) => readSingleTemplate(p, tokenToId));
-      const adding = parts.filter((t) => t.prefix.length + t.suffix.length > 0);
-      if (adding.length > 1) fail('tokenizer.json: more than one post-processor in the Sequence adds special tokens');
-      return adding[0] ?? EMPTY_TEMPLATE;
-    }
-    default:
-      return fail(`tokenizer.json: unsupported post_processor type ${JSON.stringify(obj.type)}`);
-  }
-}
-
-function readIdPair(v: unknown, where: string): number {
-  if (Array.isArray(v) && v.length === 2 && typeof v[1] === 'number') return v[1];
-  return fail(`tokenizer.json: post_processor ${where} must be [token, id]`);
-}
-
-function readTemplateProcessing(obj: JsonObject, tokenToId: (t: string) => number | undefined): SingleTemplate {
-  const single = Array.isArray(obj.single) ? obj.single : fail('tokenizer.json: TemplateProcessing has no "single"');
-  const specials = isObject(obj.special_tokens) ? obj.special_tokens : {};
-  const t: SingleTemplate = { prefix: [], prefixTypes: [], suffix: [], suffixTypes: [], contentType: 0 };
-  let seenSequence = false;
-  for (const item of single) {
-    if (isObject(item) && isObject(item.Sequence)) {
-      seenSequence = true;
-      t.contentType = checkTypeId(item.Sequence.type_id, 'Sequence');
-    } else if (isObject(item) && isObject(item.SpecialToken)) {
-      const name = item.SpecialToken.id;
-      const typeId = checkTypeId(item.SpecialToken.type_id, 'SpecialToken');
-      if (typeof name !== 'string') fail('tokenizer.json: TemplateProcessing SpecialToken without an id');
-      const entry = specials[name as string];
-      // A special-token entry can expand to several ids; fall back to the vocabulary if absent.
-      const ids =
-        isObject(entry) && Array.isArray(entry.ids) && entry.ids.every((x) => typeof x === 'number')
-          ? (entry.ids as number[])
-          : [tokenToId(name as string) ?? fail(`tokenizer.json: template special token "${name}" is not in the vocabulary`)];
-      const [dst, types] = seenSequence ? [t.suffix, t.suffixTypes] : [t.prefix, t.prefixTypes];
-      for (const id of ids) {
-        dst.push(id);
-        types.push(typeId);
-      }
-    } else {
-      fail(`tokenizer.json: unrecognised TemplateProcessing item ${JSON.stringify(item)}`);
-    }
-  }
-  if (!seenSequence) fail('tokenizer.json: TemplateProcessing "single" has no Sequence');
-  return t;
 }
