@@ -13,7 +13,7 @@ import { ALL_ONNX_DTYPES } from '../../io/st-export.ts';
 import { writeFolderAtomically } from '../../io/write-folder.ts';
 import type { LoadedModel } from '../../io/load-model.ts';
 import { loadSentenceModel } from '../../io/load-model.ts';
-import { Workspace } from '../../worker/workspace.ts';
+import { selectVerificationTexts, verifyOnnxFiles } from '../../eval/onnx-verify.ts';
 import { optionalString, parseOptions, requireString, UsageError } from '../args.ts';
 import { loadModelDir } from '../node-runtime.ts';
 import { readTrainingData } from './train.ts';
@@ -75,11 +75,16 @@ async function verifyExport(source: LoadedModel, exported: ModelExport, dir: str
     if (Buffer.compare(back, Buffer.from(bytes)) !== 0) throw new Error(`${dir}: ${rel} reads back different from what was written`);
   }
   if (![...exported.files.keys()].some((f) => f.startsWith('onnx/'))) return 'weights read back bit for bit';
-  const ws = new Workspace(backend);
-  await ws.setModel(source, { name: path.basename(dir), randomWeights: false });
   const settings = { pooling: source.model.pooling.mode, includePrompt: source.model.pooling.includePrompt, normalize: source.model.normalize, queryTemplate: '{text}', corpusTemplate: '{text}' };
   const dtypes = ALL_ONNX_DTYPES.filter((d) => exported.files.has(ONNX_FILES[d]));
-  const report = await ws.verifyOnnx(settings, undefined, exported.files, { dtypes });
+  // No eval set here: the check's sample sentences, embedded by the engine as they are.
+  const texts = selectVerificationTexts(null, []);
+  const corpus = await source.model.encode(texts.corpus);
+  const report = await verifyOnnxFiles({
+    files: exported.files, settings, texts, dtypes, maxSeqLength: source.model.maxSeqLength,
+    engine: { queries: new Float32Array(0), corpus, dimension: source.model.dimension },
+    templates: { query: { prefix: '', suffix: '' }, corpus: { prefix: '', suffix: '' } },
+  });
   const bad = report.rows.filter((r) => !r.ok);
   if (bad.length > 0) throw new Error(`ONNX check failed: ${bad.map((r) => `${r.file}: ${r.message ?? `max |Δ| ${r.fittingMaxAbsDiff.toExponential(2)} over ${r.tolerance}`}`).join('; ')}`);
   return `weights read back bit for bit; ${report.rows.map((r) => `${r.dtype} ONNX max |Δ| ${r.fittingMaxAbsDiff.toExponential(1)}`).join(', ')} (${report.runtime})`;

@@ -7,14 +7,14 @@ import { buildModelExport, trainingCardInfo } from '../../io/model-export.ts';
 import { encodeRunRecord, RUN_RECORD_FILE, type RunRecordFile } from '../../io/run-record.ts';
 import { recipeColumns } from '../../io/recipe.ts';
 import { writeFolderAtomically } from '../../io/write-folder.ts';
-import { DEFAULT_LOSS } from '../../model/losses.ts';
+import { trainingRunConfig } from '../../model/run-config.ts';
 import { captureCheckpoint, type Checkpoint, CheckpointError, resumeTrainingRun } from '../../model/checkpoint.ts';
 import type { LoadedModel } from '../../io/load-model.ts';
 import { TrainingRun } from '../../model/training-run.ts';
 import { choiceOption, numberOption, optionalString, parseOptions, requireString, UsageError } from '../args.ts';
 import { loadModelDir, nodeBackend, requireFile } from '../node-runtime.ts';
 import { BACKEND_PREFERENCES, type BackendPreference, isLossId, LOSS_NAMES, type LossId } from '../../shared/names.ts';
-import { TRAINER_DEFAULTS } from '../../shared/settings.ts';
+import { TRAINER_DEFAULTS, type TrainingConfig } from '../../shared/settings.ts';
 
 export const TRAIN_USAGE =
   'train --model DIR --data FILE.jsonl --loss mnrl|cosine|cosent|triplet [--matryoshka 384,256,128] [--epochs N | --steps N] ' +
@@ -131,19 +131,14 @@ export async function runTrain(argv: readonly string[]): Promise<void> {
   const backend = await nodeBackend(backendKind);
   try {
     const loaded = await loadModelDir(modelDir, backend);
-    const run = new TrainingRun(loaded.model, data.examples, {
-      loss: { ...DEFAULT_LOSS, id: lossId, matryoshkaDims: parseDims(optionalString(v, 'matryoshka'), loaded.model.dimension) },
-      optimizer: { ...TRAINER_DEFAULTS, lr, weightDecay, maxGradNorm, beta1, beta2, eps },
-      scheduler,
-      warmupSteps,
-      batchSize,
-      epochs,
-      maxSteps,
-      shuffle: v['no-shuffle'] !== true,
-      seed,
-      columnPrompts: prompt === undefined ? undefined : [prompt],
-      miniBatchSize,
-    });
+    const config: TrainingConfig = {
+      loss: lossId, epochs, batchSize, learningRate: lr, warmupSteps, weightDecay, adamBeta1: beta1, adamBeta2: beta2, adamEpsilon: eps,
+      maxSeqLength: loaded.model.maxSeqLength, scheduler, seed, evalEvery: 0,
+      matryoshkaDims: parseDims(optionalString(v, 'matryoshka'), loaded.model.dimension),
+    };
+    const run = new TrainingRun(loaded.model, data.examples, trainingRunConfig(config, {
+      columnPrompts: prompt === undefined ? undefined : [prompt], miniBatchSize, maxSteps, shuffle: v['no-shuffle'] !== true, maxGradNorm,
+    }));
     const meta: TrainMeta = { command: 'train', model: path.resolve(modelDir), data: path.resolve(dataFile), backend: backendKind, checkpointEvery: checkpointEveryOption ?? 0 };
     await trainAndSave(run, loaded, out, meta, data);
   } finally {
