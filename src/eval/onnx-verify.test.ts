@@ -6,11 +6,11 @@ import { CpuBackend } from '../engine/cpu/cpu-backend.ts';
 import { folderFiles } from '../io/folder-files.ts';
 import { loadSentenceModel } from '../io/load-model.ts';
 import { HAVE_FIXTURES, SKIP_REASON, TINY_BERT_MODEL_DIR } from '../../test/support/tiny-bert.ts';
-import { selectVerificationTexts } from './onnx-verify.ts';
 import type { OnnxVerificationReport } from '../worker/protocol.ts';
 import { StudioApi } from '../worker/studio-api.ts';
 import { Workspace } from '../worker/workspace.ts';
 import type { RetrievalSettings } from '../shared/settings.ts';
+import { selectVerificationTexts } from './onnx-texts.ts';
 
 /**
  * The exported ONNX files, loaded back through transformers.js (onnxruntime-node here, the same

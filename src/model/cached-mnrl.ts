@@ -1,4 +1,4 @@
-import type { Backend, DeviceMemory, Tensor } from '../engine/backend.ts';
+import type { DeviceMemory, Tensor } from '../engine/backend.ts';
 import { Graph, Var } from '../engine/graph.ts';
 import type { BertDims, SeedSource, TokenBatch } from './bert.ts';
 import { computeLoss, type LossConfig } from './losses.ts';

@@ -3,7 +3,7 @@
  * GPUs" recipe, and the check that the exported ONNX files embed as the engine does.
  */
 import { computeRankings, informationRetrievalMetrics, IR_MAX_K } from '../eval/ir-metrics.ts';
-import { selectVerificationTexts, verifyOnnxFiles } from '../eval/onnx-verify.ts';
+import { verifyOnnxFiles } from '../eval/onnx-verify.ts';
 import { buildModelExport, type CardDetails, trainingCardInfo } from '../io/model-export.ts';
 import { buildRecipe, recipeColumns } from '../io/recipe.ts';
 import { sentenceTransformersFolder } from '../io/st-export.ts';
@@ -17,6 +17,7 @@ import type { OnnxVerificationDtype, OnnxVerificationReport } from './protocol.t
 import type { Retrieval } from './retrieval.ts';
 import type { Session } from './session.ts';
 import type { TrainingSession } from './training-session.ts';
+import { selectVerificationTexts } from '../eval/onnx-texts.ts';
 
 /** The metrics the model card reports, before and after, under the evaluator's own keys. */
 const CARD_METRICS: readonly RetrievalMetricKey[] = ['mrr@10', 'ndcg@10', 'map@100', 'accuracy@1', 'recall@10'];

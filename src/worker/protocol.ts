@@ -159,12 +159,12 @@ export type { PushProgress as HubPushProgress, PushResult as HubPushResult, Push
 
 export type { ProgressCallback } from '../shared/events.ts';
 
-export type { OnnxVerification, OnnxVerificationDtype, OnnxVerificationReport } from '../eval/onnx-verify.ts';
 
 // ---- saved runs and datasets (src/storage) ------------------------------------------------------------
 
 export type { DatasetSummary, RunRecord, RunSummary, StoredModelSource } from '../storage/records.ts';
 export type { StorageEstimateInfo } from '../storage/quota.ts';
+export type { OnnxVerification, OnnxVerificationDtype, OnnxVerificationReport } from '../eval/onnx-texts.ts';
 type StorageEstimateInfoBase = import('../storage/quota.ts').StorageEstimateInfo;
 
 /** How much room the studio has, and whether it can keep anything at all. */

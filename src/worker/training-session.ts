@@ -6,13 +6,13 @@
  */
 import { IR_MAX_K } from '../eval/ir-metrics.ts';
 import { captureCheckpoint, type Checkpoint, CheckpointError, checkCompatible, datasetFingerprint, restoreCheckpoint } from '../model/checkpoint.ts';
-import { estimateTrainingMemory, planBatch } from '../model/memory-estimate.ts';
 import { runConfigFor } from '../model/run-config.ts';
 import { stepsPerEpoch, TrainingRun } from '../model/training-run.ts';
 import type { EvalPoint, RankMover, TrainingEvent } from '../shared/events.ts';
 import type { RetrievalMetrics } from '../shared/metrics.ts';
 import type { RetrievalSettings, TrainingConfig } from '../shared/settings.ts';
 import type { JobGate } from './job-gate.ts';
+import { memoryPlanFor } from './memory-plan.ts';
 import type { EvalSummary, MemoryPlanInfo, StepProbe } from './protocol.ts';
 import type { Retrieval } from './retrieval.ts';
 import type { Session } from './session.ts';
@@ -111,26 +111,9 @@ export class TrainingSession {
     return this.control?.paused ?? false;
   }
 
-  /**
-   * What a step of this configuration needs (at the longest allowed sequence) against the
-   * adapter's buffer limits and the memory budget, and the gradient-caching mini-batch to use
-   * when the whole batch does not fit.
-   */
+  /** What a step of this configuration needs against the adapter's limits (see memory-plan.ts). */
   memoryPlan(config: TrainingConfig): MemoryPlanInfo {
-    const { model } = this.session.requireModel();
-    const d = this.session.requireDataset();
-    const columns = d.data.examples[0]?.texts.length ?? 2;
-    const seqLength = Math.min(config.maxSeqLength, model.dims.maxPositions);
-    const { maxBufferSize, maxStorageBufferBindingSize } = this.session.backend.adapter;
-    const budgetBytes = (config.memoryBudgetMiB ?? 2048) * 1024 * 1024;
-    const shape = { batchSize: config.batchSize, columns, seqLength, normalize: model.normalize };
-    const plan = planBatch(model.dims, { maxBufferSize, maxStorageBufferBindingSize, budgetBytes }, shape);
-    const e = estimateTrainingMemory(model.dims, plan.miniBatchSize ? { ...shape, miniBatchSize: plan.miniBatchSize } : shape);
-    return {
-      parametersBytes: e.parameters, gradientsBytes: e.gradients, optimizerBytes: e.optimizer, activationsBytes: e.activations,
-      totalBytes: e.total, largestBuffer: e.largestBuffer, maxBufferSize, maxStorageBufferBindingSize, budgetBytes,
-      fits: plan.fits, miniBatchSize: plan.miniBatchSize, reason: plan.reason,
-    };
+    return memoryPlanFor(this.session.requireModel().model, this.session.requireDataset(), this.session.backend.adapter, config);
   }
 
   private checkFits(config: TrainingConfig, hint: string): MemoryPlanInfo {

@@ -13,10 +13,11 @@ import { ALL_ONNX_DTYPES } from '../../io/st-export.ts';
 import { writeFolderAtomically } from '../../io/write-folder.ts';
 import type { LoadedModel } from '../../io/load-model.ts';
 import { loadSentenceModel } from '../../io/load-model.ts';
-import { selectVerificationTexts, verifyOnnxFiles } from '../../eval/onnx-verify.ts';
+import { verifyOnnxFiles } from '../../eval/onnx-verify.ts';
 import { optionalString, parseOptions, requireString, UsageError } from '../args.ts';
 import { loadModelDir } from '../node-runtime.ts';
 import { readTrainingData } from './train.ts';
+import { selectVerificationTexts } from '../../eval/onnx-texts.ts';
 
 export const EXPORT_USAGE =
   'export --model DIR [--out DIR] [--onnx fp32,fp16,int8|none] [--base-model HUB_ID] ' +
