@@ -10,33 +10,13 @@ import { PlaygroundPanel } from './features/playground/PlaygroundPanel.tsx';
 import { RestoreNotice } from './features/runs/RestoreNotice.tsx';
 import { RunsPanel } from './features/runs/RunsPanel.tsx';
 import { TrainPanel } from './features/train/TrainPanel.tsx';
-import { checkpointWhenHidden } from './features/train/train-run-store.ts';
+import { checkpointWhenHidden } from './features/train/train-actions.ts';
 import { BackendBadge } from './shell/BackendBadge.tsx';
 import { JobBar } from './shell/JobBar.tsx';
+import { startStudio } from './shell/shell-actions.ts';
 import { panelBlocker } from './panel-blocker.ts';
 import { type PanelId, useSession } from './session-store.ts';
 import { useSettings } from './settings-store.ts';
-import { studio } from './worker-client.ts';
-import type { BackendInfo } from '../shared/events.ts';
-import type { BackendPreference } from '../shared/names.ts';
-
-/** `?backend=wasm|webgpu|cpu` picks the engine (default auto: WebGPU on a hardware GPU, else the faster of the two). */
-function backendFromUrl(): BackendPreference {
-  const asked = new URLSearchParams(window.location.search).get('backend');
-  return asked === 'wasm' || asked === 'webgpu' || asked === 'cpu' ? asked : 'auto';
-}
-
-/**
- * One engine start per page. StrictMode runs effects twice in development (and in builds made
- * under NODE_ENV=test), and a second init replaced the workspace that a click on "Load the
- * built-in model" was already loading into: the model card showed, and every later call said
- * "load a model first".
- */
-let starting: Promise<BackendInfo> | null = null;
-function startStudio(): Promise<BackendInfo> {
-  starting ??= studio().init(backendFromUrl());
-  return starting;
-}
 
 const PANELS: { id: PanelId; title: string; needs: 'nothing' | 'model' | 'data' | 'trained' }[] = [
   { id: 'model', title: '1 Model', needs: 'nothing' },
@@ -54,8 +34,8 @@ export function App() {
   const theme = useSettings((s) => s.theme);
   const setTheme = useSettings((s) => s.setTheme);
   // Only what the shell shows: the whole store would re-render every panel on each job progress update.
-  const { panel, setPanel, model, dataset, trained, setBackend } = useSession(
-    useShallow((s) => ({ panel: s.panel, setPanel: s.setPanel, model: s.model, dataset: s.dataset, trained: s.trained, setBackend: s.setBackend })),
+  const { panel, setPanel, model, dataset, trained } = useSession(
+    useShallow((s) => ({ panel: s.panel, setPanel: s.setPanel, model: s.model, dataset: s.dataset, trained: s.trained })),
   );
 
   useEffect(() => {
@@ -64,9 +44,7 @@ export function App() {
 
   useEffect(() => checkpointWhenHidden(), []);
 
-  useEffect(() => {
-    startStudio().then((info) => setBackend(info), (e: unknown) => setBackend(null, (e as Error).message));
-  }, [setBackend]);
+  useEffect(() => startStudio(), []);
 
   const blocker = (needs: (typeof PANELS)[number]['needs']) => panelBlocker(needs, { model: model !== null, dataset, trained });
 

@@ -1,6 +1,7 @@
 import type { Config, Data, Layout } from 'plotly.js-basic-dist-min';
 import { useEffect, useRef, useState } from 'react';
 import { useSettings } from '../settings-store.ts';
+import { ErrorNote } from '../ui/ErrorNote.tsx';
 import { liveLayout, sameFigure, withGaps } from './live-figure.ts';
 import { readChartColors, type ChartColors } from './theme.ts';
 import { throttle, type Throttled } from './throttle.ts';
@@ -129,7 +130,7 @@ export function PlotlyChart({ figure, height, testId, label, minIntervalMs = 200
 
   return (
     <div className="chart-box" style={{ height }} data-testid={testId} role="img" aria-label={label}>
-      {failed ? <p className="error-text">Could not load the charting library: {failed}</p> : <div ref={box} className="chart-canvas" />}
+      {failed ? <ErrorNote error={`Could not load the charting library: ${failed}`} /> : <div ref={box} className="chart-canvas" />}
     </div>
   );
 }

@@ -1,6 +1,8 @@
 import { useEffect } from 'react';
 import { useSession } from '../../session-store.ts';
 import { useSettings } from '../../settings-store.ts';
+import { ErrorNote } from '../../ui/ErrorNote.tsx';
+import { ensureComparison, setMapMethod } from './compare-actions.ts';
 import { compareKey, useCompare } from './compare-store.ts';
 import { MetricsTable } from './MetricsTable.tsx';
 import { ProjectionMaps } from './ProjectionMaps.tsx';
@@ -18,9 +20,8 @@ export function CompareView() {
   const stale = c.key !== compareKey(settings, revision);
 
   useEffect(() => {
-    if (trained && hasEval) void c.ensure(settings, revision);
-    // `ensure` is a stable store action and skips work already done for these settings.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // Skips work already done (or under way) for these settings.
+    if (trained && hasEval) void ensureComparison(settings, revision);
   }, [trained, hasEval, settings, revision]);
 
   if (!trained) {
@@ -49,15 +50,11 @@ export function CompareView() {
           pooling <code>{settings.pooling}</code>, {settings.normalize ? 'normalised' : 'not normalised'}, query <code>{settings.queryTemplate}</code>, document{' '}
           <code>{settings.corpusTemplate}</code>
         </span>
-        <button type="button" className="ghost" disabled={busy} onClick={() => void c.ensure(settings, revision, true)} data-testid="compare-rerun">
+        <button type="button" className="ghost" disabled={busy} onClick={() => void ensureComparison(settings, revision, true)} data-testid="compare-rerun">
           {stale ? 'Compare with these settings' : 'Recompute'}
         </button>
       </div>
-      {c.compareError && (
-        <p className="error-text" role="alert">
-          Compare failed: {c.compareError}
-        </p>
-      )}
+      <ErrorNote error={c.compareError && `Compare failed: ${c.compareError}`} />
       <div className="compare-top">
         <div className="compare-metrics">
           <h3>Metrics (eval split)</h3>
@@ -66,16 +63,12 @@ export function CompareView() {
         </div>
         <div className="compare-queries">{c.comparison ? <QueryTable comparison={c.comparison} /> : <div className="table-placeholder tall" aria-hidden="true" />}</div>
       </div>
-      {c.projectError && (
-        <p className="error-text" role="alert">
-          Projection failed: {c.projectError}
-        </p>
-      )}
+      <ErrorNote error={c.projectError && `Projection failed: ${c.projectError}`} />
       <div className="row map-methods" role="radiogroup" aria-label="Map method">
         <span className="muted small">Map:</span>
         {MAP_METHODS.map((m) => (
           <label key={m} className="radio">
-            <input type="radio" name="map-method" value={m} checked={c.method === m} onChange={() => void c.setMethod(m, settings, revision)} data-testid={`map-method-${m}`} />
+            <input type="radio" name="map-method" value={m} checked={c.method === m} onChange={() => void setMapMethod(m, settings, revision)} data-testid={`map-method-${m}`} />
             {MAP_LABELS[m]}
           </label>
         ))}

@@ -1,45 +1,17 @@
-import { useEffect, useId, useRef, useState } from 'react';
-import { useSession } from '../../session-store.ts';
+import { useId } from 'react';
 import { useSettings } from '../../settings-store.ts';
-import { createSequencer } from '../../ui/debounce.ts';
 import { ErrorNote } from '../../ui/ErrorNote.tsx';
-import { errorMessage } from '../../ui/use-latest-async.ts';
-import { studio } from '../../worker-client.ts';
+import { useSplitSync } from './use-split-sync.ts';
 
 /**
  * The train/eval split: eval fraction 0–0.5 and seed. Saved at once; sent to the worker 250 ms
- * after the last change, and only the newest answer is applied.
+ * after the last change, and only the newest answer is applied (use-split-sync.ts).
  */
 export function SplitControls({ hasDataset }: { hasDataset: boolean }) {
   const id = useId();
   const split = useSettings((s) => s.split);
   const setSplit = useSettings((s) => s.setSplit);
-  const [error, setError] = useState<string | null>(null);
-  const applied = useRef(`${split.evalFraction}/${split.seed}`);
-  const seq = useRef(createSequencer());
-
-  useEffect(() => {
-    const key = `${split.evalFraction}/${split.seed}`;
-    if (!hasDataset || key === applied.current) return;
-    const sequencer = seq.current;
-    const ticket = sequencer.next();
-    const timer = setTimeout(() => {
-      studio()
-        .setSplit({ evalFraction: split.evalFraction, seed: split.seed })
-        .then(
-          (info) => {
-            if (!sequencer.isCurrent(ticket)) return;
-            applied.current = key;
-            setError(null);
-            useSession.getState().setDataset(info);
-          },
-          (e: unknown) => {
-            if (sequencer.isCurrent(ticket)) setError(errorMessage(e));
-          },
-        );
-    }, 250);
-    return () => clearTimeout(timer);
-  }, [hasDataset, split.evalFraction, split.seed]);
+  const error = useSplitSync(hasDataset, split);
 
   return (
     <fieldset className="split-controls">

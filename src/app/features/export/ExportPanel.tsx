@@ -1,9 +1,10 @@
 import { useEffect, useMemo, useRef } from 'react';
 import { useSession } from '../../session-store.ts';
 import { useSettings } from '../../settings-store.ts';
-import { studio } from '../../worker-client.ts';
+import { ErrorNote } from '../../ui/ErrorNote.tsx';
 import { CodeBlock } from './CodeBlock.tsx';
-import { exportKey, formatBytes, sortFiles, useExport, workerVerifyOnnx, type VerifyOnnx } from './export-store.ts';
+import { buildExport, cancelWorkerJob, verifyExport, workerVerifyOnnx } from './export-actions.ts';
+import { exportKey, formatBytes, sortFiles, useExport, type VerifyOnnx } from './export-store.ts';
 import { GpuRecipeSection } from './GpuRecipeSection.tsx';
 import { HubPushSection } from './HubPushSection.tsx';
 import { generateSnippets } from './snippets.ts';
@@ -63,7 +64,7 @@ export function ExportPanel({ verifyOnnx = workerVerifyOnnx }: ExportPanelProps)
       <div className="row export-actions">
         <button
           type="button"
-          onClick={() => void exp.build(settings, revision, verifyOnnx ?? undefined)}
+          onClick={() => void buildExport(settings, revision, verifyOnnx ?? undefined)}
           disabled={exp.status === 'building' || exp.verification.status === 'running'}
           data-testid="export-build"
         >
@@ -78,11 +79,7 @@ export function ExportPanel({ verifyOnnx = workerVerifyOnnx }: ExportPanelProps)
         )}
         {outdated && <span className="warn-text small">Settings or weights changed since this zip was built — rebuild to include them.</span>}
       </div>
-      {exp.error && (
-        <p className="error-text" role="alert">
-          Export failed: {exp.error}
-        </p>
-      )}
+      <ErrorNote error={exp.error && `Export failed: ${exp.error}`} />
 
       <div className="export-grid">
         <section aria-labelledby="export-files-title" className="export-files">
@@ -127,8 +124,8 @@ export function ExportPanel({ verifyOnnx = workerVerifyOnnx }: ExportPanelProps)
         <VerifyOnnxSection
           state={exp.verification}
           outdated={exp.verification.key !== null && exp.verification.key !== exportKey(settings, revision)}
-          onVerify={() => void exp.verify(settings, revision, verifyOnnx)}
-          onCancel={() => void studio().cancelJob()}
+          onVerify={() => void verifyExport(settings, revision, verifyOnnx)}
+          onCancel={cancelWorkerJob}
         />
       )}
     </section>

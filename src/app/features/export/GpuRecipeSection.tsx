@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
-import { studio } from '../../worker-client.ts';
+import { ErrorNote } from '../../ui/ErrorNote.tsx';
 import { CodeBlock } from './CodeBlock.tsx';
+import { buildRecipeZip } from './export-actions.ts';
 import { formatBytes } from './export-store.ts';
 import type { RetrievalSettings, TrainingConfig } from '../../../shared/settings.ts';
 
@@ -31,9 +32,7 @@ export function GpuRecipeSection({ config, settings, hasData }: { readonly confi
   const build = async () => {
     setState({ status: 'building' });
     try {
-      const r = await studio().recipeZip(config, settings);
-      const blob = new Blob([r.zip as Uint8Array<ArrayBuffer>], { type: 'application/zip' });
-      setState({ status: 'ready', url: URL.createObjectURL(blob), bytes: blob.size, files: r.files.length });
+      setState({ status: 'ready', ...(await buildRecipeZip(config, settings)) });
     } catch (e) {
       setState({ status: 'failed', error: (e as Error).message });
     }
@@ -58,11 +57,7 @@ export function GpuRecipeSection({ config, settings, hasData }: { readonly confi
           </a>
         )}
       </div>
-      {state.status === 'failed' && (
-        <p className="error-text" role="alert">
-          Recipe failed: {state.error}
-        </p>
-      )}
+      <ErrorNote error={state.status === 'failed' ? `Recipe failed: ${state.error}` : null} />
       <CodeBlock title="On the GPU machine" code={COMMANDS} testId="gpu-recipe-commands" />
     </section>
   );

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { HubPushProgress, HubPushResult } from '../../../worker/protocol.ts';
-import { callback, studio } from '../../worker-client.ts';
+import { ErrorNote } from '../../ui/ErrorNote.tsx';
+import { cancelHubPush, pushToHub } from './export-actions.ts';
 import { formatBytes } from './export-store.ts';
 import type { RetrievalSettings } from '../../../shared/settings.ts';
 
@@ -37,10 +38,10 @@ export function HubPushSection({ settings, defaultName }: { readonly settings: R
   const push = async () => {
     setState({ status: 'pushing', progress: null });
     try {
-      const result = await studio().pushToHub(
+      const result = await pushToHub(
         settings,
         { repo: repo.trim(), token, private: isPrivate, updateExisting: update, ...(hubUrl.trim() ? { hubUrl: hubUrl.trim() } : {}) },
-        callback((progress: HubPushProgress) => setState((s) => (s.status === 'pushing' ? { status: 'pushing', progress } : s))),
+        (progress) => setState((s) => (s.status === 'pushing' ? { status: 'pushing', progress } : s)),
       );
       setState({ status: 'done', result });
     } catch (e) {
@@ -86,7 +87,7 @@ export function HubPushSection({ settings, defaultName }: { readonly settings: R
             {pushing ? 'Pushing…' : 'Push to the Hub'}
           </button>
           {pushing && (
-            <button type="button" onClick={() => void studio().cancelPush()} data-testid="hub-push-cancel">
+            <button type="button" onClick={cancelHubPush} data-testid="hub-push-cancel">
               Cancel
             </button>
           )}
@@ -106,11 +107,7 @@ export function HubPushSection({ settings, defaultName }: { readonly settings: R
           </a>
         </p>
       )}
-      {state.status === 'failed' && (
-        <p className="error-text" role="alert" data-testid="hub-push-error">
-          Push failed: {state.error}
-        </p>
-      )}
+      <ErrorNote error={state.status === 'failed' ? `Push failed: ${state.error}` : null} testId="hub-push-error" />
     </section>
   );
 }

@@ -1,4 +1,5 @@
 import type { OnnxVerificationReport } from '../../../worker/protocol.ts';
+import { ErrorNote } from '../../ui/ErrorNote.tsx';
 import { deltaDirection, formatDelta, formatMetric, formatMs } from '../../ui/format.ts';
 import type { VerificationState } from './export-store.ts';
 
@@ -69,11 +70,7 @@ export function VerifyOnnxSection({ state, onVerify, onCancel, outdated }: { sta
         )}
         {outdated && state.status === 'done' && <span className="warn-text small">Checked an earlier build.</span>}
       </div>
-      {state.error && (
-        <p className="error-text" role="alert">
-          Verification {state.error === 'cancelled' ? 'cancelled' : `failed: ${state.error}`}
-        </p>
-      )}
+      <ErrorNote error={state.error && `Verification ${state.error === 'cancelled' ? 'cancelled' : `failed: ${state.error}`}`} />
       {report && (
         <>
           <Summary report={report} />

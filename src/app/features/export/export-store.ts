@@ -1,8 +1,5 @@
-import * as Comlink from 'comlink';
 import { create } from 'zustand';
 import type { OnnxVerificationReport, ProgressCallback } from '../../../worker/protocol.ts';
-import { useSession } from '../../session-store.ts';
-import { callback, studio } from '../../worker-client.ts';
 import type { RetrievalSettings } from '../../../shared/settings.ts';
 
 /**
@@ -12,9 +9,6 @@ import type { RetrievalSettings } from '../../../shared/settings.ts';
  */
 export type VerifyOnnx = (settings: RetrievalSettings, onProgress: ProgressCallback, zip?: Uint8Array) => Promise<OnnxVerificationReport>;
 
-export const workerVerifyOnnx: VerifyOnnx = (settings, onProgress, zip) =>
-  studio().verifyOnnx(settings, callback(onProgress), zip ? Comlink.transfer(zip, [zip.buffer as ArrayBuffer]) : undefined);
-
 export interface VerificationState {
   readonly status: 'idle' | 'running' | 'done' | 'failed';
   readonly report: OnnxVerificationReport | null;
@@ -23,9 +17,9 @@ export interface VerificationState {
   readonly key: string | null;
 }
 
-const IDLE: VerificationState = { status: 'idle', report: null, error: null, key: null };
+export const IDLE_VERIFICATION: VerificationState = { status: 'idle', report: null, error: null, key: null };
 
-interface ExportStore {
+export interface ExportState {
   status: 'idle' | 'building' | 'ready' | 'failed';
   /** Object URL of the last zip (revoked when a new one replaces it). */
   url: string | null;
@@ -37,17 +31,14 @@ interface ExportStore {
   key: string | null;
   error: string | null;
   verification: VerificationState;
-  /** Builds the zip; with `verify`, then checks its ONNX files (the download is offered meanwhile). */
-  build(settings: RetrievalSettings, revision: number, verify?: VerifyOnnx): Promise<void>;
-  verify(settings: RetrievalSettings, revision: number, verify: VerifyOnnx, zip?: Uint8Array): Promise<void>;
 }
 
 export function exportKey(settings: RetrievalSettings, revision: number): string {
   return JSON.stringify([revision, settings]);
 }
 
-/** The built zip outlives the panel, so going to another step and back keeps the download. */
-export const useExport = create<ExportStore>()((set, get) => ({
+/** The built zip outlives the panel, so going to another step and back keeps the download (export-actions.ts builds it). */
+export const useExport = create<ExportState>()(() => ({
   status: 'idle',
   url: null,
   bytes: 0,
@@ -55,43 +46,7 @@ export const useExport = create<ExportStore>()((set, get) => ({
   sizes: {},
   key: null,
   error: null,
-  verification: IDLE,
-  async build(settings, revision, verify) {
-    if (get().status === 'building') return;
-    set({ status: 'building', error: null });
-    const session = useSession.getState();
-    session.setJob('export', { label: 'Building model.zip', done: 0, total: 0 });
-    let zip: Uint8Array | null = null;
-    try {
-      const result = await studio().exportZip(settings);
-      const blob = new Blob([result.zip as Uint8Array<ArrayBuffer>], { type: 'application/zip' });
-      const old = get().url;
-      if (old) URL.revokeObjectURL(old);
-      set({ status: 'ready', url: URL.createObjectURL(blob), bytes: blob.size, files: result.files, sizes: result.sizes, key: exportKey(settings, revision), verification: IDLE });
-      zip = result.zip;
-    } catch (e) {
-      set({ status: 'failed', error: (e as Error).message });
-    } finally {
-      session.setJob('export', null);
-    }
-    if (zip && verify && get().files.some((f) => f.startsWith('onnx/'))) await get().verify(settings, revision, verify, zip);
-  },
-  async verify(settings, revision, verify, zip) {
-    if (get().verification.status === 'running') return;
-    const key = exportKey(settings, revision);
-    set({ verification: { status: 'running', report: null, error: null, key } });
-    const session = useSession.getState();
-    session.setJob('verify-onnx', { label: 'Verifying ONNX files', done: 0, total: 0, cancel: () => void studio().cancelJob() });
-    try {
-      const report = await verify(settings, (stage, done, total) => session.setJob('verify-onnx', { label: `ONNX check: ${stage}`, done, total }), zip);
-      set({ verification: { status: 'done', report, error: null, key } });
-    } catch (e) {
-      const err = e as Error;
-      set({ verification: { status: 'failed', report: null, error: err.name === 'AbortError' ? 'cancelled' : err.message, key } });
-    } finally {
-      session.setJob('verify-onnx', null);
-    }
-  },
+  verification: IDLE_VERIFICATION,
 }));
 
 export function formatBytes(n: number): string {

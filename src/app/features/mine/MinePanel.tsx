@@ -7,6 +7,7 @@ import { Field } from '../train/Field.tsx';
 import { plainSettings } from '../playground/playground-selectors.ts';
 import { parseMineForm } from './mine-form.ts';
 import { MinedTable } from './MinedTable.tsx';
+import { minedTripletsJsonl, mineNegatives, trainOnMinedTriplets } from './mine-actions.ts';
 import { useMine } from './mine-store.ts';
 
 /**
@@ -41,7 +42,7 @@ export function MinePanel() {
             className="mine-form"
             onSubmit={(e) => {
               e.preventDefault();
-              if (options) void m.mine(plainSettings(retrieval), options);
+              if (options) void mineNegatives(plainSettings(retrieval), options);
             }}
           >
             <Field id="mine-range-min" label="range_min" value={m.form.rangeMin} onChange={(v) => m.setForm({ rangeMin: v })} error={errors.rangeMin} hint="skip the closest" />
@@ -80,14 +81,14 @@ export function MinePanel() {
               </p>
               <MinedTable total={m.summary.negatives} />
               <div className="row">
-                <button type="button" disabled={busy || kept === 0} onClick={() => void m.useForTraining()} data-testid="mine-use">
+                <button type="button" disabled={busy || kept === 0} onClick={() => void trainOnMinedTriplets()} data-testid="mine-use">
                   Use {kept} triplets as training data
                 </button>
                 <button
                   type="button"
                   className="ghost"
                   disabled={busy || kept === 0}
-                  onClick={() => void m.exportJsonl().then((text) => downloadText('mined-triplets.jsonl', text, 'application/jsonl'))}
+                  onClick={() => void minedTripletsJsonl().then((text) => downloadText('mined-triplets.jsonl', text, 'application/jsonl'))}
                   data-testid="mine-export"
                 >
                   Export JSONL

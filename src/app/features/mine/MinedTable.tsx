@@ -1,46 +1,12 @@
-import { type KeyboardEvent, useCallback, useEffect, useRef, useState } from 'react';
-import type { MinedRow } from '../../../worker/protocol-checks.ts';
+import { type KeyboardEvent, useEffect, useRef, useState } from 'react';
 import { ErrorNote } from '../../ui/ErrorNote.tsx';
-import { errorMessage } from '../../ui/use-latest-async.ts';
 import { pagesFor, visibleRows } from '../../ui/virtual.ts';
-import { studio } from '../../worker-client.ts';
 import { mineKeyAction, scrollToRow } from './mine-keys.ts';
 import { useMine } from './mine-store.ts';
+import { MINED_PAGE, useMinedPages } from './use-mined-pages.ts';
 
 const ROW_HEIGHT = 34;
 const VIEWPORT_HEIGHT = 374;
-const PAGE = 100;
-
-/** Mined rows fetched a page at a time, dropped when a new mining starts. */
-function useMinedPages(generation: number) {
-  const cache = useRef(new Map<number, readonly MinedRow[]>());
-  const inflight = useRef(new Set<number>());
-  const [, setVersion] = useState(0);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    cache.current = new Map();
-    inflight.current = new Set();
-    setVersion((v) => v + 1);
-  }, [generation]);
-  const ensure = useCallback((pages: readonly number[]) => {
-    for (const page of pages) {
-      if (cache.current.has(page) || inflight.current.has(page)) continue;
-      inflight.current.add(page);
-      const mine = cache.current;
-      studio().minedRows(page * PAGE, PAGE).then(
-        (rows) => {
-          if (mine !== cache.current) return;
-          inflight.current.delete(page);
-          mine.set(page, rows);
-          setVersion((v) => v + 1);
-        },
-        (e: unknown) => setError(errorMessage(e)),
-      );
-    }
-  }, []);
-  const row = (i: number) => cache.current.get(Math.floor(i / PAGE))?.[i % PAGE];
-  return { row, ensure, error };
-}
 
 const score = (s: number) => s.toFixed(3);
 
@@ -56,7 +22,7 @@ export function MinedTable({ total }: { total: number }) {
   const win = visibleRows(scrollTop, VIEWPORT_HEIGHT, ROW_HEIGHT, total, 8);
 
   useEffect(() => {
-    ensure(pagesFor(win, PAGE));
+    ensure(pagesFor(win, MINED_PAGE));
   }, [ensure, win.start, win.end, generation]);
 
   const follow = (to: number) => {

@@ -1,12 +1,9 @@
-import { transfer } from 'comlink';
 import { useCallback, useState } from 'react';
 import type { ModelSource } from '../../../worker/protocol.ts';
 import { useSession } from '../../session-store.ts';
-import { useSettings } from '../../settings-store.ts';
 import { errorMessage } from '../../ui/use-latest-async.ts';
-import { callback, studio } from '../../worker-client.ts';
 import { formatBytes } from '../../ui/format.ts';
-import { retrievalFromModel } from './model-files.ts';
+import { cancelModelLoad, loadModel } from './model-actions.ts';
 
 /** Which of the panel's controls started a load: its error is shown next to that control. */
 export type SourceSlot = 'builtin' | 'hub' | 'local';
@@ -16,14 +13,6 @@ export const MODEL_JOB = 'model';
 /** The progress label: download stages with byte counts, others as the worker names them. */
 export function progressLabel(stage: string, done: number, total: number): string {
   return total > 4096 ? `${stage} (${formatBytes(done)} of ${formatBytes(total)})` : stage;
-}
-
-/** The ArrayBuffers inside a source, so its bytes move to the worker instead of being copied. */
-function transferables(source: ModelSource): ArrayBuffer[] {
-  const views = source.kind === 'zip' ? [source.bytes] : source.kind === 'files' ? Object.values(source.files) : [];
-  const buffers = new Set<ArrayBuffer>();
-  for (const v of views) if (v.buffer instanceof ArrayBuffer) buffers.add(v.buffer);
-  return [...buffers];
 }
 
 /**
@@ -36,10 +25,10 @@ export function useModelLoader() {
   const [errors, setErrors] = useState<Partial<Record<SourceSlot, string>>>({});
 
   const load = useCallback(async (slot: SourceSlot, getSource: () => Promise<ModelSource> | ModelSource) => {
-    const { setJob, setModel } = useSession.getState();
+    const { setJob } = useSession.getState();
     if (MODEL_JOB in useSession.getState().jobs) return;
     setErrors({});
-    setJob(MODEL_JOB, { label: 'Loading model…', done: 0, total: 0, cancel: () => void studio().cancelLoad() });
+    setJob(MODEL_JOB, { label: 'Loading model…', done: 0, total: 0, cancel: cancelModelLoad });
     let lastReport = 0;
     const onProgress = (stage: string, done: number, total: number) => {
       const now = performance.now();
@@ -50,9 +39,7 @@ export function useModelLoader() {
     };
     try {
       const source = await getSource();
-      const info = await studio().loadModel(transfer(source, transferables(source)), callback(onProgress));
-      setModel(info);
-      useSettings.getState().setRetrieval(retrievalFromModel(info));
+      await loadModel(source, onProgress);
     } catch (e) {
       setErrors({ [slot]: errorMessage(e) });
     } finally {

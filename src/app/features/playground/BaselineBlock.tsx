@@ -1,9 +1,7 @@
 import { ErrorNote } from '../../ui/ErrorNote.tsx';
 import { formatMetric, formatMs } from '../../ui/format.ts';
-import { useLatestAsync } from '../../ui/use-latest-async.ts';
-import { studio } from '../../worker-client.ts';
 import { METRIC_ROWS } from '../compare/per-query.ts';
-import { requestKey } from './playground-selectors.ts';
+import { useBaselines } from './use-playground-results.ts';
 import type { RetrievalSettings } from '../../../shared/settings.ts';
 
 /**
@@ -12,7 +10,7 @@ import type { RetrievalSettings } from '../../../shared/settings.ts';
  */
 export function BaselineBlock({ settings, revision, trained, ready }: { settings: RetrievalSettings; revision: number; trained: boolean; ready: boolean }) {
   // Asked once the current metrics are in: they share the embeddings, computed once.
-  const result = useLatestAsync(ready ? requestKey({ s: settings, revision, trained, baselines: true }) : null, () => studio().baselines(settings));
+  const result = useBaselines(settings, revision, trained, ready);
   const b = result.data;
   return (
     <section className="pg-baselines" data-testid="playground-baselines" data-state={b ? 'ready' : 'pending'} aria-label="BM25 baseline">

@@ -2,19 +2,19 @@ import { useEffect } from 'react';
 import type { EvalSummary, SearchHit } from '../../../worker/protocol.ts';
 import { useSession } from '../../session-store.ts';
 import { useSettings } from '../../settings-store.ts';
-import { type AsyncResult, useLatestAsync } from '../../ui/use-latest-async.ts';
-import { trackedJob } from '../../ui/tracked-job.ts';
-import { studio } from '../../worker-client.ts';
+import { ErrorNote } from '../../ui/ErrorNote.tsx';
+import type { AsyncResult } from '../../ui/use-latest-async.ts';
 import { BaselineBlock } from './BaselineBlock.tsx';
 import { MetricsBlock } from './MetricsBlock.tsx';
 import { PinBar } from './PinBar.tsx';
-import { plainSettings, requestKey, sameSettings, TOP_K } from './playground-selectors.ts';
+import { plainSettings, sameSettings } from './playground-selectors.ts';
 import { usePlayground } from './playground-store.ts';
 import { QueryPicker } from './QueryPicker.tsx';
 import { RankingList } from './RankingList.tsx';
 import { rankMoves } from './rank-moves.ts';
 import { SettingsForm } from './SettingsForm.tsx';
 import { useEvalQueries } from './use-eval-queries.ts';
+import { usePlaygroundResults } from './use-playground-results.ts';
 
 /**
  * Step 3: vary how texts become vectors and see the eval metrics and one query's ranking change,
@@ -49,22 +49,14 @@ export function PlaygroundPanel() {
   }, [evalQueries, setQuery, datasetFile]);
 
   const q = query.trim();
-  const cancel = () => void studio().cancelJob();
-  const evalCurrent = useLatestAsync(canRetrieve ? requestKey({ s: current, weights, revision }) : null, () =>
-    trackedJob('evaluate', `Evaluating ${weights === 'trained' ? 'the fine-tuned' : 'the base'} model`, (p) => studio().evaluate(current, weights, p), cancel),
-  );
-  const evalPinned = useLatestAsync(
-    canRetrieve && pinned && !pinnedIsCurrent ? requestKey({ s: pinned, weights, revision }) : null,
-    () => trackedJob('evaluate-pinned', 'Evaluating the pinned setting', (p) => studio().evaluate(pinned ?? current, weights, p), cancel),
-  );
-  const searchCurrent = useLatestAsync(
-    canRetrieve && q ? requestKey({ q, s: current, weights, revision }) : null,
-    () => studio().search(q, current, weights, TOP_K),
-  );
-  const searchPinned = useLatestAsync(
-    canRetrieve && q && pinned && !pinnedIsCurrent ? requestKey({ q, s: pinned, weights, revision }) : null,
-    () => studio().search(q, pinned ?? current, weights, TOP_K),
-  );
+  const { evalCurrent, evalPinned, searchCurrent, searchPinned } = usePlaygroundResults({
+    current,
+    pinned: pinnedIsCurrent ? null : pinned,
+    weights,
+    revision,
+    query: q,
+    enabled: canRetrieve,
+  });
   const pinnedEval: AsyncResult<EvalSummary> | undefined = pinned ? (pinnedIsCurrent ? evalCurrent : evalPinned) : undefined;
   const pinnedSearch: AsyncResult<SearchHit[]> | undefined = pinned ? (pinnedIsCurrent ? searchCurrent : searchPinned) : undefined;
   const moves = pinnedSearch?.data && searchCurrent.data ? rankMoves(pinnedSearch.data, searchCurrent.data) : undefined;
@@ -96,7 +88,7 @@ export function PlaygroundPanel() {
             </div>
           </div>
           <QueryPicker query={query} onChange={setQuery} evalQueries={evalQueries} />
-          {queriesError && <p className="error-text">Could not list the eval queries: {queriesError}</p>}
+          <ErrorNote error={queriesError && `Could not list the eval queries: ${queriesError}`} />
           <div className="pg-rankings">
             <RankingList title={pinned ? 'Current setting' : 'Ranking'} result={searchCurrent} moves={moves} testId="ranking-current" />
             {pinnedSearch ? (

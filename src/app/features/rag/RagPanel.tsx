@@ -7,6 +7,7 @@ import { ErrorNote } from '../../ui/ErrorNote.tsx';
 import { formatBytes, formatMs } from '../../ui/format.ts';
 import { plainSettings } from '../playground/playground-selectors.ts';
 import { Field } from '../train/Field.tsx';
+import { askRagDocument, closeRagDocument, openRagDocument, rechunkRagDocument, restoreRagDocument } from './rag-actions.ts';
 import { CHUNKS_SHOWN, useRag } from './rag-store.ts';
 import { chunkSettingsProblem, DEFAULT_CHUNK_SETTINGS } from '../../../shared/settings.ts';
 
@@ -48,9 +49,8 @@ export function RagPanel() {
   const kProblem = Number.isInteger(k) && k >= 1 && k <= 20 ? null : 'a whole number from 1 to 20';
 
   useEffect(() => {
-    if (model) void r.restore();
-    // restore() runs once per page load; the store remembers that it did.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    if (model) void restoreRagDocument();
+    // It runs once per page load; the store remembers that it did.
   }, [model]);
   useEffect(() => {
     if (r.document) {
@@ -61,7 +61,7 @@ export function RagPanel() {
 
   const onDrop = (files: File[]) => {
     const file = files[0];
-    if (file && !chunkProblem) void r.open(file, chunking);
+    if (file && !chunkProblem) void openRagDocument(file, chunking);
   };
   const changed = r.document && (r.document.chunking.size !== chunking.size || r.document.chunking.overlap !== chunking.overlap);
 
@@ -80,7 +80,7 @@ export function RagPanel() {
         <Field id="rag-size" label="Chunk size (characters)" value={size} onChange={setSize} error={chunkProblem && chunkProblem.includes('size') ? chunkProblem : undefined} />
         <Field id="rag-overlap" label="Overlap" value={overlap} onChange={setOverlap} error={chunkProblem && !chunkProblem.includes('size') ? chunkProblem : undefined} />
         {r.document && (
-          <button type="button" disabled={!changed || chunkProblem !== null || r.busy !== null} onClick={() => void r.rechunk(chunking)} data-testid="rag-rechunk">
+          <button type="button" disabled={!changed || chunkProblem !== null || r.busy !== null} onClick={() => void rechunkRagDocument(chunking)} data-testid="rag-rechunk">
             Chunk again
           </button>
         )}
@@ -93,7 +93,7 @@ export function RagPanel() {
             <strong>{r.document.name}</strong> · {r.document.kind}
             {r.document.pages !== undefined ? `, ${r.document.pages} pages` : ''} · {formatBytes(r.document.bytes)} · {r.document.characters.toLocaleString()} characters →{' '}
             <span data-testid="rag-chunk-count">{r.document.chunks}</span> chunks of ≤ {r.document.chunking.size} (overlap {r.document.chunking.overlap}) ·{' '}
-            <button type="button" className="link" onClick={() => void r.close()}>forget it</button>
+            <button type="button" className="link" onClick={() => void closeRagDocument()}>forget it</button>
           </p>
           <details className="rag-chunks" open>
             <summary>Chunks{r.document.chunks > CHUNKS_SHOWN ? ` (first ${CHUNKS_SHOWN} of ${r.document.chunks})` : ''}</summary>
@@ -107,7 +107,7 @@ export function RagPanel() {
             className="row rag-ask"
             onSubmit={(e) => {
               e.preventDefault();
-              if (!kProblem) void r.ask(question, plainSettings(retrieval), k);
+              if (!kProblem) void askRagDocument(question, plainSettings(retrieval), k);
             }}
           >
             <Field id="rag-question" label="Question" inputMode="text" value={question} onChange={setQuestion} placeholder="How do I …?" />

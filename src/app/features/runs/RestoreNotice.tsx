@@ -1,7 +1,8 @@
 import { useEffect } from 'react';
 import { useSession } from '../../session-store.ts';
-import { useTrainRun } from '../train/train-run-store.ts';
-import { restoreLastSession, useRestore } from './restore-session.ts';
+import { restartSavedRun, resumeSavedRun } from '../train/train-actions.ts';
+import { restoreLastSession } from './restore-actions.ts';
+import { useRestore } from './restore-store.ts';
 
 /** Brings back the last model and dataset once the worker is up, and says what it restored. */
 export function RestoreNotice() {
@@ -9,6 +10,7 @@ export function RestoreNotice() {
   const notes = useRestore((s) => s.notes);
   const resumable = useRestore((s) => s.resumable);
   const dismiss = useRestore((s) => s.dismiss);
+  const dropResumable = useRestore((s) => s.dropResumable);
   const setPanel = useSession((s) => s.setPanel);
 
   useEffect(() => {
@@ -17,9 +19,9 @@ export function RestoreNotice() {
 
   if (notes.length === 0 && resumable.length === 0) return null;
   const resume = (id: string, restart: boolean) => {
-    useRestore.setState((s) => ({ resumable: s.resumable.filter((r) => r.id !== id) }));
+    dropResumable(id);
     setPanel('train');
-    void (restart ? useTrainRun.getState().restartSaved(id) : useTrainRun.getState().resumeSaved(id));
+    void (restart ? restartSavedRun(id) : resumeSavedRun(id));
   };
   return (
     <div className="restore-notice" role="status" data-testid="restore-notice">

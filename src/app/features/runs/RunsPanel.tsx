@@ -4,8 +4,10 @@ import { useSession } from '../../session-store.ts';
 import { ErrorNote } from '../../ui/ErrorNote.tsx';
 import { formatBytes } from '../../ui/format.ts';
 import { isActive } from '../train/run-state.ts';
+import { resumeSavedRun } from '../train/train-actions.ts';
 import { useTrainRun } from '../train/train-run-store.ts';
 import { RunCompare } from './RunCompare.tsx';
+import { exportRunHistory, openDataset, openRun, persistStorage, refreshRuns, removeDataset, removeRun, toggleRun } from './runs-actions.ts';
 import { formatRunDate, lossLabel, mrrChange, STATE_LABELS } from './runs-format.ts';
 import { useRuns } from './runs-store.ts';
 import { SavedDatasets } from './SavedDatasets.tsx';
@@ -84,7 +86,7 @@ function RunRow({ run, selected, busy, training, onToggle, onOpen, onResume, onE
 
 /** Saved training runs: reopen one, compare two, export a history, delete; and the storage they use. */
 export function RunsPanel() {
-  const { runs, datasets, status, records, selected, loading, busy, error, notes, refresh, toggle, open, remove, exportHistory, openDataset, removeDataset, persist } = useRuns();
+  const { runs, datasets, status, records, selected, loading, busy, error, notes } = useRuns();
   const revision = useSession((s) => s.revision);
   const currentFile = useSession((s) => s.dataset?.file ?? null);
   const training = isActive(useTrainRun((s) => s.status));
@@ -92,8 +94,8 @@ export function RunsPanel() {
 
   // Refetch when the weights or data change (a run ended, a dataset was loaded).
   useEffect(() => {
-    void refresh();
-  }, [refresh, revision]);
+    void refreshRuns();
+  }, [revision]);
 
   const [a, b] = selected;
   const comparing = a && b && records[a] && records[b];
@@ -102,11 +104,11 @@ export function RunsPanel() {
     <section className="runs-panel" aria-labelledby="runs-title">
       <div className="row">
         <h2 id="runs-title">Runs</h2>
-        <button type="button" className="ghost small" onClick={() => void refresh()} disabled={loading}>
+        <button type="button" className="ghost small" onClick={() => void refreshRuns()} disabled={loading}>
           Refresh
         </button>
       </div>
-      <StorageBar status={status} busy={busy !== null} onPersist={() => void persist()} />
+      <StorageBar status={status} busy={busy !== null} onPersist={() => void persistStorage()} />
       <ErrorNote error={error} />
       {notes.length > 0 && (
         <ul className="runs-notes" role="status">
@@ -143,14 +145,14 @@ export function RunsPanel() {
                     selected={selected.includes(run.id)}
                     busy={busy !== null}
                     training={training}
-                    onToggle={() => toggle(run.id)}
-                    onOpen={() => void open(run.id)}
+                    onToggle={() => toggleRun(run.id)}
+                    onOpen={() => void openRun(run.id)}
                     onResume={() => {
                       setPanel('train');
-                      void useTrainRun.getState().resumeSaved(run.id);
+                      void resumeSavedRun(run.id);
                     }}
-                    onExport={() => void exportHistory(run)}
-                    onDelete={() => void remove(run.id)}
+                    onExport={() => void exportRunHistory(run)}
+                    onDelete={() => void removeRun(run.id)}
                   />
                 ))}
               </tbody>

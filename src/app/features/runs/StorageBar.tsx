@@ -1,4 +1,5 @@
 import type { StorageStatus } from '../../../worker/protocol.ts';
+import { ErrorNote } from '../../ui/ErrorNote.tsx';
 import { storageLine, usageFraction } from './runs-format.ts';
 
 /** Used / available space, whether the browser keeps it, and a warning when it is nearly full. */
@@ -23,11 +24,7 @@ export function StorageBar({ status, busy, onPersist }: { status: StorageStatus 
           {line.warning}
         </p>
       )}
-      {status.saveProblem && (
-        <p className="error-text small" role="alert" data-testid="save-problem">
-          {status.saveProblem}
-        </p>
-      )}
+      <ErrorNote error={status.saveProblem} className="small" testId="save-problem" />
     </div>
   );
 }

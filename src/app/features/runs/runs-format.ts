@@ -125,3 +125,8 @@ export function storageLine(s: StorageStatus): { text: string; warning: string |
 export function usageFraction(s: StorageStatus): number {
   return s.known && s.quota > 0 ? Math.min(1, s.usage / s.quota) : 0;
 }
+
+/** The words Export and the notes use for a saved run's weights. */
+export function savedRunLabel(run: Pick<RunRecord, 'created' | 'state' | 'weights' | 'step' | 'totalSteps'>): string {
+  return `the run of ${formatRunDate(run.created)} (${run.state === 'running' ? 'interrupted' : run.state} at step ${run.weights?.step ?? run.step} of ${run.totalSteps})`;
+}

@@ -1,34 +1,18 @@
-import { useEffect, useState } from 'react';
-import type { MemoryPlanInfo } from '../../../worker/protocol.ts';
 import { formatBytes } from '../../ui/format.ts';
-import { studio } from '../../worker-client.ts';
+import { ErrorNote } from '../../ui/ErrorNote.tsx';
+import { useMemoryPlan } from './use-train-estimates.ts';
 import type { TrainingConfig } from '../../../shared/settings.ts';
 
 /**
  * The memory a step of these settings needs, against the adapter's buffer limits, asked of the
- * worker whenever the settings change. A batch above the budget trains by gradient caching.
+ * worker whenever the settings change (use-train-estimates.ts). A batch above the budget trains by
+ * gradient caching.
  */
 export function MemoryPlan({ config }: { config: TrainingConfig }) {
-  const [plan, setPlan] = useState<MemoryPlanInfo | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const key = JSON.stringify([config.batchSize, config.maxSeqLength, config.memoryBudgetMiB ?? null, config.loss]);
-  useEffect(() => {
-    let current = true;
-    const timer = setTimeout(() => {
-      studio()
-        .memoryPlan(config)
-        .then((p) => current && (setPlan(p), setError(null)), (e: unknown) => current && setError((e as Error).message));
-    }, 200);
-    return () => {
-      current = false;
-      clearTimeout(timer);
-    };
-    // The key holds the fields the plan depends on.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [key]);
+  const { plan, error } = useMemoryPlan(config);
   return (
     <div className="memory-plan" data-testid="memory-plan" aria-live="polite">
-      {error && <p className="error-text">{error}</p>}
+      <ErrorNote error={error} />
       {plan && (
         <>
           <p>

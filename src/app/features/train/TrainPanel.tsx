@@ -2,6 +2,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { useSession } from '../../session-store.ts';
 import { useSettings } from '../../settings-store.ts';
+import { ErrorNote } from '../../ui/ErrorNote.tsx';
 import { EvalChart } from './EvalChart.tsx';
 import { LossChart } from './LossChart.tsx';
 import { MemoryPlan } from './MemoryPlan.tsx';
@@ -10,6 +11,7 @@ import { RankMovers } from './RankMovers.tsx';
 import { isActive } from './run-state.ts';
 import { RunControls } from './RunControls.tsx';
 import { RunProgress } from './RunProgress.tsx';
+import { cancelRun, pauseRun, resumeRun, startRun } from './train-actions.ts';
 import { useTrainRun } from './train-run-store.ts';
 import { RunSummaryCard } from './RunSummaryCard.tsx';
 import { StepEstimate } from './StepEstimate.tsx';
@@ -85,7 +87,7 @@ export function TrainPanel() {
   const training = useSettings((s) => s.training);
   const retrieval = useSettings((s) => s.retrieval);
   const run = useTrainRun(
-    useShallow((s) => ({ status: s.status, message: s.message, runLoss: s.config?.loss ?? null, start: s.start, pause: s.pause, resume: s.resume, cancel: s.cancel })),
+    useShallow((s) => ({ status: s.status, message: s.message, runLoss: s.config?.loss ?? null })),
   );
   const [check, setCheck] = useState<DraftCheck | null>(null);
   const suggestedFor = useSettings((s) => s.suggestedFor);
@@ -130,7 +132,7 @@ export function TrainPanel() {
 
   const start = () => {
     if (!loss || blocker) return;
-    void run.start(withTrainingDefaults({ ...training, loss }), retrieval, dataset.evalQueries > 0);
+    void startRun(withTrainingDefaults({ ...training, loss }), retrieval, dataset.evalQueries > 0);
   };
 
   return (
@@ -147,15 +149,11 @@ export function TrainPanel() {
           canStart={!blocker}
           startBlocker={blocker}
           onStart={start}
-          onPause={run.pause}
-          onResume={run.resume}
-          onCancel={run.cancel}
+          onPause={pauseRun}
+          onResume={resumeRun}
+          onCancel={cancelRun}
         />
-        {run.status === 'failed' && run.message && (
-          <p className="error-text" role="alert">
-            {run.message}
-          </p>
-        )}
+        <ErrorNote error={run.status === 'failed' ? run.message : null} />
         <LiveRunProgress />
         {suggestion && <LiveLossHint suggestedLr={suggestion.learningRate} />}
         <LiveSummary />

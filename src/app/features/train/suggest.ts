@@ -27,25 +27,18 @@ export interface TrainingSuggestion {
 /** Settings that learn for this model and data: the rate from how the model was initialised, 10% warmup. */
 export function suggestTraining(model: { readonly randomWeights: boolean }, trainRows: number, batchSize: number, epochs: number): TrainingSuggestion {
   const perEpoch = totalSteps(trainRows, batchSize, 1);
-  if (model.randomWeights) {
-    const wanted = perEpoch > 0 ? Math.min(MAX_SUGGESTED_EPOCHS, Math.ceil(MIN_STEPS / perEpoch)) : epochs;
-    const e = Math.max(epochs, wanted);
-    return {
-      learningRate: RANDOM_INIT_LR,
-      epochs: e,
-      warmupSteps: Math.round(WARMUP_RATIO * perEpoch * e),
-      why: `random weights learn from scratch: a high rate and at least ~${MIN_STEPS} steps`,
-    };
-  }
-  // A small dataset gets enough passes to move a pre-trained model too (measured on the built-in
-  // model and the FAQ sample: 3 steps at 2e-5 left the loss at 2.57; 48 steps at 5e-5 took it to 1.29).
+  // Random weights need ~MIN_STEPS steps before the loss goes anywhere; a small dataset gets enough
+  // passes to move a pre-trained model too (measured on the built-in model and the FAQ sample:
+  // 3 steps at 2e-5 left the loss at 2.57; 48 steps at 5e-5 took it to 1.29).
   const wanted = perEpoch > 0 ? Math.min(MAX_SUGGESTED_EPOCHS, Math.ceil(MIN_STEPS / perEpoch)) : epochs;
   const e = Math.max(epochs, wanted);
   return {
-    learningRate: PRETRAINED_LR,
+    learningRate: model.randomWeights ? RANDOM_INIT_LR : PRETRAINED_LR,
     epochs: e,
     warmupSteps: Math.round(WARMUP_RATIO * perEpoch * e),
-    why: `a pre-trained model is fine-tuned gently (the Hugging Face Trainer's 5e-5), for at least ~${MIN_STEPS} steps`,
+    why: model.randomWeights
+      ? `random weights learn from scratch: a high rate and at least ~${MIN_STEPS} steps`
+      : `a pre-trained model is fine-tuned gently (the Hugging Face Trainer's 5e-5), for at least ~${MIN_STEPS} steps`,
   };
 }
 

@@ -1,33 +1,14 @@
-import { create } from 'zustand';
-import type { ModelSource, RunSummary } from '../../../worker/protocol.ts';
+import type { ModelSource } from '../../../worker/protocol.ts';
 import { useSession } from '../../session-store.ts';
-import { useSettings } from '../../settings-store.ts';
 import { errorMessage } from '../../ui/use-latest-async.ts';
-import { callback, studio } from '../../worker-client.ts';
+import { studio } from '../../worker-client.ts';
+import { openSavedDataset } from '../data/data-actions.ts';
 import { DATA_JOB } from '../data/use-dataset-loader.ts';
-import { retrievalFromModel } from '../model/model-files.ts';
+import { loadModel } from '../model/model-actions.ts';
 import { MODEL_JOB, progressLabel } from '../model/use-model-loader.ts';
-import { formatRunDate } from './runs-format.ts';
-import { savedRunLabel, showInTrainPanel } from './runs-store.ts';
-
-export interface RestoreNote {
-  readonly tone: 'ok' | 'warn';
-  readonly text: string;
-}
-
-interface RestoreStore {
-  notes: readonly RestoreNote[];
-  /** Runs that stopped before their end (the tab was closed or crashed) and can go on from a checkpoint. */
-  resumable: readonly RunSummary[];
-  dismiss(): void;
-}
-
-/** What the page brought back from the last visit, said once at the top of the page. */
-export const useRestore = create<RestoreStore>()((set) => ({
-  notes: [],
-  resumable: [],
-  dismiss: () => set({ notes: [], resumable: [] }),
-}));
+import { type RestoreNote, useRestore } from './restore-store.ts';
+import { openSavedRun } from './runs-actions.ts';
+import { formatRunDate, savedRunLabel } from './runs-format.ts';
 
 let started = false;
 
@@ -60,9 +41,7 @@ export async function restoreLastSession(): Promise<void> {
       const label = last.model.kind === 'builtin' ? 'the built-in model' : last.model.repoId;
       session.setJob(MODEL_JOB, { label: `Restoring ${label}…`, done: 0, total: 0 });
       try {
-        const info = await studio().loadModel(source, callback((stage: string, done: number, total: number) => useSession.getState().setJob(MODEL_JOB, { label: progressLabel(stage, done, total), done, total })));
-        useSession.getState().setModel(info);
-        useSettings.getState().setRetrieval(retrievalFromModel(info));
+        await loadModel(source, (stage, done, total) => useSession.getState().setJob(MODEL_JOB, { label: progressLabel(stage, done, total), done, total }));
         say({ tone: 'ok', text: `Loaded ${label}, the model you used last time.` });
       } catch (e) {
         say({ tone: 'warn', text: `Could not load ${label} again (${errorMessage(e)}); choose a model in the Model panel.` });
@@ -76,9 +55,7 @@ export async function restoreLastSession(): Promise<void> {
     const d = last.dataset;
     useSession.getState().setJob(DATA_JOB, { label: `Restoring ${d.name}…`, done: 0, total: 0 });
     try {
-      const { info, dataset } = await studio().openDataset(d.id);
-      useSettings.getState().setSplit(dataset.split);
-      useSession.getState().setDataset(info);
+      await openSavedDataset(d.id);
       say({ tone: 'ok', text: `Restored your last dataset, ${d.name} (first loaded ${formatRunDate(d.added)}), from this browser's storage.` });
     } catch (e) {
       say({ tone: 'warn', text: `Could not restore your last dataset ${d.name}: ${errorMessage(e)}` });
@@ -115,10 +92,7 @@ async function restoreLastTrainedRun(say: (note: RestoreNote) => void): Promise<
   const last = ended[0];
   if (!last) return;
   try {
-    const { run } = await studio().openRun(last.id);
-    useSettings.getState().setRetrieval(run.retrieval);
-    useSession.getState().setTrained(true, savedRunLabel(run));
-    showInTrainPanel(run);
+    const { run } = await openSavedRun(last.id);
     say({ tone: 'ok', text: `The fine-tuned weights of ${savedRunLabel(run)} are the “after” side again: Compare and Export use them.` });
   } catch (e) {
     // Another model with the same name (other base weights), or the run is open in another tab.
