@@ -129,6 +129,16 @@ describe('the import graph', () => {
     expect(layerViolations(graph)).toEqual([]);
   });
 
+  it('keeps every source file small: none over 400 lines outside the kernels', () => {
+    // Kernels (WGSL and AssemblyScript sources) are long by nature: one op, every variant.
+    const kernel = (f: string) => /^engine\/(webgpu\/kernels|wasm\/assembly)\//.test(f) || f.endsWith('.generated.ts');
+    const long = graph
+      .filter((f) => !kernel(f.file))
+      .map((f) => ({ file: f.file, lines: readFileSync(path.join(SRC, f.file), 'utf8').split('\n').length }))
+      .filter((f) => f.lines > 400);
+    expect(long).toEqual([]);
+  });
+
   it('the rule catches an upward import, a sibling import, and the page reaching into the worker', () => {
     const made = (file: string, ...imports: string[]): SourceFile => ({ file, imports });
     expect(layerViolations([made('engine/a.ts', 'model/b.ts')])).toHaveLength(1);

@@ -1,7 +1,6 @@
 import { create } from 'zustand';
 import { createJSONStorage, persist } from 'zustand/middleware';
-import { DEFAULT_CHECKPOINT_EVERY, DEFAULT_CHECKPOINT_SECONDS, type RetrievalSettings, TRAINER_DEFAULTS, type TrainingConfig } from '../shared/settings.ts';
-import { DEFAULT_RETRIEVAL, DEFAULT_TRAINING } from '../shared/settings.ts';
+import { DEFAULT_RETRIEVAL, DEFAULT_SPLIT, DEFAULT_TRAINING, type RetrievalSettings, type TrainingConfig } from '../shared/settings.ts';
 
 export type Theme = 'light' | 'dark';
 
@@ -32,7 +31,7 @@ export const useSettings = create<SettingsState>()(
       retrieval: DEFAULT_RETRIEVAL,
       pinned: null,
       training: DEFAULT_TRAINING,
-      split: { evalFraction: 0.2, seed: 42 },
+      split: DEFAULT_SPLIT,
       hub: { endpoint: 'https://huggingface.co', repoId: 'sentence-transformers/all-MiniLM-L6-v2' },
       suggestedFor: null,
       setSuggestedFor: (suggestedFor) => set({ suggestedFor }),

@@ -61,3 +61,11 @@ export function readStoredMetrics(value: unknown): RetrievalMetrics | null {
   }
   return out;
 }
+
+/** The three a chart or a summary shows when there is room for only a few. */
+export const HEADLINE_METRICS: readonly RetrievalMetricKey[] = ['mrr@10', 'ndcg@10', 'recall@10'];
+
+/** Metric keys with the labels the page prints, in the order given. */
+export function labelledMetrics(keys: readonly RetrievalMetricKey[]): { readonly key: RetrievalMetricKey; readonly label: string }[] {
+  return keys.map((key) => ({ key, label: METRIC_LABELS[key] }));
+}

@@ -1,5 +1,5 @@
 import type { Comparison, QueryComparison } from '../../../worker/protocol.ts';
-import type { RetrievalMetrics } from '../../../shared/metrics.ts';
+import { labelledMetrics, type RetrievalMetrics } from '../../../shared/metrics.ts';
 
 /** A rank the worker reports as null (not in the top 100) counts as 101 when measuring a move. */
 export const MISSING_RANK = 101;
@@ -60,15 +60,7 @@ export function summarizeMoves(rows: readonly QueryRow[]): MoveSummary {
   return { improved, regressed, unchanged: rows.length - improved - regressed };
 }
 
-export const METRIC_ROWS: readonly { key: keyof RetrievalMetrics; label: string }[] = [
-  { key: 'mrr@10', label: 'MRR@10' },
-  { key: 'ndcg@10', label: 'NDCG@10' },
-  { key: 'map@100', label: 'MAP@100' },
-  { key: 'recall@1', label: 'Recall@1' },
-  { key: 'recall@5', label: 'Recall@5' },
-  { key: 'recall@10', label: 'Recall@10' },
-  { key: 'accuracy@1', label: 'Accuracy@1' },
-];
+export const METRIC_ROWS = labelledMetrics(['mrr@10', 'ndcg@10', 'map@100', 'recall@1', 'recall@5', 'recall@10', 'accuracy@1']);
 
 export interface MetricDelta {
   readonly key: keyof RetrievalMetrics;

@@ -5,13 +5,9 @@ import type { VerificationState } from './export-store.ts';
 
 export type { OnnxVerification, OnnxVerificationReport } from '../../../worker/protocol.ts';
 export type { VerifyOnnx } from './export-store.ts';
-import type { RetrievalMetrics } from '../../../shared/metrics.ts';
+import { HEADLINE_METRICS, labelledMetrics, type RetrievalMetrics } from '../../../shared/metrics.ts';
 
-const METRICS: readonly { key: 'mrr@10' | 'ndcg@10' | 'recall@10'; label: string }[] = [
-  { key: 'mrr@10', label: 'MRR@10' },
-  { key: 'ndcg@10', label: 'NDCG@10' },
-  { key: 'recall@10', label: 'Recall@10' },
-];
+const METRICS = labelledMetrics(HEADLINE_METRICS);
 
 function MetricCells({ metrics, engine }: { metrics: RetrievalMetrics | undefined; engine: RetrievalMetrics | undefined }) {
   return (

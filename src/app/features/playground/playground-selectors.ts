@@ -2,19 +2,15 @@
 import type { EvalSummary, PreviewRow } from '../../../worker/protocol.ts';
 import type { MetricRow } from '../../ui/MetricsTable.tsx';
 import type { PoolingModeName } from '../../../shared/names.ts';
-import type { RetrievalMetrics } from '../../../shared/metrics.ts';
+import { labelledMetrics, type RetrievalMetrics } from '../../../shared/metrics.ts';
 import type { RetrievalSettings } from '../../../shared/settings.ts';
 import type { WeightsState } from '../../../shared/events.ts';
 
 export const TOP_K = 10;
 
-export const PLAYGROUND_METRICS: readonly { key: string; label: string; pick(m: RetrievalMetrics): number }[] = [
-  { key: 'mrr@10', label: 'MRR@10', pick: (m) => m['mrr@10'] },
-  { key: 'ndcg@10', label: 'NDCG@10', pick: (m) => m['ndcg@10'] },
-  { key: 'recall@1', label: 'Recall@1', pick: (m) => m['recall@1'] },
-  { key: 'recall@5', label: 'Recall@5', pick: (m) => m['recall@5'] },
-  { key: 'recall@10', label: 'Recall@10', pick: (m) => m['recall@10'] },
-];
+export const PLAYGROUND_METRICS: readonly { key: string; label: string; pick(m: RetrievalMetrics): number }[] = labelledMetrics(['mrr@10', 'ndcg@10', 'recall@1', 'recall@5', 'recall@10']).map(
+  ({ key, label }) => ({ key, label, pick: (m: RetrievalMetrics) => m[key] }),
+);
 
 /** Current metrics against the pinned ones (baseline), for MetricsTable. */
 export function metricRows(current: RetrievalMetrics | null, pinned: RetrievalMetrics | null | undefined): MetricRow[] {

@@ -7,7 +7,6 @@ import { LOSS_CLASS_NAMES } from '../train/losses.ts';
 export { METRIC_ROWS } from '../compare/per-query.ts';
 import { METRIC_ROWS } from '../compare/per-query.ts';
 import { TRAINER_DEFAULTS } from '../../../shared/settings.ts';
-import type { RetrievalMetrics } from '../../../shared/metrics.ts';
 
 /** "27 Nov 2026, 21:50" in the reader's locale. */
 export function formatRunDate(ms: number, locale?: string): string {

@@ -2,13 +2,9 @@ import { useCallback } from 'react';
 import { PlotlyChart } from '../../charts/PlotlyChart.tsx';
 import { GROUP_PALETTE, themedLayout, type ChartColors } from '../../charts/theme.ts';
 import type { EvalPoint } from './run-state.ts';
-import type { RetrievalMetrics } from '../../../shared/metrics.ts';
+import { HEADLINE_METRICS, labelledMetrics } from '../../../shared/metrics.ts';
 
-const LINES: { key: keyof RetrievalMetrics; name: string }[] = [
-  { key: 'mrr@10', name: 'MRR@10' },
-  { key: 'ndcg@10', name: 'NDCG@10' },
-  { key: 'recall@10', name: 'Recall@10' },
-];
+const LINES = labelledMetrics(HEADLINE_METRICS).map(({ key, label }) => ({ key, name: label }));
 
 /** Retrieval metrics on the eval split over steps (step 0 = the base model). */
 export function EvalChart({ evals, totalSteps }: { evals: readonly EvalPoint[]; totalSteps: number }) {

@@ -2,13 +2,9 @@ import { useSession } from '../../session-store.ts';
 import { formatEta, formatMetric, formatRank } from './format.ts';
 import type { EvalPoint, RunStatus } from './run-state.ts';
 import type { RankMover } from '../../../shared/events.ts';
-import type { RetrievalMetrics } from '../../../shared/metrics.ts';
+import { HEADLINE_METRICS, labelledMetrics } from '../../../shared/metrics.ts';
 
-const SHOWN: { key: keyof RetrievalMetrics; label: string }[] = [
-  { key: 'mrr@10', label: 'MRR@10' },
-  { key: 'ndcg@10', label: 'NDCG@10' },
-  { key: 'recall@10', label: 'Recall@10' },
-];
+const SHOWN = labelledMetrics(HEADLINE_METRICS);
 
 export interface RunSummaryCardProps {
   readonly status: RunStatus;

@@ -1,12 +1,7 @@
-import type { LossId } from '../../../shared/names.ts';
+import { LOSS_NAMES, type LossId } from '../../../shared/names.ts';
 
-/** sentence-transformers' class names (kept here so the page does not pull the model code in). */
-export const LOSS_CLASS_NAMES: Record<LossId, string> = {
-  mnrl: 'MultipleNegativesRankingLoss',
-  cosine: 'CosineSimilarityLoss',
-  cosent: 'CoSENTLoss',
-  triplet: 'TripletLoss',
-};
+/** sentence-transformers' class names, from the shared vocabulary (the page does not load the model code). */
+export const LOSS_CLASS_NAMES: Readonly<Record<LossId, string>> = LOSS_NAMES;
 
 export const LOSS_HINTS: Record<LossId, string> = {
   mnrl: '(anchor, positive[, negative]) — in-batch negatives, scale 20; bigger batches help',
