@@ -206,10 +206,12 @@ describe('a person fine-tunes a model in the studio, start to finish', () => {
     // after that (5e-5: the built-in model is pre-trained).
     await poll(() => page.locator('#train-learningRate').inputValue()).toBe('0.00005');
     // Two epochs over the same rows, so the second epoch's mean loss is comparable with the first's;
-    // lr 2e-3, so that a dozen steps visibly learn.
+    // lr 2e-4, so that a dozen steps visibly learn without undoing the pre-training (measured in
+    // Node on these settings — cls pooling, "query: " prompt: MRR@10 0.198 → 0.262 at 2e-4, where
+    // 2e-3 falls to 0.07).
     await page.locator('#train-epochs').fill('2');
     await page.locator('#train-batchSize').fill('8');
-    await page.locator('#train-learningRate').fill('2e-3');
+    await page.locator('#train-learningRate').fill('2e-4');
     await page.locator('details.advanced summary').click();
     await page.locator('#train-evalEvery').fill('2');
     const counts = seen.counts as { train: number };
@@ -264,6 +266,9 @@ describe('a person fine-tunes a model in the studio, start to finish', () => {
     const evals = (await plotlyTraces(page, 'eval-chart'))!;
     expect(evals.map((t) => t.name)).toEqual(['MRR@10', 'NDCG@10', 'Recall@10']);
     seen.evalMrr = evals[0].y;
+    // Fine-tuning the pre-trained built-in model helps on the held-out split: the last evaluation
+    // (the end of the run) ranks better than step 0 (the base model).
+    expect(evals[0].y.at(-1)!).toBeGreaterThan(evals[0].y[0]);
     await screenshot(page, 'train');
   }, 480_000);
 
