@@ -111,6 +111,8 @@ export interface RunSummary {
   readonly weightsBytes: number;
   /** The step of the saved checkpoint, or null when there is none. */
   readonly checkpointStep: number | null;
+  /** Set by the studio worker on the run this tab is training right now (its record says "running" too). */
+  readonly trainingHere?: boolean;
 }
 
 /**

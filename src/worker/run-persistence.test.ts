@@ -12,16 +12,24 @@ describe.skipIf(!HAVE_FIXTURES)('the studio keeps runs and datasets', () => {
     expect(await a.api.lastSession()).toMatchObject({ model: { kind: 'hub', repoId: 'test/tiny-bert' }, dataset: { name: 'support-faq.jsonl', split: { evalFraction: 0.3, seed: 1 } } });
 
     const events: TrainingEvent[] = [];
+    let listedWhilePaused: ReturnType<typeof a.api.listRuns> | null = null;
     await a.api.train(CONFIG, SETTINGS, (e) => {
       events.push(e);
       if (e.type === 'step' && e.step === 1) a.api.pause();
-      if (e.type === 'state' && e.state === 'paused') setTimeout(() => a.api.resume(), 5);
+      if (e.type === 'state' && e.state === 'paused') {
+        listedWhilePaused = a.api.listRuns();
+        setTimeout(() => a.api.resume(), 5);
+      }
     });
+    // While it trains, the Runs list shows it as training here, not as an interrupted run.
+    // (Its record reads "running" or, once the pause is saved, "paused".)
+    expect((await listedWhilePaused!).map((r) => r.trainingHere)).toEqual([true]);
     // Recorded at the start; the pause took a checkpoint; once the final weights are saved the record lets it go.
     expect(a.saved).toEqual(['running', 'paused+weights', 'finished+weights', 'finished']);
     const [summary] = await a.api.listRuns();
     const steps = events.filter((e) => e.type === 'step').length;
     expect(summary).toMatchObject({ modelName: 'test/tiny-bert', datasetName: 'support-faq.jsonl', loss: 'mnrl', step: steps, totalSteps: steps, state: 'finished', hasWeights: true });
+    expect(summary.trainingHere).toBeUndefined();
     expect(summary.mrrBefore).not.toBeNull();
     expect(summary.mrrAfter).not.toBe(summary.mrrBefore);
     expect(p.disk.paths()).toEqual([`runs/${summary.id}/weights.safetensors`]);

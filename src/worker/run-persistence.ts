@@ -227,8 +227,10 @@ export class RunPersistence {
     return out;
   }
 
+  /** Saved runs, newest first; the one training in this tab says so (its record reads "running" like an interrupted one). */
   async listRuns(): Promise<RunSummary[]> {
-    return this.requireStorage().listRuns();
+    const training = this.host.current?.isTraining ? this.currentRun : null;
+    return (await this.requireStorage().listRuns()).map((r) => (r.id === training ? { ...r, trainingHere: true } : r));
   }
 
   async getRun(id: string): Promise<RunRecord> {

@@ -45,7 +45,7 @@ function RunRow({ run, selected, busy, training, onToggle, onOpen, onResume, onE
       </td>
       <td className="num mono">{mrrChange(run)}</td>
       <td>
-        <span className={`badge state-${run.state}`}>{STATE_LABELS[run.state]}</span>
+        <span className={`badge state-${run.trainingHere ? 'training' : run.state}`}>{run.trainingHere ? 'training' : STATE_LABELS[run.state]}</span>
         {!run.hasWeights && <span className="muted small"> no weights</span>}
       </td>
       <td className="actions">
@@ -62,7 +62,7 @@ function RunRow({ run, selected, busy, training, onToggle, onOpen, onResume, onE
             </>
           ) : (
             <>
-              {isResumable(run) && (
+              {isResumable(run) && !run.trainingHere && (
                 <button type="button" className="small" disabled={busy || training} onClick={onResume} title={`Go on training from the checkpoint at step ${run.checkpointStep}`} data-testid="run-resume">
                   Resume from step {run.checkpointStep}
                 </button>
