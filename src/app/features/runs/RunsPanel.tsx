@@ -18,6 +18,11 @@ export function isResumable(run: RunSummary): boolean {
   return (run.state === 'running' || run.state === 'paused') && run.checkpointStep !== null;
 }
 
+/** The run this tab trains reads "training" (its record says "running", as an interrupted one's does) until it pauses. */
+function runLabelState(run: RunSummary): RunSummary['state'] | 'training' {
+  return run.trainingHere && run.state === 'running' ? 'training' : run.state;
+}
+
 function RunRow({ run, selected, busy, training, onToggle, onOpen, onResume, onExport, onDelete }: {
   run: RunSummary;
   selected: boolean;
@@ -45,7 +50,7 @@ function RunRow({ run, selected, busy, training, onToggle, onOpen, onResume, onE
       </td>
       <td className="num mono">{mrrChange(run)}</td>
       <td>
-        <span className={`badge state-${run.trainingHere ? 'training' : run.state}`}>{run.trainingHere ? 'training' : STATE_LABELS[run.state]}</span>
+        <span className={`badge state-${runLabelState(run)}`}>{runLabelState(run) === 'training' ? 'training' : STATE_LABELS[run.state]}</span>
         {!run.hasWeights && <span className="muted small"> no weights</span>}
       </td>
       <td className="actions">
