@@ -94,6 +94,21 @@ describe('the RAG check through the worker', () => {
     expect(await reloaded.api.ragDocument()).toMatchObject({ name: 'guide.md', chunks: again.chunks, chunking: { size: 60, overlap: 0 } });
   }, 120_000);
 
+  it('cancels a question while its document is being embedded, and answers the next one', async () => {
+    const t = await tab(profile());
+    await t.api.loadModel({ kind: 'builtin' }, () => {});
+    const text = Array.from({ length: 400 }, (_, i) => `Paragraph ${i}: how returns, refunds and shipping work in case ${i}.`).join('\n\n');
+    const info = await t.api.openDocument('long.md', utf8(text), { size: 80, overlap: 0 });
+    expect(info.chunks).toBeGreaterThan(256); // more than one slice: the cancel lands between them
+    let cancelled = false;
+    const asked = t.api.askDocument('how do refunds work?', SETTINGS, 3, () => {
+      if (!cancelled) (cancelled = true), t.api.cancelJob();
+    });
+    await expect(asked).rejects.toMatchObject({ name: 'AbortError' });
+    const answer = await t.api.askDocument('how do refunds work?', SETTINGS, 3);
+    expect(answer.base).toHaveLength(3);
+  }, 120_000);
+
   it('reads a PDF, and refuses a PDF without text, a document over the plan and an empty question', async () => {
     const t = await tab(profile());
     await t.api.loadModel({ kind: 'builtin' }, () => {});

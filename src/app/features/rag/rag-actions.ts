@@ -35,11 +35,21 @@ export const openRagDocument = (file: File, chunking: ChunkSettings) =>
 
 export const rechunkRagDocument = (chunking: ChunkSettings) => act('chunking', async () => withChunks(await studio().rechunkDocument(chunking)));
 
+/** Asks the document; Cancel on the job bar stops it (the answer shown before stays). */
 export const askRagDocument = (question: string, settings: RetrievalSettings, topK: number) =>
   act('asking', () =>
-    withJob(JOB_ID, 'RAG check', async (report) => {
-      set({ answer: await studio().askDocument(question, settings, topK, report) });
-    }),
+    withJob(
+      JOB_ID,
+      'RAG check',
+      async (report) => {
+        try {
+          set({ answer: await studio().askDocument(question, settings, topK, report) });
+        } catch (e) {
+          if ((e as Error).name !== 'AbortError') throw e;
+        }
+      },
+      { cancel: () => void studio().cancelJob() },
+    ),
   );
 
 export async function closeRagDocument(): Promise<void> {
