@@ -39,7 +39,7 @@ export async function runMine(argv: readonly string[]): Promise<void> {
     maxScore: optionalNumber(v, 'max-score'),
     minScore: optionalNumber(v, 'min-score'),
     numNegatives: numberOption(v, 'num-negatives', DEFAULT_MINING_OPTIONS.numNegatives, { integer: true, min: 1 }),
-    samplingStrategy: choiceOption(v, 'sampling-strategy', ['top', 'random'] as const, 'top'),
+    samplingStrategy: choiceOption(v, 'sampling-strategy', ['top', 'random'] as const, DEFAULT_MINING_OPTIONS.samplingStrategy),
     seed: numberOption(v, 'seed', DEFAULT_MINING_OPTIONS.seed, { integer: true, min: 0 }),
   };
   const problem = miningOptionsProblem(options);

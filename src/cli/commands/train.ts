@@ -14,7 +14,7 @@ import { TrainingRun } from '../../model/training-run.ts';
 import { choiceOption, numberOption, optionalString, parseOptions, requireString, UsageError } from '../args.ts';
 import { loadModelDir, nodeBackend, requireFile } from '../node-runtime.ts';
 import { BACKEND_PREFERENCES, type BackendPreference, isLossId, LOSS_NAMES, type LossId } from '../../shared/names.ts';
-import { TRAINER_DEFAULTS, type TrainingConfig } from '../../shared/settings.ts';
+import { DEFAULT_TRAINING, TRAINER_DEFAULTS, type TrainingConfig } from '../../shared/settings.ts';
 
 export const TRAIN_USAGE =
   'train --model DIR --data FILE.jsonl --loss mnrl|cosine|cosent|triplet [--matryoshka 384,256,128] [--epochs N | --steps N] ' +
@@ -104,12 +104,12 @@ export async function runTrain(argv: readonly string[]): Promise<void> {
   if (!isLossId(lossName)) throw new UsageError(`--loss must be one of ${Object.keys(LOSS_NAMES).join(', ')}, got "${lossName}"`);
   const lossId: LossId = lossName;
   if (v.epochs !== undefined && v.steps !== undefined) throw new UsageError('train: give --epochs or --steps, not both');
-  const epochs = numberOption(v, 'epochs', 1, { integer: true, min: 1 });
+  const epochs = numberOption(v, 'epochs', DEFAULT_TRAINING.epochs, { integer: true, min: 1 });
   const maxSteps = v.steps === undefined ? undefined : numberOption(v, 'steps', 1, { integer: true, min: 1 });
-  const batchSize = numberOption(v, 'batch-size', 16, { integer: true, min: 1 });
-  const lr = numberOption(v, 'lr', TRAINER_DEFAULTS.lr, { min: 0, minExclusive: true });
-  const warmupSteps = numberOption(v, 'warmup-steps', 0, { integer: true, min: 0 });
-  const scheduler = choiceOption(v, 'scheduler', ['linear', 'constant'] as const, 'linear');
+  const batchSize = numberOption(v, 'batch-size', DEFAULT_TRAINING.batchSize, { integer: true, min: 1 });
+  const lr = numberOption(v, 'lr', DEFAULT_TRAINING.learningRate, { min: 0, minExclusive: true });
+  const warmupSteps = numberOption(v, 'warmup-steps', DEFAULT_TRAINING.warmupSteps, { integer: true, min: 0 });
+  const scheduler = choiceOption(v, 'scheduler', ['linear', 'constant'] as const, DEFAULT_TRAINING.scheduler);
   const weightDecay = numberOption(v, 'weight-decay', TRAINER_DEFAULTS.weightDecay, { min: 0 });
   const maxGradNorm = numberOption(v, 'max-grad-norm', TRAINER_DEFAULTS.maxGradNorm, { min: 0 });
   // TrainingArguments' adam_beta1 / adam_beta2 / adam_epsilon, with its defaults. A beta of 1 would
@@ -117,7 +117,7 @@ export async function runTrain(argv: readonly string[]): Promise<void> {
   const beta1 = numberOption(v, 'adam-beta1', TRAINER_DEFAULTS.beta1, { min: 0, max: 1, maxExclusive: true });
   const beta2 = numberOption(v, 'adam-beta2', TRAINER_DEFAULTS.beta2, { min: 0, max: 1, maxExclusive: true });
   const eps = numberOption(v, 'adam-epsilon', TRAINER_DEFAULTS.eps, { min: 0, minExclusive: true });
-  const seed = numberOption(v, 'seed', 42, { integer: true, min: 0 });
+  const seed = numberOption(v, 'seed', DEFAULT_TRAINING.seed, { integer: true, min: 0 });
   const backendKind = choiceOption(v, 'backend', BACKEND_PREFERENCES, 'auto');
   const prompt = optionalString(v, 'prompt');
   // Gradient caching: texts per forward pass; the loss still sees the whole batch.
