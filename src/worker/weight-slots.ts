@@ -5,7 +5,7 @@
  * to or from the host. Host copies are taken only where they must outlive the device: the base
  * at load (fingerprint, recovery) and the trained weights when a run ends (saving, recovery).
  */
-import type { Backend, Tensor } from '../engine/backend.ts';
+import type { DeviceMemory, Tensor } from '../engine/backend.ts';
 import type { ParamStore } from '../engine/params.ts';
 import type { WeightsState } from '../shared/events.ts';
 
@@ -24,7 +24,7 @@ export class WeightSlots {
   trainedStep = 0;
 
   constructor(
-    private readonly backend: Backend,
+    private readonly backend: DeviceMemory,
     private readonly store: ParamStore,
     /** The base weights as loaded: read once, before any training changed the buffer. */
     readonly baseHost: Float32Array,
