@@ -13,6 +13,8 @@ export interface StepEstimateProps {
 /** The run's duration before it starts, from training steps timed on this device with these settings. */
 export function StepEstimate({ config, retrieval, steps, enabled }: StepEstimateProps) {
   const { probe, fresh, error } = useStepProbe(config, retrieval, enabled);
+  // Nothing is being timed while a run trains or the settings are invalid: say nothing rather than "Timing…".
+  if (!enabled && !(fresh && probe)) return null;
   return (
     <p className="small" data-testid="train-estimate" data-state={fresh ? 'ready' : 'measuring'} aria-live="polite">
       {error ? (
