@@ -28,6 +28,12 @@ export class Retrieval {
   private readonly evaluations = new Map<string, EvalSummary>();
   /** The encode in progress; the next one waits for it. */
   private encoding: Promise<unknown> = Promise.resolve();
+  /**
+   * Bumped by forgetAll / forgetTrained: a result computed across a change (an evaluation that
+   * started before a new dataset, or before a run's next capture) is returned but not cached.
+   */
+  private epoch = 0;
+  private trainedEpoch = 0;
 
   constructor(
     private readonly session: Session,
@@ -36,12 +42,23 @@ export class Retrieval {
 
   /** The model, its weights or the dataset changed: nothing cached holds. */
   forgetAll(): void {
+    this.epoch++;
     this.tokenStates.clear();
     this.evaluations.clear();
   }
 
+  /** Whether results begun at `mark` still describe the weights and data they were computed on. */
+  private stillCurrent(mark: { epoch: number; trainedEpoch: number }, weights: WeightsState): boolean {
+    return mark.epoch === this.epoch && (weights === 'base' || mark.trainedEpoch === this.trainedEpoch);
+  }
+
+  private mark(): { epoch: number; trainedEpoch: number } {
+    return { epoch: this.epoch, trainedEpoch: this.trainedEpoch };
+  }
+
   /** The fine-tuned weights changed. */
   forgetTrained(): void {
+    this.trainedEpoch++;
     this.session.weightsVersion++;
     for (const key of [...this.tokenStates.keys()]) if (key.startsWith('trained')) this.tokenStates.delete(key);
     for (const key of [...this.evaluations.keys()]) if (key.startsWith('trained')) this.evaluations.delete(key);
@@ -61,13 +78,14 @@ export class Retrieval {
     const run = this.encoding.then(async () => {
       const again = role === 'adhoc' ? undefined : this.tokenStates.get(key);
       if (again) return again;
+      const mark = this.mark();
       this.session.requireSlots().use(weights);
       const model = this.session.requireModel().model;
       const states = await encodeTokenStates(model, suffix ? texts.map((t) => t + suffix) : texts, prefix || undefined, {
         signal,
         onProgress: (done, total) => onProgress?.(`embedding ${role === 'corpus' ? 'documents' : 'queries'}`, done, total),
       });
-      if (role !== 'adhoc') this.tokenStates.set(key, states);
+      if (role !== 'adhoc' && this.stillCurrent(mark, weights)) this.tokenStates.set(key, states);
       return states;
     });
     this.encoding = run.catch(() => undefined);
@@ -144,6 +162,7 @@ export class Retrieval {
     const key = `${weights}\u0000${JSON.stringify(settings)}`;
     const cached = this.evaluations.get(key);
     if (cached) return cached;
+    const mark = this.mark();
     const started = performance.now();
     const set = this.session.requireDataset().requireEvalSet();
     const { queries, corpus, dimension } = await this.evalEmbeddings(settings, weights, onProgress, signal);
@@ -152,7 +171,7 @@ export class Retrieval {
     const firstRelevantRank: (number | null)[] = set.queries.map(() => null);
     for (const r of result.perQuery) firstRelevantRank[r.query] = r.firstRelevantRank;
     const summary = { weights, metrics: metricsFromEvaluator(result.metrics), firstRelevantRank, milliseconds: performance.now() - started };
-    this.evaluations.set(key, summary);
+    if (this.stillCurrent(mark, weights)) this.evaluations.set(key, summary);
     return summary;
   }
 

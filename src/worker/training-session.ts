@@ -338,10 +338,14 @@ export class TrainingSession {
         this.summary = { config, seconds: trainingSeconds(), steps: slots.trainedStep };
       }
       slots.endLive(slots.hasTrained ? 'trained' : 'base');
+      // Kept on the host too, as a finished run's are: they must outlive a later device loss.
+      await slots.readTrained();
       onEvent({ type: 'state', state: 'failed', message: failureMessage(e, kept ? { checkpointStep: kept.state.step } : slots.hasTrained ? { evalStep: slots.trainedStep } : {}) });
       throw e;
     } finally {
       this.control = null;
+      // A fault asked for too late to hit this run must not hit the next one.
+      this.stepHook = null;
     }
   }
 

@@ -22,13 +22,14 @@ const CONFIG: TrainingConfig = {
 };
 
 /** Host reads and writes of whole parameter vectors (tensors of `size` values) through a backend. */
-function countingBackend(inner: Backend): { backend: Backend; counts: { reads: number; writes: number; anyReads: number }; watch(size: number): void } {
-  const counts = { reads: 0, writes: 0, anyReads: 0 };
+function countingBackend(inner: Backend): { backend: Backend; counts: { reads: number; writes: number; anyReads: number; allocations: number }; watch(size: number): void } {
+  const counts = { reads: 0, writes: 0, anyReads: 0, allocations: 0 };
   let watched = -1;
   const backend = new Proxy(inner, {
     get(target, key, receiver) {
       const value = Reflect.get(target, key, receiver) as unknown;
       if (key === 'read') return (t: Tensor) => (counts.anyReads++, t.size === watched && counts.reads++, target.read(t));
+      if (key === 'zeros') return (shape: readonly number[], ...rest: unknown[]) => ((shape.reduce((a, b) => a * b, 1) === watched && counts.allocations++), (target.zeros as (...a: unknown[]) => Tensor)(shape, ...rest));
       if (key === 'write') return (t: Tensor, data: Float32Array) => ((t.size === watched && counts.writes++), target.write(t, data));
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },
@@ -75,5 +76,23 @@ describe.skipIf(!HAVE_FIXTURES)('weights during a run', () => {
     const alone = await trainCounting(0, false);
     expect(after.readsBeforeBaseline).toBe(0);
     expect(alone.readsBeforeBaseline).toBeGreaterThan(0);
+  });
+
+  it('runs and reloads of the model reuse the device copies instead of allocating new ones', async () => {
+    const { backend, counts, watch } = countingBackend(new CpuBackend());
+    const ws = new Workspace(backend);
+    const load = async () => ws.setModel(await loadSentenceModel(folderFiles(TINY_BERT_MODEL_DIR), backend), { name: 'tiny-bert', randomWeights: true });
+    await load();
+    ws.setDataset(loadTrainingJsonl(readFileSync('public/samples/support-faq.jsonl', 'utf8'), { file: 'support-faq.jsonl' }), { evalFraction: 0.3, seed: 1 });
+    watch(ws.paramLayout!.totalSize);
+    const run = () => ws.train({ ...CONFIG, evalEvery: 1 }, SETTINGS, () => {});
+    await run();
+    const afterFirst = counts.allocations;
+    await run();
+    await load();
+    await run();
+    expect(afterFirst).toBeGreaterThan(0); // the trained and live copies, on first use
+    // The second model's own gradient and Adam moment buffers (its ParamStore), and no weight copy.
+    expect(counts.allocations).toBe(afterFirst + 3);
   });
 });

@@ -70,7 +70,7 @@ export class Workspace {
   async setModel(loaded: LoadedModel, info: { name: string; randomWeights: boolean }): Promise<ModelInfo> {
     const baseHost = await loaded.model.store.readParams();
     const modelInfo = describeModel(loaded, info);
-    this.session.model = { loaded, info: modelInfo, slots: new WeightSlots(this.backend, loaded.model.store, baseHost) };
+    this.session.model = { loaded, info: modelInfo, slots: new WeightSlots(this.backend, loaded.model.store, baseHost, this.session.model?.slots) };
     this.retrieval.forgetAll();
     this.session.weightsVersion++;
     return modelInfo;
