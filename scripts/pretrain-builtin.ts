@@ -4,6 +4,8 @@
  *   npm run pretrain:data                                  # Debian descriptions → .cache/pretrain/
  *   npm run make:builtin-model -- --pretrain init          # vocabulary + random init → .cache/pretrain/init/
  *   npm run make:builtin-model -- --pretrain train [--stage 1|2]  # MNRL on wasm; run again to resume
+ *   npm run make:builtin-model -- --pretrain mine          # BM25 hard negatives → train-stage3.jsonl
+ *   npm run make:builtin-model -- --pretrain train --stage 3       # from stage 2's model (or the committed one), at 128 tokens
  *   npm run make:builtin-model -- --pretrain export        # last checkpoint → evaluate → public/models/builtin/
  *
  * `train` runs the CLI's own `train` (so the run is exactly what a user can script), writing a
@@ -13,7 +15,7 @@
  */
 
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ParamLayout } from '../src/engine/params.ts';
@@ -27,6 +29,7 @@ import { unpackWeights } from '../src/model/weights.ts';
 import { trainWordPiece } from '../src/model/wordpiece-trainer.ts';
 import { bertConfigJson, type BertShape, readCorpus, sentenceFolderFiles } from './make-builtin-model.ts';
 import { PRETRAIN_DIR, type Pair } from './pretrain-data.ts';
+import { STAGE3_FILE } from './pretrain-mine.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const INIT_DIR = path.join(PRETRAIN_DIR, 'init');
@@ -40,14 +43,16 @@ export const TRAIN_FILE = path.join(PRETRAIN_DIR, 'train.jsonl');
  */
 export const PRETRAIN_SHAPE: BertShape = { hiddenSize: 128, layers: 4, heads: 2, intermediateSize: 512, maxPositions: 128 };
 /**
- * Training truncates at 64 tokens: the first sentences of a description carry its gist, and
- * halving the length doubles the steps the CPU budget buys. The exported model reads 128.
+ * Stages 1 and 2 truncate at 64 tokens: the first sentences of a description carry its gist, and
+ * halving the length doubles the steps the CPU budget buys. The exported model reads 128, and
+ * stage 3 trains at 128 so that positions 64–127 learn too.
  */
 export const TRAIN_SEQ_LENGTH = 64;
 export const MAX_SEQ_LENGTH = 128;
 /** ~14k WordPiece tokens: all Chinese characters the text has, then the most frequent merges. */
 const VOCAB_SIZE = 14_000;
-const SEED = 20261203;
+/** The random init's seed: export regenerates the same weights to compare against. */
+export const INIT_SEED = 20261203;
 
 /** The pre-training recipe: MNRL, in-batch negatives, big batches through gradient caching. */
 export const RECIPE = { loss: 'mnrl', batchSize: 128, miniBatchSize: 64, scheduler: 'linear', checkpointEvery: 10 } as const;
@@ -62,16 +67,33 @@ export interface Stage {
   readonly lr: number;
   readonly warmupSteps: number;
   readonly seed: number;
+  /** Tokens per text in training: what the `model` folder's sentence_bert_config.json says. */
+  readonly seqLength: number;
+  /** Folders to copy `model` from when it is not there yet, the first that has weights. */
+  readonly startFrom?: readonly string[];
 }
+
+/** Stage 2's output: what stage 3 starts from. Where that run is gone, the committed model is it. */
+export const STAGE2_DIR = path.join(PRETRAIN_DIR, 'run-stage2');
+export const STAGE3_START_DIR = path.join(PRETRAIN_DIR, 'stage3-start');
+
+/** Sized by measured speed (bench/RESULTS.md) to about an hour on two shared cores. */
+const STAGE3_STEPS = 280;
 
 /**
  * Stage 1 from random weights on every pair; stage 2 a second pass at a lower peak rate, on the
  * same pairs reshuffled plus the cross-lingual ones the other ways round (zh long → en long,
- * en short → zh long, zh short → en short), because Chinese is only 4% of the pairs.
+ * en short → zh long, zh short → en short), because Chinese is only 4% of the pairs. Stage 3
+ * (scripts/pretrain-mine.ts) adds one BM25-mined hard negative per pair and trains at the model's
+ * full 128 tokens (the folder it starts from reads 128), so positions 64–127 learn too.
  */
 export const STAGES: readonly Stage[] = [
-  { name: 'stage 1', model: INIT_DIR, data: TRAIN_FILE, out: RUN_DIR, steps: 520, lr: 1e-3, warmupSteps: 30, seed: 14 },
-  { name: 'stage 2', model: RUN_DIR, data: path.join(PRETRAIN_DIR, 'train-stage2.jsonl'), out: path.join(PRETRAIN_DIR, 'run-stage2'), steps: 360, lr: 3e-4, warmupSteps: 10, seed: 15 },
+  { name: 'stage 1', model: INIT_DIR, data: TRAIN_FILE, out: RUN_DIR, steps: 520, lr: 1e-3, warmupSteps: 30, seed: 14, seqLength: TRAIN_SEQ_LENGTH },
+  { name: 'stage 2', model: RUN_DIR, data: path.join(PRETRAIN_DIR, 'train-stage2.jsonl'), out: STAGE2_DIR, steps: 360, lr: 3e-4, warmupSteps: 10, seed: 15, seqLength: TRAIN_SEQ_LENGTH },
+  {
+    name: 'stage 3', model: STAGE3_START_DIR, data: STAGE3_FILE, out: path.join(PRETRAIN_DIR, 'run-stage3'), steps: STAGE3_STEPS, lr: 1.5e-4, warmupSteps: 10, seed: 16, seqLength: MAX_SEQ_LENGTH,
+    startFrom: [STAGE2_DIR, path.join(ROOT, 'public/models/builtin')],
+  },
 ];
 
 export function readPairs(file = TRAIN_FILE): Pair[] {
@@ -93,7 +115,7 @@ async function init(): Promise<void> {
   const dims = bertDims(parseBertConfig(config));
   const layout = new ParamLayout(bertParamGroups(dims));
   const files = sentenceFolderFiles(vocab, config, dims.hiddenSize, TRAIN_SEQ_LENGTH);
-  files.set('model.safetensors', writeSafetensors(unpackWeights(layout, randomBertWeights(layout, SEED)), { format: 'pt' }));
+  files.set('model.safetensors', writeSafetensors(unpackWeights(layout, randomBertWeights(layout, INIT_SEED)), { format: 'pt' }));
   await writeFolderAtomically(INIT_DIR, files);
   console.log(`wrote ${INIT_DIR} (${layout.entries.reduce((n, e) => n + e.size, 0)} parameters)`);
 }
@@ -104,6 +126,16 @@ function train(args: readonly string[]): Promise<number> {
   const stage = STAGES[at >= 0 ? Number(args[at + 1]) - 1 : 0];
   if (!stage) throw new Error(`--stage must be 1..${STAGES.length}`);
   const resume = existsSync(path.join(stage.out, 'checkpoint', 'state.json'));
+  if (!resume && stage.startFrom && !existsSync(path.join(stage.model, 'model.safetensors'))) {
+    const from = stage.startFrom.find((d) => existsSync(path.join(d, 'model.safetensors')));
+    if (!from) throw new Error(`${stage.name}: none of ${stage.startFrom.join(', ')} exists`);
+    cpSync(from, stage.model, { recursive: true, filter: (src) => path.basename(src) !== 'checkpoint' });
+    console.error(`${stage.name}: starts from a copy of ${path.relative(ROOT, from)} in ${path.relative(ROOT, stage.model)}`);
+  }
+  if (!resume) {
+    const st = JSON.parse(readFileSync(path.join(stage.model, 'sentence_bert_config.json'), 'utf8')) as { max_seq_length: number };
+    if (st.max_seq_length !== stage.seqLength) throw new Error(`${stage.name} trains at ${stage.seqLength} tokens, but ${stage.model} reads ${st.max_seq_length}`);
+  }
   const cli = resume
     ? ['train', '--resume', stage.out, '--backend', 'wasm']
     : [
@@ -124,11 +156,15 @@ export async function pretrainMain(args: readonly string[]): Promise<void> {
     process.exitCode = await train(rest);
     return;
   }
+  if (cmd === 'mine') {
+    const { mineStage3 } = await import('./pretrain-mine.ts');
+    return mineStage3();
+  }
   if (cmd === 'export') {
     const { exportBuiltin } = await import('./pretrain-export.ts');
     return exportBuiltin(rest);
   }
-  throw new Error('usage: make:builtin-model -- --pretrain init | train [--stage 1|2] | export');
+  throw new Error('usage: make:builtin-model -- --pretrain init | train [--stage 1|2|3] | mine | export');
 }
 
 export { json as jsonBytes };

@@ -1,9 +1,13 @@
 /**
- * `make:builtin-model -- --pretrain export [--out DIR] [--eval-only]`: takes the pre-training
- * run's last checkpoint, evaluates it on the held-out Debian packages against BM25 and against
- * the random initialisation, and writes the built-in model folder with its card, its metrics,
- * the data manifest, and a small held-out slice (with the metrics the model gets on it) that a
- * unit test re-checks against the committed weights.
+ * `make:builtin-model -- --pretrain export [--out DIR] [--eval-only] [--stage N] [--hardware TEXT]`:
+ * takes the pre-training run's last checkpoint, evaluates it on the held-out Debian packages
+ * against BM25 and against the random initialisation, and writes the built-in model folder with
+ * its card, its metrics, the data manifest, and a small held-out slice (with the metrics the model
+ * gets on it) that a unit test re-checks against the committed weights.
+ *
+ * Earlier stages whose checkpoints are gone (a later stage started from the committed folder)
+ * are carried from the committed eval_results.json (and its card, for what older exports did not
+ * record there): their steps, rates, loss curve, hardware and held-out numbers.
  */
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -21,7 +25,8 @@ import type { Checkpoint } from '../src/model/checkpoint.ts';
 import { loadSentenceModel, type LoadedModel } from '../src/io/load-model.ts';
 import { unpackWeights } from '../src/model/weights.ts';
 import { BUILTIN_MODEL_DIR, bertConfigJson, sentenceFolderFiles } from './make-builtin-model.ts';
-import { INIT_DIR, MAX_SEQ_LENGTH, PRETRAIN_SHAPE, RECIPE, STAGES, TRAIN_SEQ_LENGTH, type Stage } from './pretrain-builtin.ts';
+import { randomBertWeights } from '../src/model/init.ts';
+import { INIT_DIR, INIT_SEED, MAX_SEQ_LENGTH, PRETRAIN_SHAPE, RECIPE, STAGES, type Stage } from './pretrain-builtin.ts';
 import { PRETRAIN_DIR } from './pretrain-data.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -36,11 +41,31 @@ export interface SliceFile {
   readonly sets: readonly RetrievalSet[];
 }
 
+export interface StageRecord {
+  readonly name: string;
+  readonly steps: number;
+  readonly of: number;
+  readonly lr: number;
+  readonly data: string;
+  /** Tokens per text in training (older records: absent, meaning 64). */
+  readonly seqLength?: number;
+  /** Training rows in `data`, when known. */
+  readonly rows?: number;
+  /** The held-out numbers after this stage (at MAX_SEQ_LENGTH), when measured. */
+  readonly heldOut?: Record<string, RetrievalScores>;
+  /** True where the stage's checkpoint was gone and this record came from the committed folder. */
+  readonly carried?: boolean;
+}
+
 export interface BuiltinEval {
   readonly model: string;
   /** Steps over all stages. */
   readonly steps: number;
-  readonly stages: readonly { name: string; steps: number; of: number; lr: number; data: string }[];
+  readonly stages: readonly StageRecord[];
+  /** Loss over all stages, ~24 window means (older records: only in the card). */
+  readonly curve?: readonly { step: number; loss: number }[];
+  /** Where each stage ran (older records: only in the card). */
+  readonly hardware?: string;
   readonly heldOut: Record<string, { model: RetrievalScores; bm25: RetrievalScores; random: RetrievalScores }>;
   /** The model this one replaced (random weights, 2 × 128), on the same held-out sets, when measured. */
   readonly previous?: Record<string, RetrievalScores>;
@@ -50,12 +75,39 @@ export interface BuiltinEval {
 
 const readSet = (name: string): RetrievalSet => JSON.parse(readFileSync(path.join(PRETRAIN_DIR, name), 'utf8')) as RetrievalSet;
 
-async function loadWith(backend: Backend, params: Float32Array | null, maxSeqLength: number): Promise<LoadedModel> {
-  const loaded = await loadSentenceModel(folderFiles(INIT_DIR), backend);
-  if (params) backend.write(loaded.model.store.params, params);
+/**
+ * The folder whose vocabulary and config the weights go with: the random init where it is still
+ * there, else the folder the first stage with a checkpoint started from (the same vocabulary).
+ */
+function baseDir(first: Stage): string {
+  return existsSync(path.join(INIT_DIR, 'config.json')) ? INIT_DIR : first.model;
+}
+
+/** `params` null: the random initialisation, regenerated from its seed (the same weights `init` wrote). */
+async function loadWith(backend: Backend, base: string, params: Float32Array | null, maxSeqLength: number): Promise<LoadedModel> {
+  const loaded = await loadSentenceModel(folderFiles(base), backend);
+  backend.write(loaded.model.store.params, params ?? randomBertWeights(loaded.layout, INIT_SEED));
   loaded.model.maxSeqLength = maxSeqLength;
   return loaded;
 }
+
+/** What the committed folder records of its stages (for those whose checkpoints are gone). */
+function committedRecord(dir: string): BuiltinEval | null {
+  const file = path.join(dir, EVAL_FILE);
+  if (!existsSync(file)) return null;
+  const ev = JSON.parse(readFileSync(file, 'utf8')) as BuiltinEval;
+  const readme = existsSync(path.join(dir, 'README.md')) ? readFileSync(path.join(dir, 'README.md'), 'utf8') : '';
+  const loss = /^Loss \(mean per window[^)]*\): (.*)\.$/m.exec(readme)?.[1];
+  const curveFromCard = loss?.split(', ').map((p) => p.split(': ').map(Number)).map(([step, l]) => ({ step, loss: l }));
+  const hardware = /^Hardware: (.*)$/m.exec(readme)?.[1];
+  const last = ev.stages.at(-1);
+  // Older records hold the held-out numbers only for the whole model: those are its last stage's.
+  const stages = ev.stages.map((st) => (st === last && !st.heldOut ? { ...st, heldOut: Object.fromEntries(Object.entries(ev.heldOut).map(([k, r]) => [k, r.model])) } : st));
+  return { ...ev, stages, curve: ev.curve ?? curveFromCard, hardware: ev.hardware ?? hardware };
+}
+
+const countLines = (file: string): number | undefined =>
+  existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').length : undefined;
 
 /** Encodes each distinct text once: both held-out sets share their corpus. */
 function encoder(loaded: LoadedModel): (texts: readonly string[]) => Promise<Float32Array> {
@@ -74,16 +126,19 @@ function encoder(loaded: LoadedModel): (texts: readonly string[]) => Promise<Flo
 }
 const fmt = (s: RetrievalScores) => `MRR@10 ${s.mrr10.toFixed(4)} NDCG@10 ${s.ndcg10.toFixed(4)} R@10 ${s.recall10.toFixed(4)}`;
 
-/** Loss curve over all stages as ~24 points (mean of each window), for the card. */
-function curve(done: readonly { stage: Stage; ck: Checkpoint }[]): { step: number; loss: number }[] {
+/**
+ * Loss curve over all stages as ~24 points (mean of each window), for the card: the carried
+ * stages' points as recorded, then the checkpointed stages' losses, windowed at the same rate.
+ */
+function curve(carried: readonly { step: number; loss: number }[], carriedSteps: number, done: readonly { stage: Stage; ck: Checkpoint }[]): { step: number; loss: number }[] {
   const pts: { step: number; loss: number }[] = [];
-  let offset = 0;
+  let offset = carriedSteps;
   for (const { ck } of done) {
     for (const p of ck.state.losses) pts.push({ step: offset + p.step, loss: p.loss });
     offset += ck.state.step;
   }
-  const w = Math.max(1, Math.ceil(pts.length / 24));
-  const out: { step: number; loss: number }[] = [];
+  const w = Math.max(1, Math.ceil(offset / 24));
+  const out = [...carried];
   for (let i = 0; i < pts.length; i += w) {
     const win = pts.slice(i, i + w);
     out.push({ step: win.at(-1)!.step, loss: win.reduce((a, p) => a + p.loss, 0) / win.length });
@@ -91,7 +146,7 @@ function curve(done: readonly { stage: Stage; ck: Checkpoint }[]): { step: numbe
   return out;
 }
 
-function card(ev: BuiltinEval, done: readonly { stage: Stage; ck: Checkpoint }[], manifest: Record<string, unknown>, params: number, vocab: number, hours: string): string {
+function card(ev: BuiltinEval, manifest: Record<string, unknown>, params: number, vocab: number): string {
   const counts = manifest.counts as Record<string, number>;
   const rows = Object.entries(ev.heldOut).map(([name, r]) =>
     `| ${name} (${r.model.queries} queries, ${r.model.corpus} docs) | ${r.model.mrr10.toFixed(3)} / ${r.model.ndcg10.toFixed(3)} | ${r.bm25.mrr10.toFixed(3)} / ${r.bm25.ndcg10.toFixed(3)} | ${r.random.mrr10.toFixed(3)} / ${r.random.ndcg10.toFixed(3)} |`).join('\n');
@@ -123,7 +178,7 @@ Fine-tune it like a pre-trained model: learning rate 2e-5–5e-5 (not the 1e-3 a
 ## Model
 - BERT encoder: hidden ${PRETRAIN_SHAPE.hiddenSize}, ${PRETRAIN_SHAPE.layers} layers, ${PRETRAIN_SHAPE.heads} heads, feed-forward ${PRETRAIN_SHAPE.intermediateSize}, ${PRETRAIN_SHAPE.maxPositions} positions; ${params.toLocaleString('en-US')} parameters; mean pooling, L2 normalisation, cosine similarity.
 - Tokenizer: lowercase WordPiece, ${vocab} tokens, trained with \`src/model/wordpiece-trainer.ts\` on the training text plus \`public/corpus/\`; every Chinese character is its own token (BERT's basic tokenizer).
-- Maximum sequence length ${MAX_SEQ_LENGTH}${MAX_SEQ_LENGTH > TRAIN_SEQ_LENGTH ? ` (trained at ${TRAIN_SEQ_LENGTH}: position embeddings past ${TRAIN_SEQ_LENGTH} are untrained)` : ''}.
+- Maximum sequence length ${MAX_SEQ_LENGTH}${trainedLength(ev) < MAX_SEQ_LENGTH ? ` (trained at ${trainedLength(ev)}: position embeddings past ${trainedLength(ev)} are untrained)` : ` (${ev.stages.map((s) => `${s.name} at ${s.seqLength ?? 64}`).join(', ')} tokens)`}.
 
 ## Data
 Debian's package descriptions (bookworm main, -updates, -security), fetched with apt itself
@@ -131,7 +186,7 @@ Debian's package descriptions (bookworm main, -updates, -security), fetched with
 ${counts.trainPackages} packages — package name + short description → long description, and
 ${counts.trainPairsCrossLingual} cross-lingual pairs from the Debian Description Translation Project's zh_CN / zh_TW
 translations (zh short → en long, zh short → zh long, en short → zh short); stage 2 adds the
-translations paired the other ways round (${counts.stage2Pairs} pairs in all). Dictionary packages
+translations paired the other ways round (${counts.stage2Pairs} pairs in all)${stage3Text(ev)}. Dictionary packages
 (dict-*, wordnet*, gcide*, foldoc*) are excluded from training and evaluation alike.
 ${manifest.licence as string}
 
@@ -139,13 +194,13 @@ ${manifest.licence as string}
 MultipleNegativesRankingLoss (scale 20, in-batch negatives), batch ${RECIPE.batchSize} through gradient caching
 (mini-batches of ${RECIPE.miniBatchSize}), AdamW (weight decay 0.01, clip 1.0) with warm-up and linear decay, from BERT's random
 initialisation (no MLM stage), ${ev.steps} steps in all (${(ev.steps * RECIPE.batchSize / counts.trainPairs).toFixed(2)} passes over the pairs):
-${ev.stages.map((s) => `- ${s.name}: ${s.steps} of ${s.of} steps, peak lr ${s.lr}, on \`${s.data}\``).join('\n')}
+${ev.stages.map((s) => `- ${s.name}: ${s.steps} of ${s.of} steps, peak lr ${s.lr}, ${s.seqLength ?? 64} tokens, on \`${s.data}\`${s.rows ? ` (${s.rows} rows)` : ''}${s.heldOut ? `; held-out MRR@10 / NDCG@10 after it: ${Object.entries(s.heldOut).map(([k, r]) => `${k.replace('debian-heldout-', '')} ${r.mrr10.toFixed(3)} / ${r.ndcg10.toFixed(3)}`).join(', ')}` : ''}`).join('\n')}
 
-Trained with \`npm run make:builtin-model -- --pretrain train --stage N\` (the CLI's \`train\`, resumed with \`train --resume\`); stage 2 starts from stage 1's output.
+Trained with \`npm run make:builtin-model -- --pretrain train --stage N\` (the CLI's \`train\`, resumed with \`train --resume\`); each stage starts from the one before's output.
 
-Hardware: ${hours}
+Hardware: ${ev.hardware ?? 'see bench/RESULTS.md'}
 
-Loss (mean per window, steps counted over both stages): ${curve(done).map((p) => `${p.step}: ${p.loss.toFixed(2)}`).join(', ')}.
+Loss (mean per window, steps counted over all stages): ${(ev.curve ?? []).map((p) => `${p.step}: ${p.loss.toFixed(2)}`).join(', ')}.
 
 ## Evaluation (held out, never trained on)
 ${counts.heldOutPackages} packages from ${counts.heldOutSources} whole source packages, chosen by a hash of the source name, and any
@@ -163,38 +218,66 @@ ${verdict(zh)} BM25 (${zh.model.mrr10.toFixed(3)} vs ${zh.bm25.mrr10.toFixed(3)}
 acronyms) the Chinese queries contain. Both are far above random weights${ev.previous ? ` (the previous built-in model, random 2 × 128: en ${ev.previous['debian-heldout-en']?.mrr10.toFixed(3)}, zh → en ${ev.previous['debian-heldout-zh2en']?.mrr10.toFixed(3)})` : ''}.
 The training loss drops sharply once a stage starts revisiting pairs it has seen (after step
 ${Math.floor(counts.trainPairs / RECIPE.batchSize)} of stage 1, and all through stage 2, a second pass); losses near 0.1 there
-mean memorised pairs, so judge the model by the held-out numbers above.
+mean memorised pairs, so judge the model by the held-out numbers above.${ev.stages.length > 2 ? ` Stage 3's loss is higher again
+because each row brings a BM25-mined hard negative (a sibling package's description, mostly) besides the in-batch ones.` : ''}
 
-Regenerate: \`npm run pretrain:data && npm run make:builtin-model -- --pretrain init && npm run make:builtin-model -- --pretrain train --stage 1 && npm run make:builtin-model -- --pretrain train --stage 2 && npm run make:builtin-model -- --pretrain export --previous DIR --hardware TEXT\`.
+Regenerate: \`npm run pretrain:data && npm run make:builtin-model -- --pretrain init && npm run make:builtin-model -- --pretrain train --stage 1 && npm run make:builtin-model -- --pretrain train --stage 2 && npm run make:builtin-model -- --pretrain mine && npm run make:builtin-model -- --pretrain train --stage 3 && npm run make:builtin-model -- --pretrain export --hardware TEXT\`
+(stage 3 starts from stage 2's output, or from a copy of the committed folder where that is gone;
+export then carries the earlier stages' records from the committed folder).
 `;
+}
+
+/** The longest length any stage trained at: positions past it never learned. */
+const trainedLength = (ev: BuiltinEval): number => Math.max(...ev.stages.map((s) => s.seqLength ?? 64));
+
+function stage3Text(ev: BuiltinEval): string {
+  const s3 = ev.stages[2];
+  if (!s3) return '';
+  return `; stage 3 gives each stage-2 pair one hard negative mined with BM25 over the training pairs
+only (\`scripts/pretrain-mine.ts\`: drawn from the top 30 that are not the pair's positive; the query is the
+anchor, or the positive where the two are in different scripts), each cross-lingual pair twice
+with two negatives${s3.rows ? ` (${s3.rows} rows)` : ''}`;
 }
 
 export async function exportBuiltin(args: readonly string[]): Promise<void> {
   const outAt = args.indexOf('--out');
   const out = outAt >= 0 ? path.resolve(args[outAt + 1]) : BUILTIN_MODEL_DIR;
   const hwAt = args.indexOf('--hardware');
-  const hardware = hwAt >= 0 ? args[hwAt + 1] : 'see bench/RESULTS.md';
+  const hardwareArg = hwAt >= 0 ? args[hwAt + 1] : undefined;
   const evalOnly = args.includes('--eval-only');
   // The length the exported model reads; training ran at TRAIN_SEQ_LENGTH, so both are worth measuring.
   const seqAt = args.indexOf('--max-seq');
   const maxSeq = seqAt >= 0 ? Number(args[seqAt + 1]) : MAX_SEQ_LENGTH;
-  // Every stage that has a checkpoint, in order; the model is the last one's weights.
+  // Every stage that has a checkpoint, in order; the model is the last one's weights. Stages
+  // before the first checkpoint whose checkpoints are gone are carried from the committed record.
   const done: { stage: Stage; ck: Checkpoint }[] = [];
+  const carried: StageRecord[] = [];
+  const committed = committedRecord(BUILTIN_MODEL_DIR);
   // --stage N exports after stage N (to compare stages); otherwise the last stage that ran.
   const stageAt = args.indexOf('--stage');
   const lastStage = stageAt >= 0 ? Number(args[stageAt + 1]) : STAGES.length;
   for (const stage of STAGES.slice(0, lastStage)) {
     const dir = path.join(stage.out, 'checkpoint');
-    if (!existsSync(path.join(dir, 'state.json'))) break;
-    done.push({ stage, ck: await readCheckpoint(dir) });
+    if (existsSync(path.join(dir, 'state.json'))) {
+      done.push({ stage, ck: await readCheckpoint(dir) });
+      continue;
+    }
+    if (done.length > 0) break;
+    const record = committed?.stages.find((r) => r.name === stage.name);
+    if (record) carried.push({ ...record, seqLength: record.seqLength ?? stage.seqLength, carried: true });
   }
   if (done.length === 0) throw new Error('no pre-training checkpoint yet: run --pretrain train first');
+  const firstDone = STAGES.indexOf(done[0].stage);
+  if (carried.length !== firstDone) {
+    throw new Error(`${done[0].stage.name} has a checkpoint, but of the stages before it only ${carried.length} of ${firstDone} have a checkpoint or a committed record`);
+  }
   const ck = done.at(-1)!.ck;
+  const base = baseDir(done[0].stage);
   const { backend } = await chooseNodeBackend('wasm');
   try {
     const sets = [readSet('heldout-en.json'), readSet('heldout-zh.json')];
-    const trained = await loadWith(backend, ck.tensors.params, maxSeq);
-    const random = await loadWith(backend, null, maxSeq);
+    const trained = await loadWith(backend, base, ck.tensors.params, maxSeq);
+    const random = await loadWith(backend, base, null, maxSeq);
     const heldOut: BuiltinEval['heldOut'] = {};
     const encodeTrained = encoder(trained);
     const encodeRandom = encoder(random);
@@ -209,7 +292,8 @@ export async function exportBuiltin(args: readonly string[]): Promise<void> {
       console.log(`${set.name}: model ${fmt(row.model)} | bm25 ${fmt(row.bm25)} | random ${fmt(row.random)} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
     }
     const prevAt = args.indexOf('--previous');
-    let previous: Record<string, RetrievalScores> | undefined;
+    // Without --previous, the committed record's (the model the pre-trained one replaced).
+    let previous: Record<string, RetrievalScores> | undefined = carried.length > 0 ? committed?.previous : undefined;
     if (prevAt >= 0) {
       const prev = await loadSentenceModel(folderFiles(path.resolve(args[prevAt + 1])), backend);
       const encodePrev = encoder(prev);
@@ -225,11 +309,23 @@ export async function exportBuiltin(args: readonly string[]): Promise<void> {
     const slice: BuiltinEval['slice'] = {};
     // Encoded afresh, exactly as the unit test encodes them (default batch size).
     for (const s of slices) slice[s.name] = await modelRetrievalScores(s, (t) => trained.model.encode(t), trained.model.dimension);
-    const stages = done.map(({ stage, ck: c }) => ({ name: stage.name, steps: c.state.step, of: stage.steps, lr: stage.lr, data: path.relative(ROOT, stage.data) }));
-    const ev: BuiltinEval = { model: 'embedding-studio/builtin', steps: stages.reduce((n, x) => n + x.steps, 0), stages, heldOut, ...(previous ? { previous } : {}), slice };
+    const modelScores = Object.fromEntries(Object.entries(heldOut).map(([k, r]) => [k, r.model]));
+    const stages: StageRecord[] = [
+      ...carried,
+      ...done.map(({ stage, ck: c }, i) => ({
+        name: stage.name, steps: c.state.step, of: stage.steps, lr: stage.lr, data: path.relative(ROOT, stage.data), seqLength: stage.seqLength,
+        ...(countLines(stage.data) ? { rows: countLines(stage.data) } : {}), ...(i === done.length - 1 ? { heldOut: modelScores } : {}),
+      })),
+    ];
+    const carriedSteps = carried.reduce((n, x) => n + x.steps, 0);
+    const hardware = [carried.length > 0 ? committed?.hardware : undefined, hardwareArg].filter(Boolean).join(' ') || 'see bench/RESULTS.md';
+    const ev: BuiltinEval = {
+      model: 'embedding-studio/builtin', steps: stages.reduce((n, x) => n + x.steps, 0), stages,
+      curve: curve(carried.length > 0 ? committed?.curve ?? [] : [], carriedSteps, done), hardware, heldOut, ...(previous ? { previous } : {}), slice,
+    };
 
-    const initConfig = JSON.parse(readFileSync(path.join(INIT_DIR, 'config.json'), 'utf8')) as { vocab_size: number };
-    const vocab = readFileSync(path.join(INIT_DIR, 'vocab.txt'), 'utf8').trimEnd().split('\n');
+    const initConfig = JSON.parse(readFileSync(path.join(base, 'config.json'), 'utf8')) as { vocab_size: number };
+    const vocab = readFileSync(path.join(base, 'vocab.txt'), 'utf8').trimEnd().split('\n');
     const config = { ...bertConfigJson(initConfig.vocab_size, PRETRAIN_SHAPE) };
     const files = sentenceFolderFiles(vocab, config, PRETRAIN_SHAPE.hiddenSize, MAX_SEQ_LENGTH);
     // Says the weights are trained, so the studio suggests a fine-tuning learning rate (not 1e-3).
@@ -240,7 +336,7 @@ export async function exportBuiltin(args: readonly string[]): Promise<void> {
     files.set('data_manifest.json', new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`));
     files.set(EVAL_FILE, new TextEncoder().encode(`${JSON.stringify(ev, null, 2)}\n`));
     const params = trained.layout.entries.reduce((n, e) => n + e.size, 0);
-    files.set('README.md', new TextEncoder().encode(card(ev, done, manifest, params, vocab.length, hardware)));
+    files.set('README.md', new TextEncoder().encode(card(ev, manifest, params, vocab.length)));
     await writeFolderAtomically(out, files);
     await mkdir(path.dirname(SLICE_FILE), { recursive: true });
     const sliceFile: SliceFile = { note: 'Held-out Debian packages (never trained on), sliced by scripts/pretrain-export.ts; test: src/model/builtin-model.test.ts', sets: slices };
