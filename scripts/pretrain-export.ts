@@ -124,7 +124,7 @@ function encoder(loaded: LoadedModel): (texts: readonly string[]) => Promise<Flo
     return out;
   };
 }
-const fmt = (s: RetrievalScores) => `MRR@10 ${s.mrr10.toFixed(4)} NDCG@10 ${s.ndcg10.toFixed(4)} R@10 ${s.recall10.toFixed(4)}`;
+const fmt = (s: RetrievalScores) => `MRR@10 ${s['mrr@10'].toFixed(4)} NDCG@10 ${s['ndcg@10'].toFixed(4)} R@10 ${s['recall@10'].toFixed(4)}`;
 
 /**
  * Loss curve over all stages as ~24 points (mean of each window), for the card: the carried
@@ -149,10 +149,10 @@ function curve(carried: readonly { step: number; loss: number }[], carriedSteps:
 function card(ev: BuiltinEval, manifest: Record<string, unknown>, params: number, vocab: number): string {
   const counts = manifest.counts as Record<string, number>;
   const rows = Object.entries(ev.heldOut).map(([name, r]) =>
-    `| ${name} (${r.model.queries} queries, ${r.model.corpus} docs) | ${r.model.mrr10.toFixed(3)} / ${r.model.ndcg10.toFixed(3)} | ${r.bm25.mrr10.toFixed(3)} / ${r.bm25.ndcg10.toFixed(3)} | ${r.random.mrr10.toFixed(3)} / ${r.random.ndcg10.toFixed(3)} |`).join('\n');
+    `| ${name} (${r.model.queries} queries, ${r.model.corpus} docs) | ${r.model['mrr@10'].toFixed(3)} / ${r.model['ndcg@10'].toFixed(3)} | ${r.bm25['mrr@10'].toFixed(3)} / ${r.bm25['ndcg@10'].toFixed(3)} | ${r.random['mrr@10'].toFixed(3)} / ${r.random['ndcg@10'].toFixed(3)} |`).join('\n');
   const en = ev.heldOut['debian-heldout-en'];
   const zh = ev.heldOut['debian-heldout-zh2en'];
-  const verdict = (r: typeof en) => (r.model.ndcg10 > r.bm25.ndcg10 ? 'beats' : 'loses to');
+  const verdict = (r: typeof en) => (r.model['ndcg@10'] > r.bm25['ndcg@10'] ? 'beats' : 'loses to');
   return `---
 library_name: sentence-transformers
 pipeline_tag: sentence-similarity
@@ -194,7 +194,7 @@ ${manifest.licence as string}
 MultipleNegativesRankingLoss (scale 20, in-batch negatives), batch ${RECIPE.batchSize} through gradient caching
 (mini-batches of ${RECIPE.miniBatchSize}), AdamW (weight decay 0.01, clip 1.0) with warm-up and linear decay, from BERT's random
 initialisation (no MLM stage), ${ev.steps} steps in all (${(ev.steps * RECIPE.batchSize / counts.trainPairs).toFixed(2)} passes over the pairs):
-${ev.stages.map((s) => `- ${s.name}: ${s.steps} of ${s.of} steps, peak lr ${s.lr}, ${s.seqLength ?? 64} tokens, on \`${s.data}\`${s.rows ? ` (${s.rows} rows)` : ''}${s.heldOut ? `; held-out MRR@10 / NDCG@10 after it: ${Object.entries(s.heldOut).map(([k, r]) => `${k.replace('debian-heldout-', '')} ${r.mrr10.toFixed(3)} / ${r.ndcg10.toFixed(3)}`).join(', ')}` : ''}`).join('\n')}
+${ev.stages.map((s) => `- ${s.name}: ${s.steps} of ${s.of} steps, peak lr ${s.lr}, ${s.seqLength ?? 64} tokens, on \`${s.data}\`${s.rows ? ` (${s.rows} rows)` : ''}${s.heldOut ? `; held-out MRR@10 / NDCG@10 after it: ${Object.entries(s.heldOut).map(([k, r]) => `${k.replace('debian-heldout-', '')} ${r['mrr@10'].toFixed(3)} / ${r['ndcg@10'].toFixed(3)}`).join(', ')}` : ''}`).join('\n')}
 
 Trained with \`npm run make:builtin-model -- --pretrain train --stage N\` (the CLI's \`train\`, resumed with \`train --resume\`); each stage starts from the one before's output.
 
@@ -211,11 +211,11 @@ training pair sharing their text removed. Queries: the short description (en), o
 |---|---|---|---|
 ${rows}
 
-Honestly: on English it ${verdict(en)} BM25 (MRR@10 ${en.model.mrr10.toFixed(3)} vs ${en.bm25.mrr10.toFixed(3)}) — short descriptions
+Honestly: on English it ${verdict(en)} BM25 (MRR@10 ${en.model['mrr@10'].toFixed(3)} vs ${en.bm25['mrr@10'].toFixed(3)}) — short descriptions
 share their rare words with the long ones, which is what BM25 is made for, and ${ev.steps} CPU steps are
 far from the compute dense retrievers need to pass it. From Chinese queries to English documents it
-${verdict(zh)} BM25 (${zh.model.mrr10.toFixed(3)} vs ${zh.bm25.mrr10.toFixed(3)}); BM25 gets that far only through the Latin words (names,
-acronyms) the Chinese queries contain. Both are far above random weights${ev.previous ? ` (the previous built-in model, random 2 × 128: en ${ev.previous['debian-heldout-en']?.mrr10.toFixed(3)}, zh → en ${ev.previous['debian-heldout-zh2en']?.mrr10.toFixed(3)})` : ''}.
+${verdict(zh)} BM25 (${zh.model['mrr@10'].toFixed(3)} vs ${zh.bm25['mrr@10'].toFixed(3)}); BM25 gets that far only through the Latin words (names,
+acronyms) the Chinese queries contain. Both are far above random weights${ev.previous ? ` (the previous built-in model, random 2 × 128: en ${ev.previous['debian-heldout-en']?.['mrr@10'].toFixed(3)}, zh → en ${ev.previous['debian-heldout-zh2en']?.['mrr@10'].toFixed(3)})` : ''}.
 The training loss drops sharply once a stage starts revisiting pairs it has seen (after step
 ${Math.floor(counts.trainPairs / RECIPE.batchSize)} of stage 1, and all through stage 2, a second pass); losses near 0.1 there
 mean memorised pairs, so judge the model by the held-out numbers above.${ev.stages.length > 2 ? ` Stage 3's loss is higher again

@@ -16,9 +16,9 @@ export interface RetrievalSet {
 }
 
 export interface RetrievalScores {
-  readonly mrr10: number;
-  readonly ndcg10: number;
-  readonly recall10: number;
+  readonly 'mrr@10': number;
+  readonly 'ndcg@10': number;
+  readonly 'recall@10': number;
   readonly queries: number;
   readonly corpus: number;
 }
@@ -31,9 +31,9 @@ function scoresOf(set: RetrievalSet, rankings: readonly Ranking[]): RetrievalSco
   const relevant = set.queries.map((q) => new Set((set.relevant[q.id] ?? []).map((id) => index.get(id) ?? -1)));
   const { metrics } = informationRetrievalMetrics(rankings, relevant);
   return {
-    mrr10: metrics['cosine_mrr@10'],
-    ndcg10: metrics['cosine_ndcg@10'],
-    recall10: metrics['cosine_recall@10'],
+    'mrr@10': metrics['cosine_mrr@10'],
+    'ndcg@10': metrics['cosine_ndcg@10'],
+    'recall@10': metrics['cosine_recall@10'],
     queries: set.queries.length,
     corpus: set.corpus.length,
   };
