@@ -4,6 +4,7 @@
 
 const GENERATION = 0, DONE = 1, KERNEL = 2, THREADS = 3, EXIT = 4, ARGC = 5, FAILED = 6;
 const ARGS_OFFSET = 64, MAX_ARGS = 24;
+const MESSAGE_OFFSET = ARGS_OFFSET + MAX_ARGS * 8, MESSAGE_BYTES = 256;
 const SPINS = 4000;
 
 /**
@@ -37,8 +38,12 @@ export function threadLoop(init, ready, report) {
         call[argc + 1] = threads;
         fns[control[KERNEL]](...call);
       } catch (error) {
-        Atomics.store(control, FAILED, 1);
-        report(error instanceof Error ? error.message : String(error));
+        const said = `thread ${init.index}: ${error instanceof Error ? error.message : String(error)}`;
+        // Read by the caller before it throws: a message posted back would arrive after that.
+        // Encoded apart, then copied: TextEncoder does not write into shared memory.
+        const bytes = new TextEncoder().encode(said).subarray(0, MESSAGE_BYTES - 1);
+        if (Atomics.compareExchange(control, FAILED, 0, 1) === 0) new Uint8Array(init.control, MESSAGE_OFFSET, MESSAGE_BYTES).set(bytes);
+        report(said);
       }
     }
     Atomics.add(control, DONE, 1);

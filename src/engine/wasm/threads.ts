@@ -9,7 +9,9 @@ import type { ThreadInit } from './thread-loop.js';
 // Must match thread-loop.js.
 const GENERATION = 0, DONE = 1, KERNEL = 2, THREADS = 3, EXIT = 4, ARGC = 5, FAILED = 6;
 const ARGS_OFFSET = 64, MAX_ARGS = 24;
-const CONTROL_BYTES = ARGS_OFFSET + MAX_ARGS * 8;
+/** Where a helper leaves the message of a kernel that threw (its own postMessage may arrive too late). */
+const MESSAGE_OFFSET = ARGS_OFFSET + MAX_ARGS * 8, MESSAGE_BYTES = 256;
+const CONTROL_BYTES = MESSAGE_OFFSET + MESSAGE_BYTES;
 /**
  * Whether this thread may sleep in Atomics.wait: workers may, a page's main thread may not (it
  * throws there). The backend normally lives in a worker; on a main thread it waits by spinning.
@@ -37,9 +39,16 @@ export class ThreadPool {
   private readonly args: Float64Array;
   private closed = false;
 
-  private constructor(private readonly handles: ThreadHandle[], controlBuffer: SharedArrayBuffer) {
+  private readonly message: Uint8Array;
+
+  private constructor(
+    private readonly handles: ThreadHandle[],
+    controlBuffer: SharedArrayBuffer,
+    private readonly kernels: readonly string[],
+  ) {
     this.control = new Int32Array(controlBuffer);
     this.args = new Float64Array(controlBuffer, ARGS_OFFSET, MAX_ARGS);
+    this.message = new Uint8Array(controlBuffer, MESSAGE_OFFSET, MESSAGE_BYTES);
   }
 
   /** `helpers` threads besides the caller's; kernel numbers index `kernels`. */
@@ -56,7 +65,7 @@ export class ThreadPool {
       for (const h of handles) h.terminate();
       throw new Error(`could not start the wasm backend's helper threads: ${failed.reason instanceof Error ? failed.reason.message : String(failed.reason)}`);
     }
-    return new ThreadPool(handles, controlBuffer);
+    return new ThreadPool(handles, controlBuffer, kernels);
   }
 
   /** Threads a kernel can be split over: the helpers and the caller. */
@@ -91,7 +100,12 @@ export class ThreadPool {
       Atomics.wait(c, DONE, done, 1000);
     }
     if (ownError) throw ownError;
-    if (Atomics.exchange(c, FAILED, 0)) throw new Error('a wasm kernel failed on a helper thread');
+    if (Atomics.exchange(c, FAILED, 0)) {
+      const length = this.message.indexOf(0);
+      const said = new TextDecoder().decode(this.message.slice(0, length < 0 ? MESSAGE_BYTES : length));
+      this.message.fill(0);
+      throw new Error(`a wasm kernel failed on a helper thread: ${this.kernels[kernel] ?? `kernel ${kernel}`}(${args.map((a) => String(a)).join(', ')}): ${said || 'no message'}`);
+    }
   }
 
   close(): void {
