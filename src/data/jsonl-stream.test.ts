@@ -243,18 +243,19 @@ describe('lines longer than the decode window', () => {
 });
 
 describe('JSON arrays in a stream', () => {
-  it('are refused from the first bytes, without reading the rest', async () => {
+  it('are refused from the first bytes (once the binary check has its 8 KiB), without reading the rest', async () => {
     let pulled = 0;
     async function* source() {
-      // A byte-order mark and blank lines, split across chunks, before the "[".
-      for (const c of [Uint8Array.of(0xef), Uint8Array.of(0xbb, 0xbf, 0x0a), enc.encode('  \r\n'), enc.encode('[{"query": "q"}')]) {
+      // A byte-order mark and blank lines, split across chunks, before the "[", then enough for the
+      // binary check (a binary file is refused as binary even if it starts with "[").
+      for (const c of [Uint8Array.of(0xef), Uint8Array.of(0xbb, 0xbf, 0x0a), enc.encode('  \r\n'), enc.encode('[{"query": "q"}'), enc.encode(`,${'{"q": 1},'.repeat(1000)}`)]) {
         pulled++;
         yield c;
       }
-      throw new Error('read past the first "["');
+      throw new Error('read past the binary check\'s window');
     }
     await expect(loadTrainingFile('rows.json', { stream: source(), size: null })).rejects.toThrow(UnsupportedFileError);
-    expect(pulled).toBe(4);
+    expect(pulled).toBe(5);
     await expect(loadTrainingFile('rows.json', { stream: readableOf([enc.encode('\n\n'), enc.encode(' [1]')]), size: 6 })).rejects.toThrow(/holds a JSON array/);
   });
 });

@@ -89,5 +89,12 @@ describe('loadTrainingFile', () => {
     );
     await expect(loadTrainingFile('README', utf8(''))).rejects.toThrow(/no file extension/);
     await expect(loadTrainingFile('rows.json', utf8('[{"query": "q"}]'))).rejects.toThrow(/JSON array/);
+    // A short binary file that happens to start with "[" is refused as binary, as a whole-file
+    // look says (found by the streaming property test: "[1]\n\0").
+    await expect(loadTrainingFile('odd.jsonl', Uint8Array.from([91, 49, 93, 10, 0]))).rejects.toThrow(/not a text file \(looks binary: it has NUL bytes/);
+    // A long one too, streamed in small chunks: the array verdict waits for the binary one.
+    const longArray = utf8(`[${'{"query": "q"},'.repeat(2000)}{}]`);
+    const chunks = Array.from({ length: Math.ceil(longArray.length / 100) }, (_, i) => longArray.subarray(i * 100, (i + 1) * 100));
+    await expect(loadTrainingFile('rows.jsonl', { stream: (async function* () { yield* chunks; })(), size: longArray.length })).rejects.toThrow(/JSON array/);
   });
 });

@@ -216,19 +216,23 @@ async function parseJsonlSource(name: string, data: TrainingFileData, opts: Load
   const sniffer = new JsonArraySniffer();
   const binary = new FileSniffer();
   const progress = progressReporter(sizeOf(data), opts.onProgress);
+  const arrayError = () => new UnsupportedFileError(`${name}: holds a JSON array; training files are JSON Lines, one object per line`);
+  // A binary file is refused for that alone, even one that starts with "[": so the array verdict
+  // waits until the binary one is in (the first 8 KiB, or the end of a shorter file).
+  let startsWithArray = false;
   let loaded = 0;
   for await (const chunk of chunksOf(data)) {
     const why = binary.push(chunk);
     if (why) throw notTextError(name, why);
-    if (sniffer.push(chunk)) {
-      throw new UnsupportedFileError(`${name}: holds a JSON array; training files are JSON Lines, one object per line`);
-    }
+    if (!startsWithArray && sniffer.push(chunk)) startsWithArray = true;
+    if (startsWithArray && binary.decided) throw arrayError();
     parser.push(chunk);
     loaded += chunk.length;
     progress.add(loaded);
   }
   const why = binary.end();
   if (why) throw notTextError(name, why);
+  if (startsWithArray) throw arrayError();
   const parsed = parser.end();
   progress.done(loaded);
   if (parsed.totalLines === parsed.blankLines) throw emptyFileError(name);

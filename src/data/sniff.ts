@@ -48,6 +48,11 @@ export class FileSniffer {
     return this.end();
   }
 
+  /** Whether the verdict was given (SNIFF_BYTES seen, or end called). */
+  get decided(): boolean {
+    return this.checked;
+  }
+
   /** The verdict on what was seen, for a file shorter than SNIFF_BYTES. */
   end(): string | null {
     if (this.checked) return null;
