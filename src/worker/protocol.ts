@@ -3,12 +3,15 @@
  * no embeddings beyond what a panel shows. Everything long reports progress and can be cancelled.
  */
 import type { DataIssue, DataIssueCode } from '../data/jsonl.ts';
-export type { DataIssue, DataIssueCode } from '../data/jsonl.ts';
-export type { ColumnMapping, ShapeId } from '../data/shape.ts';
 import type { ColumnMapping, ShapeId } from '../data/shape.ts';
 import type { WeightsState } from '../shared/events.ts';
 import type { RetrievalMetrics } from '../shared/metrics.ts';
 import type { LossId, PoolingModeName } from '../shared/names.ts';
+
+// The page imports only this contract and src/shared: the data, storage and eval types it shows
+// are re-exported here rather than imported from their layers.
+export type { DataIssue, DataIssueCode } from '../data/jsonl.ts';
+export type { ColumnMapping, ShapeId } from '../data/shape.ts';
 
 export type ModelSource =
   | { readonly kind: 'builtin' }
