@@ -6,6 +6,9 @@ import type { TrainingConfig } from '../shared/settings.ts';
 import type { LoadedDataset } from './loaded-dataset.ts';
 import type { MemoryPlanInfo } from './protocol.ts';
 
+/** Base, trained and live: the copies WeightSlots keeps beside the model's own buffer. */
+const WEIGHT_COPIES = 3;
+
 /**
  * What a step of this configuration needs (at the longest allowed sequence) against the
  * adapter's buffer limits and the memory budget, and the gradient-caching mini-batch to use
@@ -21,7 +24,7 @@ export function memoryPlanFor(model: SentenceModel, dataset: LoadedDataset, adap
   const e = estimateTrainingMemory(model.dims, plan.miniBatchSize ? { ...shape, miniBatchSize: plan.miniBatchSize } : shape);
   return {
     parametersBytes: e.parameters, gradientsBytes: e.gradients, optimizerBytes: e.optimizer, activationsBytes: e.activations,
-    totalBytes: e.total, largestBuffer: e.largestBuffer, maxBufferSize, maxStorageBufferBindingSize, budgetBytes,
+    totalBytes: e.total, weightCopiesBytes: WEIGHT_COPIES * e.parameters, largestBuffer: e.largestBuffer, maxBufferSize, maxStorageBufferBindingSize, budgetBytes,
     fits: plan.fits, miniBatchSize: plan.miniBatchSize, reason: plan.reason,
   };
 }

@@ -86,6 +86,11 @@ export interface MemoryPlanInfo {
   readonly optimizerBytes: number;
   readonly activationsBytes: number;
   readonly totalBytes: number;
+  /**
+   * Beside every step, for the whole session: the device-side copies of the weights that switching
+   * between base, fine-tuned and a run's own weights uses (worker/weight-slots.ts). Not in totalBytes.
+   */
+  readonly weightCopiesBytes: number;
   readonly largestBuffer: { readonly name: string; readonly bytes: number };
   readonly maxBufferSize: number;
   readonly maxStorageBufferBindingSize: number;

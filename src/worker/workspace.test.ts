@@ -127,6 +127,7 @@ describe.skipIf(!HAVE_FIXTURES)('the studio workspace', () => {
     expect(roomy.fits).toBe(true);
     expect(roomy.miniBatchSize).toBeNull();
     expect(roomy.totalBytes).toBe(roomy.parametersBytes + roomy.gradientsBytes + roomy.optimizerBytes + roomy.activationsBytes);
+    expect(roomy.weightCopiesBytes).toBe(3 * roomy.parametersBytes);
     const tight = ws.memoryPlan({ ...CONFIG, batchSize: 64, memoryBudgetMiB: 2 });
     expect(tight.fits).toBe(true);
     expect(tight.miniBatchSize).toBeGreaterThan(0);

@@ -19,7 +19,8 @@ export function MemoryPlan({ config }: { config: TrainingConfig }) {
             Memory per step: <strong>{formatBytes(plan.totalBytes)}</strong> (weights {formatBytes(plan.parametersBytes)}, gradients{' '}
             {formatBytes(plan.gradientsBytes)}, Adam {formatBytes(plan.optimizerBytes)}, activations {formatBytes(plan.activationsBytes)}) of a{' '}
             {formatBytes(plan.budgetBytes)} budget; largest buffer {plan.largestBuffer.name} {formatBytes(plan.largestBuffer.bytes)} (adapter limit{' '}
-            {formatBytes(Math.min(plan.maxBufferSize, plan.maxStorageBufferBindingSize))}).
+            {formatBytes(Math.min(plan.maxBufferSize, plan.maxStorageBufferBindingSize))}). Besides, {formatBytes(plan.weightCopiesBytes)} for the
+            copies of the weights (base, fine-tuned, the run's own) that switching between them uses.
           </p>
           {!plan.fits && <p className="error-text">Does not fit: {plan.reason}. Lower the batch size or the max length.</p>}
           {plan.fits && plan.miniBatchSize !== null && (
