@@ -16,6 +16,7 @@
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { seededRandom } from '../src/data/split.ts';
 import { Bm25Index, bm25Terms } from '../src/eval/bm25.ts';
 import { PRETRAIN_DIR, type Pair } from './pretrain-data.ts';
 
@@ -27,18 +28,6 @@ const MAX_QUERY_TERMS = 64;
 const SEED = 16;
 
 const HAN = /\p{Script=Han}/u;
-
-/** mulberry32: a small seeded generator, so the file is the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The `k` highest-scoring documents with a positive score, best first. */
 function topK(scores: Float64Array, k: number): number[] {
@@ -73,7 +62,7 @@ export function mineBm25Negatives(pairs: readonly Pair[], seed = SEED): Triplet[
     s.add(docIndex.get(p.positive)!);
   }
   const index = new Bm25Index(docs);
-  const random = rng(seed);
+  const random = seededRandom(seed);
   const out: Triplet[] = [];
   const t0 = performance.now();
   pairs.forEach((p, n) => {
