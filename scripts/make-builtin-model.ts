@@ -88,18 +88,13 @@ export function bertConfigJson(vocabSize: number, shape: BertShape = RANDOM_SHAP
   };
 }
 
+/** The YAML front matter both built-in model cards open with (what the Hub and sentence-transformers read). */
+export function builtinCardFrontMatter(extra: readonly string[] = []): string {
+  return ['---', 'library_name: sentence-transformers', 'pipeline_tag: sentence-similarity', 'tags:', '- sentence-transformers', '- feature-extraction', '- embedding-studio', 'language:', '- en', '- zh', ...extra, '---'].join('\n');
+}
+
 function modelCard(vocabSize: number, params: number, corpusBytes: number): string {
-  return `---
-library_name: sentence-transformers
-pipeline_tag: sentence-similarity
-tags:
-- sentence-transformers
-- feature-extraction
-- embedding-studio
-language:
-- en
-- zh
----
+  return `${builtinCardFrontMatter()}
 
 # Embedding Studio built-in model (untrained)
 

@@ -24,7 +24,7 @@ import { writeFolderAtomically } from '../src/io/write-folder.ts';
 import type { Checkpoint } from '../src/model/checkpoint.ts';
 import { loadSentenceModel, type LoadedModel } from '../src/io/load-model.ts';
 import { unpackWeights } from '../src/model/weights.ts';
-import { BUILTIN_MODEL_DIR, bertConfigJson, sentenceFolderFiles } from './make-builtin-model.ts';
+import { BUILTIN_MODEL_DIR, bertConfigJson, builtinCardFrontMatter, sentenceFolderFiles } from './make-builtin-model.ts';
 import { randomBertWeights } from '../src/model/init.ts';
 import { INIT_DIR, INIT_SEED, MAX_SEQ_LENGTH, PRETRAIN_SHAPE, RECIPE, STAGES, type Stage } from './pretrain-builtin.ts';
 import { PRETRAIN_DIR } from './pretrain-data.ts';
@@ -153,18 +153,7 @@ function card(ev: BuiltinEval, manifest: Record<string, unknown>, params: number
   const en = ev.heldOut['debian-heldout-en'];
   const zh = ev.heldOut['debian-heldout-zh2en'];
   const verdict = (r: typeof en) => (r.model['ndcg@10'] > r.bm25['ndcg@10'] ? 'beats' : 'loses to');
-  return `---
-library_name: sentence-transformers
-pipeline_tag: sentence-similarity
-tags:
-- sentence-transformers
-- feature-extraction
-- embedding-studio
-language:
-- en
-- zh
-license: other
----
+  return `${builtinCardFrontMatter(['license: other'])}
 
 # Embedding Studio built-in model (pre-trained)
 
