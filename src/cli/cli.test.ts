@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CpuBackend } from '../engine/cpu/cpu-backend.ts';
 import { folderFiles } from '../io/folder-files.ts';
 import { loadSentenceModel } from '../io/load-model.ts';
@@ -11,23 +11,11 @@ import { loadTrainingJsonl } from '../data/load.ts';
 import { cosineRow, metricsByHand } from '../../test/support/ir-by-hand.ts';
 import { HAVE_FIXTURES, SKIP_REASON, TINY_BERT_MODEL_DIR, maxRelativeError } from '../../test/support/tiny-bert.ts';
 import { noWebGpuAdapter } from '../../test/support/webgpu.ts';
-import { main } from './main.ts';
+import { cli } from '../../test/support/run-cli.ts';
 
 const SAMPLE = path.resolve('public/samples/support-faq.jsonl');
 const STS = path.resolve('public/samples/sts-pairs.jsonl');
 
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '', stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-  try {
-    const code = await main(argv);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
 
 describe('command line: usage errors', () => {
   it('exits 2 with one line for an unknown command, a missing option and a bad number', async () => {

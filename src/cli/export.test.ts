@@ -2,30 +2,19 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CpuBackend } from '../engine/cpu/cpu-backend.ts';
 import { folderFiles } from '../io/folder-files.ts';
 import { RUN_RECORD_FILE } from '../io/run-record.ts';
 import { loadSentenceModel } from '../io/load-model.ts';
 import { startHubUploadServer, type HubUploadServer } from '../../test/support/hub-upload-server.ts';
 import { HAVE_FIXTURES, SKIP_REASON, TINY_BERT_MODEL_DIR } from '../../test/support/tiny-bert.ts';
-import { main } from './main.ts';
+import { cli } from '../../test/support/run-cli.ts';
 
 const SAMPLE = path.resolve('public/samples/support-faq.jsonl');
 const TOKEN = 'hf_cli_test_token_0001';
 if (!HAVE_FIXTURES) console.warn(SKIP_REASON);
 
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '', stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-  try {
-    return { code: await main(argv), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
 
 describe('export: usage errors', () => {
   it('needs somewhere to put the export, and flags that belong together', async () => {
