@@ -12,7 +12,7 @@ import { newRunId, type RunRecord, type RunSummary } from '../storage/records.ts
 import { RunRecorder } from '../storage/run-recorder.ts';
 import { decodeRunWeights, encodeRunWeights, type StudioStorage } from '../storage/studio-storage.ts';
 import type { DatasetInfo, OpenedRun, ResumePlan, StorageStatus } from './protocol.ts';
-import type { StudioEnvironment } from './studio-environment.ts';
+import { NO_STORAGE, requireStorage, type StudioEnvironment } from './studio-environment.ts';
 import { describeModelSource, type StudioLoading } from './studio-loading.ts';
 import { messageOf, type WorkspaceHost } from './workspace-host.ts';
 
@@ -40,8 +40,7 @@ export class RunPersistence {
   }
 
   requireStorage(): StudioStorage {
-    if (!this.env.storage) throw new Error('runs and datasets are not kept here (no browser storage)');
-    return this.env.storage;
+    return requireStorage(this.env);
   }
 
   /** Runs a save after the ones queued before it. */
@@ -289,7 +288,7 @@ export class RunPersistence {
   /** Quota and usage, whether the browser keeps the data, and the last save that failed. */
   async storageEstimate(): Promise<StorageStatus> {
     const storage = this.env.storage;
-    if (!storage) return { known: false, usage: 0, quota: 0, available: 0, persisted: null, nearlyFull: false, warning: null, enabled: false, problem: 'runs and datasets are not kept here (no browser storage)', saveProblem: null };
+    if (!storage) return { known: false, usage: 0, quota: 0, available: 0, persisted: null, nearlyFull: false, warning: null, enabled: false, problem: NO_STORAGE, saveProblem: null };
     let problem: string | null = null;
     try {
       await storage.stores();

@@ -20,3 +20,12 @@ export interface StudioEnvironment {
   /** pdf.js, for PDFs dropped on the RAG check; absent: PDFs are refused. */
   pdfjs?: () => Promise<PdfJsModule>;
 }
+
+/** Why runs and datasets cannot be kept, where they cannot. */
+export const NO_STORAGE = 'runs and datasets are not kept here (no browser storage)';
+
+/** The environment's storage, or the reason there is none as an error. */
+export function requireStorage(env: StudioEnvironment): StudioStorage {
+  if (!env.storage) throw new Error(NO_STORAGE);
+  return env.storage;
+}

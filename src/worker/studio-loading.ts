@@ -8,7 +8,7 @@ import type { ProgressCallback } from '../shared/events.ts';
 import type { SplitSettings } from '../shared/settings.ts';
 import type { DatasetSummary, StoredModelSource } from '../storage/records.ts';
 import type { DatasetInfo, ModelInfo, ModelSource, OpenedDataset, RestorableSession } from './protocol.ts';
-import type { StudioEnvironment } from './studio-environment.ts';
+import { requireStorage, type StudioEnvironment } from './studio-environment.ts';
 import type { WorkspaceHost } from './workspace-host.ts';
 
 /** A model source as it can be remembered: no token, no file bytes. */
@@ -38,11 +38,6 @@ export class StudioLoading {
     private readonly host: WorkspaceHost,
     private readonly env: StudioEnvironment,
   ) {}
-
-  private requireStorage() {
-    if (!this.env.storage) throw new Error('runs and datasets are not kept here (no browser storage)');
-    return this.env.storage;
-  }
 
   /** Cancels a model download in progress (the partial files stay cached for a later resume). */
   cancelLoad(): void {
@@ -98,12 +93,12 @@ export class StudioLoading {
   }
 
   async listDatasets(): Promise<DatasetSummary[]> {
-    return this.requireStorage().listDatasets();
+    return requireStorage(this.env).listDatasets();
   }
 
   /** Loads a saved dataset as if its file had been dropped again, with its mapping and split. */
   async openDataset(id: string): Promise<OpenedDataset> {
-    const { summary, bytes } = await this.requireStorage().openDataset(id);
+    const { summary, bytes } = await requireStorage(this.env).openDataset(id);
     const dataset = await this.env.parseDataset(summary.name, bytes, summary.mapping ?? undefined);
     this.host.dataset = dataset;
     this.host.split = summary.split;
@@ -112,7 +107,7 @@ export class StudioLoading {
   }
 
   async deleteDataset(id: string): Promise<void> {
-    await this.requireStorage().deleteDataset(id);
+    await requireStorage(this.env).deleteDataset(id);
     const ref = this.host.datasetRef;
     if (ref?.id === id) this.host.datasetRef = { id: null, name: ref.name };
   }
