@@ -54,9 +54,9 @@ function describeModel(loaded: LoadedModel, info: { name: string; randomWeights:
 export class Workspace {
   private readonly session: Session;
   private readonly gate = new JobGate();
-  readonly retrieval: Retrieval;
-  readonly trainer: TrainingSession;
-  readonly exports: ExportJob;
+  private readonly retrieval: Retrieval;
+  private readonly trainer: TrainingSession;
+  private readonly exports: ExportJob;
 
   constructor(readonly backend: Backend) {
     this.session = new Session(backend);
