@@ -30,6 +30,7 @@ import { trainWordPiece } from '../src/model/wordpiece-trainer.ts';
 import { bertConfigJson, type BertShape, readCorpus, sentenceFolderFiles } from './make-builtin-model.ts';
 import { PRETRAIN_DIR, type Pair } from './pretrain-data.ts';
 import { STAGE3_FILE } from './pretrain-mine.ts';
+import { STAGE4_FILE } from './pretrain-mine-model.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const INIT_DIR = path.join(PRETRAIN_DIR, 'init');
@@ -79,6 +80,9 @@ export const STAGE3_START_DIR = path.join(PRETRAIN_DIR, 'stage3-start');
 
 /** Sized by measured speed (bench/RESULTS.md) to about an hour on two shared cores. */
 const STAGE3_STEPS = 280;
+/** What fit the session's remaining ~50 minutes on the two shared cores (~8 s per step). */
+const STAGE4_STEPS = 320;
+export const STAGE4_START_DIR = path.join(PRETRAIN_DIR, 'stage4-start');
 
 /**
  * Stage 1 from random weights on every pair; stage 2 a second pass at a lower peak rate, on the
@@ -93,6 +97,10 @@ export const STAGES: readonly Stage[] = [
   {
     name: 'stage 3', model: STAGE3_START_DIR, data: STAGE3_FILE, out: path.join(PRETRAIN_DIR, 'run-stage3'), steps: STAGE3_STEPS, lr: 1.5e-4, warmupSteps: 10, seed: 16, seqLength: MAX_SEQ_LENGTH,
     startFrom: [STAGE2_DIR, path.join(ROOT, 'public/models/builtin')],
+  },
+  {
+    name: 'stage 4', model: STAGE4_START_DIR, data: STAGE4_FILE, out: path.join(PRETRAIN_DIR, 'run-stage4'), steps: STAGE4_STEPS, lr: 1e-4, warmupSteps: 10, seed: 17, seqLength: MAX_SEQ_LENGTH,
+    startFrom: [path.join(ROOT, 'public/models/builtin')],
   },
 ];
 
@@ -160,11 +168,16 @@ export async function pretrainMain(args: readonly string[]): Promise<void> {
     const { mineStage3 } = await import('./pretrain-mine.ts');
     return mineStage3();
   }
+  if (cmd === 'mine-model') {
+    const { mineStage4 } = await import('./pretrain-mine-model.ts');
+    const from = [path.join(PRETRAIN_DIR, 'run-stage3'), path.join(ROOT, 'public/models/builtin')].find((d) => existsSync(path.join(d, 'model.safetensors')));
+    return mineStage4(from ?? path.join(ROOT, 'public/models/builtin'));
+  }
   if (cmd === 'export') {
     const { exportBuiltin } = await import('./pretrain-export.ts');
     return exportBuiltin(rest);
   }
-  throw new Error('usage: make:builtin-model -- --pretrain init | train [--stage 1|2|3] | mine | export');
+  throw new Error('usage: make:builtin-model -- --pretrain init | train [--stage 1|2|3|4] | mine | mine-model | export');
 }
 
 export { json as jsonBytes };

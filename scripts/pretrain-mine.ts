@@ -30,7 +30,7 @@ const SEED = 16;
 const HAN = /\p{Script=Han}/u;
 
 /** The `k` highest-scoring documents with a positive score, best first. */
-function topK(scores: Float64Array, k: number): number[] {
+export function topK(scores: Float64Array, k: number): number[] {
   const idx: number[] = [];
   const val: number[] = [];
   for (let d = 0; d < scores.length; d++) {

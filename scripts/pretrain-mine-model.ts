@@ -1,0 +1,97 @@
+/**
+ * Stage 4's data: hard negatives chosen by the model itself. Stage 3's BM25 negatives were drawn
+ * at random from the BM25 top 30, and its loss stayed near 0.27 throughout: most of them were
+ * already easy for the model. Here the same BM25 top 30 (lexically close, over the training pairs
+ * only) is re-ranked by the stage-3 model, and the negative is drawn from the model's own top 3
+ * of them: the documents that share the query's words *and* that the model confuses with the
+ * positive, which is where it still loses to BM25 on held-out packages (a rare word, a sibling).
+ *
+ *   npm run make:builtin-model -- --pretrain mine-model   # stage 3's model + train-stage2.jsonl → train-stage4.jsonl
+ *
+ * Every positive of the anchor and any text equal to one is removed first (as in stage 3), so a
+ * package's own description, or a sibling's identical one, is never its negative.
+ */
+
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { chooseNodeBackend } from '../src/cli/node-runtime.ts';
+import { seededRandom } from '../src/data/split.ts';
+import { Bm25Index, bm25Terms } from '../src/eval/bm25.ts';
+import { folderFiles } from '../src/io/folder-files.ts';
+import { loadSentenceModel } from '../src/io/load-model.ts';
+import { PRETRAIN_DIR, type Pair } from './pretrain-data.ts';
+import { STAGE3_SOURCE, topK, type Triplet } from './pretrain-mine.ts';
+
+export const STAGE4_FILE = path.join(PRETRAIN_DIR, 'train-stage4.jsonl');
+const BM25_TOP = 30;
+const MODEL_TOP = 3;
+const MAX_QUERY_TERMS = 64;
+const SEED = 17;
+const HAN = /\p{Script=Han}/u;
+
+function dot(a: Float32Array, i: number, b: Float32Array, j: number, dim: number): number {
+  let s = 0;
+  for (let k = 0; k < dim; k++) s += a[i * dim + k] * b[j * dim + k];
+  return s;
+}
+
+/** The model folder stage 4 starts from: stage 3's run output, or the committed model. */
+export async function mineStage4(modelDir: string): Promise<void> {
+  if (!existsSync(path.join(modelDir, 'model.safetensors'))) throw new Error(`mine-model: no model in ${modelDir}`);
+  const pairs = readFileSync(STAGE3_SOURCE, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Pair);
+  const docs = [...new Set(pairs.map((p) => p.positive))];
+  const docIndex = new Map(docs.map((d, i) => [d, i]));
+  const anchors = [...new Set(pairs.map((p) => p.anchor))];
+  const anchorIndex = new Map(anchors.map((a, i) => [a, i]));
+  const positives = new Map<string, Set<number>>();
+  for (const p of pairs) {
+    let s = positives.get(p.anchor);
+    if (!s) positives.set(p.anchor, (s = new Set()));
+    s.add(docIndex.get(p.positive)!);
+  }
+
+  const { backend } = await chooseNodeBackend('wasm');
+  const t0 = performance.now();
+  let docEmb: Float32Array;
+  let anchorEmb: Float32Array;
+  let dim: number;
+  try {
+    const { model } = await loadSentenceModel(folderFiles(modelDir), backend);
+    dim = model.dimension;
+    docEmb = await model.encode(docs, { batchSize: 64 });
+    console.error(`encoded ${docs.length} documents (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+    anchorEmb = await model.encode(anchors, { batchSize: 64 });
+    console.error(`encoded ${anchors.length} anchors (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+  } finally {
+    backend.destroy();
+  }
+
+  const index = new Bm25Index(docs);
+  const random = seededRandom(SEED);
+  const out: Triplet[] = [];
+  let harderThanPositive = 0;
+  pairs.forEach((p, n) => {
+    const crossScript = HAN.test(p.anchor) !== HAN.test(p.positive);
+    const query = crossScript ? bm25Terms(p.positive).slice(0, MAX_QUERY_TERMS).join(' ') : p.anchor;
+    const own = positives.get(p.anchor)!;
+    const a = anchorIndex.get(p.anchor)!;
+    const candidates = topK(index.scores(query), BM25_TOP + own.size).filter((d) => !own.has(d)).slice(0, BM25_TOP);
+    const byModel = candidates.map((d) => ({ d, s: dot(anchorEmb, a, docEmb, d, dim) })).sort((x, y) => y.s - x.s).slice(0, MODEL_TOP);
+    const positiveScore = dot(anchorEmb, a, docEmb, docIndex.get(p.positive)!, dim);
+    if (byModel[0] && byModel[0].s > positiveScore) harderThanPositive++;
+    const pick = (exclude: number): number => {
+      const pool = byModel.filter((c) => c.d !== exclude);
+      if (pool.length > 0) return pool[Math.floor(random() * pool.length)].d;
+      let d = -1;
+      while (d < 0 || own.has(d) || d === exclude) d = Math.floor(random() * docs.length);
+      return d;
+    };
+    const neg = pick(-1);
+    const row = { anchor: p.anchor, positive: p.positive, negative: docs[neg] };
+    out.push(row);
+    if (crossScript || HAN.test(p.anchor) || HAN.test(p.positive)) out.push({ ...row, negative: docs[pick(neg)] });
+    if ((n + 1) % 10000 === 0) console.error(`mined ${n + 1} / ${pairs.length} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+  });
+  writeFileSync(STAGE4_FILE, `${out.map((r) => JSON.stringify(r)).join('\n')}\n`);
+  console.log(`wrote ${STAGE4_FILE}: ${out.length} rows from ${pairs.length} pairs; the model ranked a negative above the positive for ${harderThanPositive} (${((100 * harderThanPositive) / pairs.length).toFixed(1)}%)`);
+}
