@@ -18,6 +18,14 @@ describe('format', () => {
     expect(deltaDirection(0.0001)).toBe('same');
     expect(deltaDirection(-0.002)).toBe('down');
   });
+  it('rounds a delta to the places the metric is shown with (the run summary shows 4)', () => {
+    expect(formatDelta(0.00004, 4)).toBe('±0.0000');
+    expect(formatDelta(-0.00004, 4)).toBe('±0.0000');
+    expect(formatDelta(0.01526, 4)).toBe('+0.0153');
+    expect(formatDelta(-0.0002, 4)).toBe('−0.0002');
+    expect(deltaDirection(-0.00004, 4)).toBe('same');
+    expect(deltaDirection(0.0002, 4)).toBe('up');
+  });
 });
 
 describe('createSequencer', () => {

@@ -20,10 +20,10 @@ export function formatMetric(x: number | null | undefined): string {
 }
 
 /** A signed difference: "+0.042", "−0.013", "±0.000". */
-export function formatDelta(d: number): string {
+export function formatDelta(d: number, digits = 3): string {
   if (!Number.isFinite(d)) return '—';
-  const s = Math.abs(d).toFixed(3);
-  if (s === (0).toFixed(3)) return `±${s}`;
+  const s = Math.abs(d).toFixed(digits);
+  if (s === (0).toFixed(digits)) return `±${s}`;
   return d > 0 ? `+${s}` : `−${s}`;
 }
 

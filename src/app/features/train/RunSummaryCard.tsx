@@ -1,5 +1,6 @@
 import { useSession } from '../../session-store.ts';
 import { formatEta, formatMetric, formatRank } from './format.ts';
+import { deltaDirection, formatDelta } from '../../ui/format.ts';
 import type { EvalPoint, RunStatus } from './run-state.ts';
 import type { RankMover } from '../../../shared/events.ts';
 import { HEADLINE_METRICS, labelledMetrics } from '../../../shared/metrics.ts';
@@ -17,9 +18,9 @@ export interface RunSummaryCardProps {
   readonly movers: readonly RankMover[];
 }
 
-function signed(v: number): string {
-  return `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(4)}`;
-}
+/** The summary shows metrics to 4 places, so a change that rounds to nothing is neither green nor red. */
+const DIGITS = 4;
+const DELTA_CLASS = { up: 'delta-up', down: 'delta-down', same: 'muted' } as const;
 
 /** What a run that ended achieved, in one card: time, loss, metric deltas, best/worst queries, what next. */
 export function RunSummaryCard({ status, step, totalSteps, seconds, firstLoss, lastLoss, evals, movers }: RunSummaryCardProps) {
@@ -48,7 +49,7 @@ export function RunSummaryCard({ status, step, totalSteps, seconds, firstLoss, l
                 <td className="num">{formatMetric(before[key])}</td>
                 <td>→</td>
                 <td className="num">{formatMetric(after[key])}</td>
-                <td className={`num ${after[key] >= before[key] ? 'delta-up' : 'delta-down'}`}>{signed(after[key] - before[key])}</td>
+                <td className={`num ${DELTA_CLASS[deltaDirection(after[key] - before[key], DIGITS)]}`}>{formatDelta(after[key] - before[key], DIGITS)}</td>
               </tr>
             ))}
           </tbody>
