@@ -16,18 +16,15 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { chooseNodeBackend } from '../src/cli/node-runtime.ts';
 import { seededRandom } from '../src/data/split.ts';
-import { Bm25Index, bm25Terms } from '../src/eval/bm25.ts';
+import { Bm25Index } from '../src/eval/bm25.ts';
 import { folderFiles } from '../src/io/folder-files.ts';
 import { loadSentenceModel } from '../src/io/load-model.ts';
 import { PRETRAIN_DIR, type Pair } from './pretrain-data.ts';
-import { STAGE3_SOURCE, topK, type Triplet } from './pretrain-mine.ts';
+import { bm25Candidates, isCrossLingual, pairCorpus, STAGE3_SOURCE, type Triplet } from './pretrain-mine.ts';
 
 export const STAGE4_FILE = path.join(PRETRAIN_DIR, 'train-stage4.jsonl');
-const BM25_TOP = 30;
 const MODEL_TOP = 3;
-const MAX_QUERY_TERMS = 64;
 const SEED = 17;
-const HAN = /\p{Script=Han}/u;
 
 function dot(a: Float32Array, i: number, b: Float32Array, j: number, dim: number): number {
   let s = 0;
@@ -39,16 +36,9 @@ function dot(a: Float32Array, i: number, b: Float32Array, j: number, dim: number
 export async function mineStage4(modelDir: string): Promise<void> {
   if (!existsSync(path.join(modelDir, 'model.safetensors'))) throw new Error(`mine-model: no model in ${modelDir}`);
   const pairs = readFileSync(STAGE3_SOURCE, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Pair);
-  const docs = [...new Set(pairs.map((p) => p.positive))];
-  const docIndex = new Map(docs.map((d, i) => [d, i]));
+  const { docs, docIndex, positives } = pairCorpus(pairs);
   const anchors = [...new Set(pairs.map((p) => p.anchor))];
   const anchorIndex = new Map(anchors.map((a, i) => [a, i]));
-  const positives = new Map<string, Set<number>>();
-  for (const p of pairs) {
-    let s = positives.get(p.anchor);
-    if (!s) positives.set(p.anchor, (s = new Set()));
-    s.add(docIndex.get(p.positive)!);
-  }
 
   const { backend } = await chooseNodeBackend('wasm');
   const t0 = performance.now();
@@ -71,11 +61,9 @@ export async function mineStage4(modelDir: string): Promise<void> {
   const out: Triplet[] = [];
   let harderThanPositive = 0;
   pairs.forEach((p, n) => {
-    const crossScript = HAN.test(p.anchor) !== HAN.test(p.positive);
-    const query = crossScript ? bm25Terms(p.positive).slice(0, MAX_QUERY_TERMS).join(' ') : p.anchor;
     const own = positives.get(p.anchor)!;
     const a = anchorIndex.get(p.anchor)!;
-    const candidates = topK(index.scores(query), BM25_TOP + own.size).filter((d) => !own.has(d)).slice(0, BM25_TOP);
+    const candidates = bm25Candidates(index, p, own);
     const byModel = candidates.map((d) => ({ d, s: dot(anchorEmb, a, docEmb, d, dim) })).sort((x, y) => y.s - x.s).slice(0, MODEL_TOP);
     const positiveScore = dot(anchorEmb, a, docEmb, docIndex.get(p.positive)!, dim);
     if (byModel[0] && byModel[0].s > positiveScore) harderThanPositive++;
@@ -89,7 +77,7 @@ export async function mineStage4(modelDir: string): Promise<void> {
     const neg = pick(-1);
     const row = { anchor: p.anchor, positive: p.positive, negative: docs[neg] };
     out.push(row);
-    if (crossScript || HAN.test(p.anchor) || HAN.test(p.positive)) out.push({ ...row, negative: docs[pick(neg)] });
+    if (isCrossLingual(p)) out.push({ ...row, negative: docs[pick(neg)] });
     if ((n + 1) % 10000 === 0) console.error(`mined ${n + 1} / ${pairs.length} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
   });
   writeFileSync(STAGE4_FILE, `${out.map((r) => JSON.stringify(r)).join('\n')}\n`);

@@ -30,7 +30,7 @@ const SEED = 16;
 const HAN = /\p{Script=Han}/u;
 
 /** The `k` highest-scoring documents with a positive score, best first. */
-export function topK(scores: Float64Array, k: number): number[] {
+function topK(scores: Float64Array, k: number): number[] {
   const idx: number[] = [];
   const val: number[] = [];
   for (let d = 0; d < scores.length; d++) {
@@ -48,11 +48,8 @@ export function topK(scores: Float64Array, k: number): number[] {
   return idx;
 }
 
-export interface Triplet extends Pair {
-  readonly negative: string;
-}
-
-export function mineBm25Negatives(pairs: readonly Pair[], seed = SEED): Triplet[] {
+/** Every distinct positive as the corpus, and each anchor's positives in it (never its negatives). */
+export function pairCorpus(pairs: readonly Pair[]): { docs: string[]; docIndex: Map<string, number>; positives: Map<string, Set<number>> } {
   const docs = [...new Set(pairs.map((p) => p.positive))];
   const docIndex = new Map(docs.map((d, i) => [d, i]));
   const positives = new Map<string, Set<number>>();
@@ -61,21 +58,38 @@ export function mineBm25Negatives(pairs: readonly Pair[], seed = SEED): Triplet[
     if (!s) positives.set(p.anchor, (s = new Set()));
     s.add(docIndex.get(p.positive)!);
   }
+  return { docs, docIndex, positives };
+}
+
+/** Either side in Chinese: such pairs are scarce, so each gets two negatives. */
+export const isCrossLingual = (p: Pair): boolean => HAN.test(p.anchor) || HAN.test(p.positive);
+
+/** The BM25 top 30 for a pair, less its own positives (`own`). */
+export function bm25Candidates(index: Bm25Index, p: Pair, own: ReadonlySet<number>): number[] {
+  const crossScript = HAN.test(p.anchor) !== HAN.test(p.positive);
+  const query = crossScript ? bm25Terms(p.positive).slice(0, MAX_QUERY_TERMS).join(' ') : p.anchor;
+  return topK(index.scores(query), TOP + own.size).filter((d) => !own.has(d)).slice(0, TOP);
+}
+
+export interface Triplet extends Pair {
+  readonly negative: string;
+}
+
+export function mineBm25Negatives(pairs: readonly Pair[], seed = SEED): Triplet[] {
+  const { docs, positives } = pairCorpus(pairs);
   const index = new Bm25Index(docs);
   const random = seededRandom(seed);
   const out: Triplet[] = [];
   const t0 = performance.now();
   pairs.forEach((p, n) => {
-    const crossScript = HAN.test(p.anchor) !== HAN.test(p.positive);
-    const query = crossScript ? bm25Terms(p.positive).slice(0, MAX_QUERY_TERMS).join(' ') : p.anchor;
     const own = positives.get(p.anchor)!;
-    const candidates = topK(index.scores(query), TOP + own.size).filter((d) => !own.has(d)).slice(0, TOP);
+    const candidates = bm25Candidates(index, p, own);
     // Nothing shares a term (rare): any other document, so every row has the same columns.
     let neg = candidates.length > 0 ? candidates[Math.floor(random() * candidates.length)] : -1;
     while (neg < 0 || own.has(neg)) neg = Math.floor(random() * docs.length);
     const row = { anchor: p.anchor, positive: p.positive, negative: docs[neg] };
     out.push(row);
-    if (crossScript || HAN.test(p.anchor) || HAN.test(p.positive)) {
+    if (isCrossLingual(p)) {
       // A different negative (an identical row would be dropped as a duplicate when loaded).
       const others = candidates.filter((d) => d !== neg);
       if (others.length > 0) out.push({ ...row, negative: docs[others[Math.floor(random() * others.length)]] });
