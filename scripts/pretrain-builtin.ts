@@ -30,7 +30,7 @@ import { trainWordPiece } from '../src/model/wordpiece-trainer.ts';
 import { bertConfigJson, type BertShape, readCorpus, sentenceFolderFiles } from './make-builtin-model.ts';
 import { PRETRAIN_DIR, type Pair } from './pretrain-data.ts';
 import { STAGE3_FILE } from './pretrain-mine.ts';
-import { STAGE4_FILE } from './pretrain-mine-model.ts';
+import { STAGE4_FILE, STAGE5_FILE } from './pretrain-mine-model.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const INIT_DIR = path.join(PRETRAIN_DIR, 'init');
@@ -83,6 +83,9 @@ const STAGE3_STEPS = 280;
 /** What fit the session's remaining ~50 minutes on the two shared cores (~8 s per step). */
 const STAGE4_STEPS = 320;
 export const STAGE4_START_DIR = path.join(PRETRAIN_DIR, 'stage4-start');
+/** Stage 5: re-mined with stage 4's model, what was left of the session after it (~7 s per step). */
+const STAGE5_STEPS = 150;
+export const STAGE5_START_DIR = path.join(PRETRAIN_DIR, 'stage5-start');
 
 /**
  * Stage 1 from random weights on every pair; stage 2 a second pass at a lower peak rate, on the
@@ -102,7 +105,14 @@ export const STAGES: readonly Stage[] = [
     name: 'stage 4', model: STAGE4_START_DIR, data: STAGE4_FILE, out: path.join(PRETRAIN_DIR, 'run-stage4'), steps: STAGE4_STEPS, lr: 1e-4, warmupSteps: 10, seed: 17, seqLength: MAX_SEQ_LENGTH,
     startFrom: [path.join(ROOT, 'public/models/builtin')],
   },
+  {
+    name: 'stage 5', model: STAGE5_START_DIR, data: STAGE5_FILE, out: path.join(PRETRAIN_DIR, 'run-stage5'), steps: STAGE5_STEPS, lr: 7e-5, warmupSteps: 10, seed: 18, seqLength: MAX_SEQ_LENGTH,
+    startFrom: [path.join(ROOT, 'public/models/builtin')],
+  },
 ];
+
+/** Stages whose negatives the model before them mines (scripts/pretrain-mine-model.ts). */
+const MODEL_MINED: Readonly<Record<number, { file: string; seed: number }>> = { 4: { file: STAGE4_FILE, seed: 17 }, 5: { file: STAGE5_FILE, seed: 18 } };
 
 export function readPairs(file = TRAIN_FILE): Pair[] {
   return readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Pair);
@@ -169,15 +179,22 @@ export async function pretrainMain(args: readonly string[]): Promise<void> {
     return mineStage3();
   }
   if (cmd === 'mine-model') {
-    const { mineStage4 } = await import('./pretrain-mine-model.ts');
-    const from = [path.join(PRETRAIN_DIR, 'run-stage3'), path.join(ROOT, 'public/models/builtin')].find((d) => existsSync(path.join(d, 'model.safetensors')));
-    return mineStage4(from ?? path.join(ROOT, 'public/models/builtin'));
+    const at = rest.indexOf('--stage');
+    const n = at >= 0 ? Number(rest[at + 1]) : 4;
+    const target = MODEL_MINED[n];
+    if (!target) throw new Error(`mine-model --stage must be one of ${Object.keys(MODEL_MINED).join(', ')}`);
+    // The committed folder holds the last exported stage: it must be the one just before.
+    const committed = path.join(ROOT, 'public/models/builtin');
+    const ev = JSON.parse(readFileSync(path.join(committed, 'eval_results.json'), 'utf8')) as { stages: { name: string }[] };
+    if (ev.stages.at(-1)?.name !== `stage ${n - 1}`) throw new Error(`mine-model --stage ${n} mines with stage ${n - 1}'s model, but ${path.relative(ROOT, committed)} holds ${ev.stages.at(-1)?.name ?? 'no stage'}: export stage ${n - 1} first`);
+    const { mineWithModel } = await import('./pretrain-mine-model.ts');
+    return mineWithModel(committed, target.file, target.seed);
   }
   if (cmd === 'export') {
     const { exportBuiltin } = await import('./pretrain-export.ts');
     return exportBuiltin(rest);
   }
-  throw new Error('usage: make:builtin-model -- --pretrain init | train [--stage 1|2|3|4] | mine | mine-model | export');
+  throw new Error('usage: make:builtin-model -- --pretrain init | train [--stage 1..5] | mine | mine-model [--stage 4|5] | export');
 }
 
 export { json as jsonBytes };

@@ -209,10 +209,10 @@ The training loss drops sharply once a stage starts revisiting pairs it has seen
 ${Math.floor(counts.trainPairs / RECIPE.batchSize)} of stage 1, and all through stage 2, a second pass); losses near 0.1 there
 mean memorised pairs, so judge the model by the held-out numbers above.${ev.stages.length > 2 ? ` Stage 3's loss is higher again
 because each row brings a BM25-mined hard negative (a sibling package's description, mostly) besides the in-batch ones${ev.stages.length > 3 ? `, and stage 4's
-higher still: its negatives are the ones the model itself ranked highest` : ''}.` : ''}
+higher still: its negatives are the ones the model itself ranked highest${ev.stages.length > 4 ? ' (and stage 5\'s, mined again with stage 4\'s model)' : ''}` : ''}.` : ''}
 
-Regenerate: \`npm run pretrain:data && npm run make:builtin-model -- --pretrain init && npm run make:builtin-model -- --pretrain train --stage 1 && npm run make:builtin-model -- --pretrain train --stage 2 && npm run make:builtin-model -- --pretrain mine && npm run make:builtin-model -- --pretrain train --stage 3 && npm run make:builtin-model -- --pretrain mine-model && npm run make:builtin-model -- --pretrain train --stage 4 && npm run make:builtin-model -- --pretrain export --hardware TEXT\`
-(stage 3 starts from stage 2's output, stage 4 from stage 3's, or each from a copy of the committed folder where that is gone;
+Regenerate: \`npm run pretrain:data && npm run make:builtin-model -- --pretrain init && npm run make:builtin-model -- --pretrain train --stage 1 && npm run make:builtin-model -- --pretrain train --stage 2 && npm run make:builtin-model -- --pretrain mine && npm run make:builtin-model -- --pretrain train --stage 3 && npm run make:builtin-model -- --pretrain mine-model --stage 4 && npm run make:builtin-model -- --pretrain train --stage 4 && npm run make:builtin-model -- --pretrain export --stage 4 && npm run make:builtin-model -- --pretrain mine-model --stage 5 && npm run make:builtin-model -- --pretrain train --stage 5 && npm run make:builtin-model -- --pretrain export --hardware TEXT\`
+(stage 3 starts from stage 2's output, or from a copy of the committed folder where that is gone; stages 4 and 5 from the committed folder, which the export before them wrote;
 export then carries the earlier stages' records from the committed folder).
 `;
 }
@@ -230,10 +230,11 @@ with two negatives${s3.rows ? ` (${s3.rows} rows)` : ''}${stage4Text(ev)}`;
 }
 
 function stage4Text(ev: BuiltinEval): string {
-  const s4 = ev.stages[3];
-  if (!s4) return '';
+  const later = ev.stages.slice(3);
+  if (later.length === 0) return '';
+  const [s4, ...rest] = later;
   return `; stage 4 mines again with the stage-3 model itself (\`scripts/pretrain-mine-model.ts\`): the same BM25
-top 30 re-ranked by the model, the negative drawn from the model's own top 3 of them${s4.rows ? ` (${s4.rows} rows)` : ''}`;
+top 30 re-ranked by the model, the negative drawn from the model's own top 3 of them${s4.rows ? ` (${s4.rows} rows)` : ''}${rest.map((s) => `; ${s.name} the same with the model before it`).join('')}`;
 }
 
 export async function exportBuiltin(args: readonly string[]): Promise<void> {

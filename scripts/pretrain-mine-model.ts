@@ -6,7 +6,7 @@
  * of them: the documents that share the query's words *and* that the model confuses with the
  * positive, which is where it still loses to BM25 on held-out packages (a rare word, a sibling).
  *
- *   npm run make:builtin-model -- --pretrain mine-model   # stage 3's model + train-stage2.jsonl → train-stage4.jsonl
+ *   npm run make:builtin-model -- --pretrain mine-model [--stage 4|5]   # the stage before's model + train-stage2.jsonl → train-stageN.jsonl
  *
  * Every positive of the anchor and any text equal to one is removed first (as in stage 3), so a
  * package's own description, or a sibling's identical one, is never its negative.
@@ -23,8 +23,9 @@ import { PRETRAIN_DIR, type Pair } from './pretrain-data.ts';
 import { bm25Candidates, isCrossLingual, pairCorpus, STAGE3_SOURCE, type Triplet } from './pretrain-mine.ts';
 
 export const STAGE4_FILE = path.join(PRETRAIN_DIR, 'train-stage4.jsonl');
+/** Stage 5 mines once more, with stage 4's model: the negatives it still confuses. */
+export const STAGE5_FILE = path.join(PRETRAIN_DIR, 'train-stage5.jsonl');
 const MODEL_TOP = 3;
-const SEED = 17;
 
 function dot(a: Float32Array, i: number, b: Float32Array, j: number, dim: number): number {
   let s = 0;
@@ -32,8 +33,8 @@ function dot(a: Float32Array, i: number, b: Float32Array, j: number, dim: number
   return s;
 }
 
-/** The model folder stage 4 starts from: stage 3's run output, or the committed model. */
-export async function mineStage4(modelDir: string): Promise<void> {
+/** `modelDir`: the model the next stage starts from (the one before's output); `seed` draws among its top 3. */
+export async function mineWithModel(modelDir: string, outFile: string, seed: number): Promise<void> {
   if (!existsSync(path.join(modelDir, 'model.safetensors'))) throw new Error(`mine-model: no model in ${modelDir}`);
   const pairs = readFileSync(STAGE3_SOURCE, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Pair);
   const { docs, docIndex, positives } = pairCorpus(pairs);
@@ -57,7 +58,7 @@ export async function mineStage4(modelDir: string): Promise<void> {
   }
 
   const index = new Bm25Index(docs);
-  const random = seededRandom(SEED);
+  const random = seededRandom(seed);
   const out: Triplet[] = [];
   let harderThanPositive = 0;
   pairs.forEach((p, n) => {
@@ -80,6 +81,6 @@ export async function mineStage4(modelDir: string): Promise<void> {
     if (isCrossLingual(p)) out.push({ ...row, negative: docs[pick(neg)] });
     if ((n + 1) % 10000 === 0) console.error(`mined ${n + 1} / ${pairs.length} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
   });
-  writeFileSync(STAGE4_FILE, `${out.map((r) => JSON.stringify(r)).join('\n')}\n`);
-  console.log(`wrote ${STAGE4_FILE}: ${out.length} rows from ${pairs.length} pairs; the model ranked a negative above the positive for ${harderThanPositive} (${((100 * harderThanPositive) / pairs.length).toFixed(1)}%)`);
+  writeFileSync(outFile, `${out.map((r) => JSON.stringify(r)).join('\n')}\n`);
+  console.log(`wrote ${outFile}: ${out.length} rows from ${pairs.length} pairs; the model ranked a negative above the positive for ${harderThanPositive} (${((100 * harderThanPositive) / pairs.length).toFixed(1)}%)`);
 }
