@@ -217,6 +217,17 @@ export then carries the earlier stages' records from the committed folder).
 `;
 }
 
+/**
+ * The held-out numbers the committed record holds for a stage that still has its checkpoint but
+ * is not the one exported (its weights are not re-evaluated): only when it is the same run, to the step.
+ */
+function measuredBefore(committed: BuiltinEval | null, name: string, steps: number): Record<string, RetrievalScores> | undefined {
+  const record = committed?.stages.find((r) => r.name === name);
+  return record && record.steps === steps ? record.heldOut : undefined;
+}
+
+const withHeldOut = (heldOut: Record<string, RetrievalScores> | undefined): { heldOut?: Record<string, RetrievalScores> } => (heldOut ? { heldOut } : {});
+
 /** The longest length any stage trained at: positions past it never learned. */
 const trainedLength = (ev: BuiltinEval): number => Math.max(...ev.stages.map((s) => s.seqLength ?? 64));
 
@@ -312,7 +323,8 @@ export async function exportBuiltin(args: readonly string[]): Promise<void> {
       ...carried,
       ...done.map(({ stage, ck: c }, i) => ({
         name: stage.name, steps: c.state.step, of: stage.steps, lr: stage.lr, data: path.relative(ROOT, stage.data), seqLength: stage.seqLength,
-        ...(countLines(stage.data) ? { rows: countLines(stage.data) } : {}), ...(i === done.length - 1 ? { heldOut: modelScores } : {}),
+        ...(countLines(stage.data) ? { rows: countLines(stage.data) } : {}),
+        ...withHeldOut(i === done.length - 1 ? modelScores : measuredBefore(committed, stage.name, c.state.step)),
       })),
     ];
     const carriedSteps = carried.reduce((n, x) => n + x.steps, 0);
