@@ -322,7 +322,7 @@ export async function exportBuiltin(args: readonly string[]): Promise<void> {
     const stages: StageRecord[] = [
       ...carried,
       ...done.map(({ stage, ck: c }, i) => ({
-        name: stage.name, steps: c.state.step, of: stage.steps, lr: stage.lr, data: path.relative(ROOT, stage.data), seqLength: stage.seqLength,
+        name: stage.name, steps: c.state.step, of: c.state.totalSteps, lr: stage.lr, data: path.relative(ROOT, stage.data), seqLength: stage.seqLength,
         ...(countLines(stage.data) ? { rows: countLines(stage.data) } : {}),
         ...withHeldOut(i === done.length - 1 ? modelScores : measuredBefore(committed, stage.name, c.state.step)),
       })),

@@ -6,7 +6,7 @@
  * of them: the documents that share the query's words *and* that the model confuses with the
  * positive, which is where it still loses to BM25 on held-out packages (a rare word, a sibling).
  *
- *   npm run make:builtin-model -- --pretrain mine-model [--stage 4|5]   # the stage before's model + train-stage2.jsonl → train-stageN.jsonl
+ *   npm run make:builtin-model -- --pretrain mine-model [--stage 4|5|6]   # the stage before's model + train-stage2.jsonl → train-stageN.jsonl
  *
  * Every positive of the anchor and any text equal to one is removed first (as in stage 3), so a
  * package's own description, or a sibling's identical one, is never its negative.
@@ -25,6 +25,8 @@ import { bm25Candidates, isCrossLingual, pairCorpus, STAGE3_SOURCE, type Triplet
 export const STAGE4_FILE = path.join(PRETRAIN_DIR, 'train-stage4.jsonl');
 /** Stage 5 mines once more, with stage 4's model: the negatives it still confuses. */
 export const STAGE5_FILE = path.join(PRETRAIN_DIR, 'train-stage5.jsonl');
+/** Stage 6 (the GPU's): mined with stage 5's model. */
+export const STAGE6_FILE = path.join(PRETRAIN_DIR, 'train-stage6.jsonl');
 const MODEL_TOP = 3;
 
 function dot(a: Float32Array, i: number, b: Float32Array, j: number, dim: number): number {
