@@ -200,8 +200,8 @@ function train(args: readonly string[]): Promise<number> {
   if (!resume && stage.onDevice && !args.includes('--here')) {
     throw new Error(`${stage.name} is sized for a GPU: run it with scripts/device-pretrain.sh (see its header), or here on the CPU with --here`);
   }
-  if (!resume) prepareStart(stage);
   if (!resume) {
+    prepareStart(stage);
     const st = JSON.parse(readFileSync(path.join(stage.model, 'sentence_bert_config.json'), 'utf8')) as { max_seq_length: number };
     if (st.max_seq_length !== stage.seqLength) throw new Error(`${stage.name} trains at ${stage.seqLength} tokens, but ${stage.model} reads ${st.max_seq_length}`);
   }

@@ -14,9 +14,12 @@ function trim(x: number): string {
   return Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(1);
 }
 
-/** An IR metric in [0, 1] with three decimals, the way sentence-transformers' evaluators log it. */
-export function formatMetric(x: number | null | undefined): string {
-  return x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(3);
+/**
+ * An IR metric in [0, 1]: three decimals, the way sentence-transformers' evaluators log it, or
+ * four where a table sets before and after side by side and small moves matter.
+ */
+export function formatMetric(x: number | null | undefined, digits = 3): string {
+  return x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(digits);
 }
 
 /** A signed difference: "+0.042", "−0.013", "±0.000". */

@@ -1,6 +1,6 @@
 import type { Comparison } from '../../../worker/protocol.ts';
-import { formatDelta, formatMetric } from '../train/format.ts';
-import { metricDeltas } from './per-query.ts';
+import { deltaDirection, formatDelta, formatMetric } from '../../ui/format.ts';
+import { METRIC_DIGITS, metricDeltas } from './per-query.ts';
 
 /**
  * BM25 (keyword search), base and fine-tuned on the eval split, with the fine-tuned model's signed
@@ -26,12 +26,12 @@ export function MetricsTable({ comparison }: { comparison: Comparison }) {
         {rows.map((r) => (
           <tr key={r.key}>
             <th scope="row">{r.label}</th>
-            {bm25 && <td className="num" data-bm25-metric={r.key}>{formatMetric(bm25[r.key])}</td>}
-            <td className="num">{formatMetric(r.before)}</td>
-            <td className="num">{formatMetric(r.after)}</td>
+            {bm25 && <td className="num" data-bm25-metric={r.key}>{formatMetric(bm25[r.key], METRIC_DIGITS)}</td>}
+            <td className="num">{formatMetric(r.before, METRIC_DIGITS)}</td>
+            <td className="num">{formatMetric(r.after, METRIC_DIGITS)}</td>
             <td className={`num ${r.direction === 'up' ? 'delta-up' : r.direction === 'down' ? 'delta-down' : 'muted'}`}>
               {r.direction === 'up' ? '▲ ' : r.direction === 'down' ? '▼ ' : ''}
-              {formatDelta(r.delta)}
+              {formatDelta(r.delta, METRIC_DIGITS)}
             </td>
             {bm25 && <VsBm25 delta={r.after - bm25[r.key]} />}
           </tr>
@@ -42,11 +42,11 @@ export function MetricsTable({ comparison }: { comparison: Comparison }) {
 }
 
 function VsBm25({ delta }: { delta: number }) {
-  const dir = delta > 5e-5 ? 'up' : delta < -5e-5 ? 'down' : 'same';
+  const dir = deltaDirection(delta, METRIC_DIGITS);
   return (
     <td className={`num ${dir === 'up' ? 'delta-up' : dir === 'down' ? 'delta-down' : 'muted'}`}>
       {dir === 'up' ? '▲ ' : dir === 'down' ? '▼ ' : ''}
-      {formatDelta(delta)}
+      {formatDelta(delta, METRIC_DIGITS)}
     </td>
   );
 }

@@ -1,5 +1,6 @@
 import type { Comparison, QueryComparison } from '../../../worker/protocol.ts';
 import { labelledMetrics, type RetrievalMetrics } from '../../../shared/metrics.ts';
+import { deltaDirection } from '../../ui/format.ts';
 
 /** A rank the worker reports as null (not in the top 100) counts as 101 when measuring a move. */
 export const MISSING_RANK = 101;
@@ -68,13 +69,16 @@ export interface MetricDelta {
   readonly before: number;
   readonly after: number;
   readonly delta: number;
-  /** 'up' / 'down' beyond a small epsilon, else 'same' (no colour for noise). */
+  /** 'up' / 'down' at the METRIC_DIGITS shown, else 'same' (no colour for a change that reads as none). */
   readonly direction: 'up' | 'down' | 'same';
 }
 
-export function metricDeltas(c: Pick<Comparison, 'before' | 'after'>, epsilon = 5e-5): MetricDelta[] {
+/** Places the Compare tables show a metric and its change with. */
+export const METRIC_DIGITS = 4;
+
+export function metricDeltas(c: Pick<Comparison, 'before' | 'after'>): MetricDelta[] {
   return METRIC_ROWS.map(({ key, label }) => {
     const before = c.before[key], after = c.after[key], delta = after - before;
-    return { key, label, before, after, delta, direction: delta > epsilon ? 'up' : delta < -epsilon ? 'down' : 'same' };
+    return { key, label, before, after, delta, direction: deltaDirection(delta, METRIC_DIGITS) };
   });
 }

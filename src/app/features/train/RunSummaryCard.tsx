@@ -1,6 +1,6 @@
 import { useSession } from '../../session-store.ts';
-import { formatEta, formatMetric, formatRank } from './format.ts';
-import { deltaDirection, formatDelta } from '../../ui/format.ts';
+import { formatEta, formatRank } from './format.ts';
+import { deltaDirection, formatDelta, formatMetric } from '../../ui/format.ts';
 import type { EvalPoint, RunStatus } from './run-state.ts';
 import type { RankMover } from '../../../shared/events.ts';
 import { HEADLINE_METRICS, labelledMetrics } from '../../../shared/metrics.ts';
@@ -46,9 +46,9 @@ export function RunSummaryCard({ status, step, totalSteps, seconds, firstLoss, l
             {SHOWN.map(({ key, label }) => (
               <tr key={key} data-metric={key} data-delta={after[key] - before[key]}>
                 <th scope="row">{label}</th>
-                <td className="num">{formatMetric(before[key])}</td>
+                <td className="num">{formatMetric(before[key], DIGITS)}</td>
                 <td>→</td>
-                <td className="num">{formatMetric(after[key])}</td>
+                <td className="num">{formatMetric(after[key], DIGITS)}</td>
                 <td className={`num ${DELTA_CLASS[deltaDirection(after[key] - before[key], DIGITS)]}`}>{formatDelta(after[key] - before[key], DIGITS)}</td>
               </tr>
             ))}

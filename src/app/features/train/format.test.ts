@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDelta, formatEta, formatLearningRate, formatRank, formatRate } from './format.ts';
+import { formatEta, formatLearningRate, formatRank, formatRate } from './format.ts';
 
 describe('formatEta', () => {
   it('shows seconds, minutes and hours with padded parts', () => {
@@ -32,10 +32,7 @@ describe('other formats', () => {
     expect(formatLearningRate(0.001)).toBe('0.001');
     expect(formatLearningRate(0)).toBe('0');
   });
-  it('signs deltas and prints missing ranks as >100', () => {
-    expect(formatDelta(0.01234)).toBe('+0.0123');
-    expect(formatDelta(-0.5)).toBe('-0.5000');
-    expect(formatDelta(-0.00001)).toBe('0.0000');
+  it('prints missing ranks as >100', () => {
     expect(formatRank(null)).toBe('>100');
     expect(formatRank(3)).toBe('3');
   });

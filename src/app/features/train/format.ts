@@ -25,17 +25,6 @@ export function formatLearningRate(lr: number): string {
   return `${Number(mantissa)}e${Number(exponent)}`;
 }
 
-/** A metric in [0, 1] shown with 4 decimals; a signed delta with an explicit +. */
-export function formatMetric(v: number): string {
-  return Number.isFinite(v) ? v.toFixed(4) : '—';
-}
-
-export function formatDelta(d: number, digits = 4): string {
-  if (!Number.isFinite(d)) return '—';
-  const s = d.toFixed(digits);
-  return d > 0 ? `+${s}` : Number(s) === 0 ? (0).toFixed(digits) : s;
-}
-
 /** A 1-based rank, or ">100" for "not in the top 100" (the worker's null). */
 export function formatRank(rank: number | null): string {
   return rank === null ? '>100' : String(rank);
