@@ -1,10 +1,10 @@
 /**
  * A pre-training stage on a lent GPU, in one `run` call (scripts/device-pretrain.sh), and back:
  *
- *   npm run make:builtin-model -- --pretrain mine-model --stage 6          # the stage's data, here
- *   scripts/pack-device-kit.sh --pretrain 6                               # calls device-kit below
+ *   npm run make:builtin-model -- --pretrain mine-model --stage 7          # the stage's data, here
+ *   scripts/pack-device-kit.sh --pretrain 7                               # calls device-kit below
  *   run(command: "bash scripts/device-pretrain.sh", carry: [".cache/device-kit"], timeout_s: 590)
- *   npm run make:builtin-model -- --pretrain import-device <files_at> --stage 6
+ *   npm run make:builtin-model -- --pretrain import-device <files_at> --stage 7
  *   npm run make:builtin-model -- --pretrain export --hardware TEXT        # evaluated here, as always
  *
  * `device-kit` writes what the device script needs to start the stage exactly as `train --stage N`

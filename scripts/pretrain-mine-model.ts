@@ -6,7 +6,7 @@
  * of them: the documents that share the query's words *and* that the model confuses with the
  * positive, which is where it still loses to BM25 on held-out packages (a rare word, a sibling).
  *
- *   npm run make:builtin-model -- --pretrain mine-model [--stage 4|5|6]   # the stage before's model + train-stage2.jsonl → train-stageN.jsonl
+ *   npm run make:builtin-model -- --pretrain mine-model [--stage 4..7]   # the stage before's model + train-stage2.jsonl → train-stageN.jsonl
  *
  * Every positive of the anchor and any text equal to one is removed first (as in stage 3), so a
  * package's own description, or a sibling's identical one, is never its negative.
@@ -20,13 +20,16 @@ import { Bm25Index } from '../src/eval/bm25.ts';
 import { folderFiles } from '../src/io/folder-files.ts';
 import { loadSentenceModel } from '../src/io/load-model.ts';
 import { PRETRAIN_DIR, type Pair } from './pretrain-data.ts';
+import { cropQueries } from './pretrain-crop.ts';
 import { bm25Candidates, isCrossLingual, pairCorpus, STAGE3_SOURCE, type Triplet } from './pretrain-mine.ts';
 
 export const STAGE4_FILE = path.join(PRETRAIN_DIR, 'train-stage4.jsonl');
 /** Stage 5 mines once more, with stage 4's model: the negatives it still confuses. */
 export const STAGE5_FILE = path.join(PRETRAIN_DIR, 'train-stage5.jsonl');
-/** Stage 6 (the GPU's): mined with stage 5's model. */
+/** Stage 6: mined with stage 5's model, half the English queries cropped (scripts/pretrain-crop.ts). */
 export const STAGE6_FILE = path.join(PRETRAIN_DIR, 'train-stage6.jsonl');
+/** Stage 7 (the GPU's): the same with stage 6's model. */
+export const STAGE7_FILE = path.join(PRETRAIN_DIR, 'train-stage7.jsonl');
 const MODEL_TOP = 3;
 
 function dot(a: Float32Array, i: number, b: Float32Array, j: number, dim: number): number {
@@ -35,8 +38,17 @@ function dot(a: Float32Array, i: number, b: Float32Array, j: number, dim: number
   return s;
 }
 
-/** `modelDir`: the model the next stage starts from (the one before's output); `seed` draws among its top 3. */
-export async function mineWithModel(modelDir: string, outFile: string, seed: number): Promise<void> {
+/** How a share of the mined rows get a query cropped from their positive (scripts/pretrain-crop.ts). */
+export interface CropOptions {
+  readonly share: number;
+  readonly seed: number;
+}
+
+/**
+ * `modelDir`: the model the next stage starts from (the one before's output); `seed` draws among
+ * its top 3; `crop`, where given, then crops a share of the queries.
+ */
+export async function mineWithModel(modelDir: string, outFile: string, seed: number, crop?: CropOptions): Promise<void> {
   if (!existsSync(path.join(modelDir, 'model.safetensors'))) throw new Error(`mine-model: no model in ${modelDir}`);
   const pairs = readFileSync(STAGE3_SOURCE, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Pair);
   const { docs, docIndex, positives } = pairCorpus(pairs);
@@ -83,6 +95,7 @@ export async function mineWithModel(modelDir: string, outFile: string, seed: num
     if (isCrossLingual(p)) out.push({ ...row, negative: docs[pick(neg)] });
     if ((n + 1) % 10000 === 0) console.error(`mined ${n + 1} / ${pairs.length} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
   });
-  writeFileSync(outFile, `${out.map((r) => JSON.stringify(r)).join('\n')}\n`);
-  console.log(`wrote ${outFile}: ${out.length} rows from ${pairs.length} pairs; the model ranked a negative above the positive for ${harderThanPositive} (${((100 * harderThanPositive) / pairs.length).toFixed(1)}%)`);
+  const cropped = crop ? cropQueries(out, crop.share, crop.seed) : { rows: out, cropped: 0 };
+  writeFileSync(outFile, `${cropped.rows.map((r) => JSON.stringify(r)).join('\n')}\n`);
+  console.log(`wrote ${outFile}: ${out.length} rows from ${pairs.length} pairs; the model ranked a negative above the positive for ${harderThanPositive} (${((100 * harderThanPositive) / pairs.length).toFixed(1)}%)${crop ? `; ${cropped.cropped} queries cropped from their positive` : ''}`);
 }
