@@ -7,9 +7,9 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ARTIFACTS, dropFile, launchChromium, openPanel, type PageWatch, plotlyTraces, screenshot, servePage, type ServedPage, watchContext } from './support/browser.ts';
+import { ARTIFACTS, dropFile, openPanel, openStudio, type PageWatch, plotlyTraces, screenshot, type Studio } from './support/browser.ts';
 
 const SAMPLE = path.resolve('public/samples/support-faq.jsonl');
 const STEP_MS = 120_000;
@@ -37,30 +37,21 @@ async function waitForEnd(page: Page, timeout: number): Promise<string> {
 }
 
 describe('a training run in the page loses nothing to a lost GPU, a reload or a NaN', () => {
-  let served: ServedPage;
-  let browser: Browser;
-  let context: BrowserContext;
+  let studio: Studio | undefined;
   let page: Page;
   let watch: PageWatch;
   const seen: Record<string, unknown> = {};
   let totalSteps = 0;
 
   beforeAll(async () => {
-    served = await servePage('dist/e2e-faults');
-    browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1280, height: 720 }, colorScheme: 'dark' });
-    watch = watchContext(context, served.host);
-    page = await context.newPage();
-    page.setDefaultTimeout(STEP_MS);
     // WebGPU asked for by name: on SwiftShader `auto` measures WebAssembly faster, and these faults are the GPU's.
-    await page.goto(`${served.url}?faults&backend=webgpu`);
+    studio = await openStudio({ outDir: 'dist/e2e-faults', context: { viewport: { width: 1280, height: 720 }, colorScheme: 'dark' }, query: '?faults&backend=webgpu', stepMs: STEP_MS });
+    ({ page, watch } = studio);
   }, 180_000);
 
   afterAll(async () => {
     if (watch) await writeFile(path.join(ARTIFACTS, 'faults-log.json'), JSON.stringify({ seen, errors: watch.errors, requests: watch.requests }, null, 2));
-    await context?.close();
-    await browser?.close();
-    await served?.close();
+    await studio?.close();
   });
 
   it('(a) starts a run on WebGPU with a checkpoint every 2 steps', async () => {

@@ -7,10 +7,10 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makePdf } from '../test/support/make-pdf.ts';
-import { ARTIFACTS, dropFile, launchChromium, openPanel, type PageWatch, plotlyTraces, screenshot, servePage, type ServedPage, watchContext } from './support/browser.ts';
+import { ARTIFACTS, dropFile, openPanel, openStudio, type PageWatch, plotlyTraces, screenshot, type Studio } from './support/browser.ts';
 
 const SAMPLE = path.resolve('public/samples/support-faq.jsonl');
 // Generous: CI runs the e2e files side by side on 2 cores, and the built-in model is pre-trained (4 layers).
@@ -29,28 +29,19 @@ const GUIDE = [
 ].join('\n\n');
 
 describe('mining, maps, the RAG check and the BM25 baseline in the page', () => {
-  let served: ServedPage;
-  let browser: Browser;
-  let context: BrowserContext;
+  let studio: Studio | undefined;
   let page: Page;
   let watch: PageWatch;
   const seen: Record<string, unknown> = {};
 
   beforeAll(async () => {
-    served = await servePage('dist/e2e-features');
-    browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1280, height: 720 }, acceptDownloads: true, colorScheme: 'light' });
-    watch = watchContext(context, served.host);
-    page = await context.newPage();
-    page.setDefaultTimeout(STEP_MS);
-    await page.goto(served.url);
+    studio = await openStudio({ outDir: 'dist/e2e-features', context: { viewport: { width: 1280, height: 720 }, acceptDownloads: true, colorScheme: 'light' }, stepMs: STEP_MS });
+    ({ page, watch } = studio);
   }, 180_000);
 
   afterAll(async () => {
     if (watch) await writeFile(path.join(ARTIFACTS, 'features-log.json'), JSON.stringify({ seen, errors: watch.errors, requests: watch.requests, failedResponses: watch.failedResponses }, null, 2));
-    await context?.close();
-    await browser?.close();
-    await served?.close();
+    await studio?.close();
   });
 
   it('shows BM25 beside the base model in the Playground', async () => {

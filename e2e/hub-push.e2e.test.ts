@@ -6,13 +6,13 @@
  * file with the card naming the repo, the model loads back in Node, a refused token is said
  * clearly, the token is not stored anywhere in the page, and nothing else is contacted.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CpuBackend } from '../src/engine/cpu/cpu-backend.ts';
 import { memoryFiles } from '../src/io/url-files.ts';
 import { loadSentenceModel } from '../src/io/load-model.ts';
 import { startHubUploadServer, type HubUploadServer } from '../test/support/hub-upload-server.ts';
-import { launchChromium, openPanel, type PageWatch, screenshot, servePage, type ServedPage, watchContext } from './support/browser.ts';
+import { openPanel, openStudio, type PageWatch, screenshot, servePage, type ServedPage, type Studio } from './support/browser.ts';
 
 const TOKEN = 'hf_e2e_push_token_42';
 const STEP_MS = 180_000;
@@ -20,9 +20,7 @@ const poll = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: STEP_MS
 
 describe('push to the Hub from the Export panel (local stand-in)', () => {
   let hub: HubUploadServer;
-  let served: ServedPage;
-  let browser: Browser;
-  let context: BrowserContext;
+  let studio: Studio | undefined;
   let page: Page;
   let watch: PageWatch;
 
@@ -30,22 +28,18 @@ describe('push to the Hub from the Export panel (local stand-in)', () => {
     hub = await startHubUploadServer({ tokens: { [TOKEN]: { name: 'e2e-user' } } });
     // The stand-in is the page's mirror: the CSP's connect-src names it and nothing else new.
     process.env.VITE_HUB_HOSTS = hub.endpoint;
+    let served: ServedPage;
     try {
       served = await servePage('dist/e2e-hub');
     } finally {
       delete process.env.VITE_HUB_HOSTS;
     }
-    browser = await launchChromium();
-    context = await browser.newContext({ acceptDownloads: true });
-    watch = watchContext(context, served.host);
-    page = await context.newPage();
-    await page.goto(served.url);
+    studio = await openStudio({ served, context: { acceptDownloads: true } });
+    ({ page, watch } = studio);
   }, 300_000);
 
   afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await served?.close();
+    await studio?.close();
     await hub?.close();
   });
 

@@ -10,14 +10,14 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { unzipSync } from 'fflate';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CpuBackend } from '../src/engine/cpu/cpu-backend.ts';
 import { folderFiles } from '../src/io/folder-files.ts';
 import { memoryFiles } from '../src/io/url-files.ts';
 import { loadSentenceModel } from '../src/io/load-model.ts';
 import {
-  ARTIFACTS, dropFile, launchChromium, openPanel, type PageWatch, plotlyTraces, screenshot, servePage, type ServedPage, watchContext,
+  ARTIFACTS, dropFile, openPanel, openStudio, type PageWatch, plotlyTraces, screenshot, type Studio,
 } from './support/browser.ts';
 
 /** Console errors that do not mean the page is broken. Each entry: a pattern and why it is harmless. */
@@ -77,22 +77,15 @@ async function metricsChangedFrom(page: Page, before: Record<string, number>, wh
 }
 
 describe('a person fine-tunes a model in the studio, start to finish', () => {
-  let served: ServedPage;
-  let browser: Browser;
-  let context: BrowserContext;
+  let studio: Studio | undefined;
   let page: Page;
   let watch: PageWatch;
   /** mrr@10 values seen in the playground, for the report. */
   const seen: Record<string, unknown> = {};
 
   beforeAll(async () => {
-    served = await servePage();
-    browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1280, height: 720 }, acceptDownloads: true, colorScheme: 'light' });
-    watch = watchContext(context, served.host);
-    page = await context.newPage();
-    page.setDefaultTimeout(STEP_MS);
-    await page.goto(served.url);
+    studio = await openStudio({ context: { viewport: { width: 1280, height: 720 }, acceptDownloads: true, colorScheme: 'light' }, stepMs: STEP_MS });
+    ({ page, watch } = studio);
   }, 180_000);
 
   afterAll(async () => {
@@ -100,9 +93,7 @@ describe('a person fine-tunes a model in the studio, start to finish', () => {
       await writeFile(path.join(ARTIFACTS, 'journey-requests.txt'), `${watch.requests.join('\n')}\n`);
       await writeFile(path.join(ARTIFACTS, 'journey-log.json'), JSON.stringify({ seen, errors: watch.errors, dialogs: watch.dialogs, failedResponses: watch.failedResponses }, null, 2));
     }
-    await context?.close();
-    await browser?.close();
-    await served?.close();
+    await studio?.close();
   });
 
   it('(a) says which backend trains and why: WebAssembly, measured faster than WebGPU on the SwiftShader adapter', async () => {

@@ -9,9 +9,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dropFile, launchChromium, openPanel, type PageWatch, plotlyTraces, screenshot, servePage, type ServedPage, watchContext } from './support/browser.ts';
+import { dropFile, openPanel, openStudio, type PageWatch, plotlyTraces, screenshot, type ServedPage, type Studio } from './support/browser.ts';
 
 const SAMPLE = path.resolve('public/samples/support-faq.jsonl');
 // Generous: CI runs the e2e files side by side on 2 cores, and the built-in model is pre-trained (4 layers).
@@ -41,27 +41,18 @@ const seenOffer: { first: string | null; pause?: string } = { first: null };
 const status = async (page: Page) => (await page.getByTestId('train-status').textContent()) ?? '';
 
 describe('the studio keeps its promises to a person', () => {
+  let studio: Studio | undefined;
   let served: ServedPage;
-  let browser: Browser;
-  let context: BrowserContext;
   let page: Page;
   let watch: PageWatch;
 
   beforeAll(async () => {
-    served = await servePage('dist/e2e-person');
-    browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'light' });
-    watch = watchContext(context, served.host);
-    await context.addInitScript(recordJobs);
-    page = await context.newPage();
-    page.setDefaultTimeout(STEP_MS);
-    await page.goto(served.url);
+    studio = await openStudio({ outDir: 'dist/e2e-person', context: { viewport: { width: 1280, height: 900 }, colorScheme: 'light' }, initScript: recordJobs, stepMs: STEP_MS });
+    ({ served, page, watch } = studio);
   }, 180_000);
 
   afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await served?.close();
+    await studio?.close();
   });
 
   it('serves HTML that shows a loading state until React mounts', async () => {

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type ConsoleMessage, type Page } from 'playwright-core';
 import { build, preview, type PreviewServer } from 'vite';
 
 /** Debian's chromium; Playwright's own browser downloads are not available here. */
@@ -39,6 +39,50 @@ export async function launchChromium(options: { webgpu?: boolean } = {}): Promis
       ...(options.webgpu === false ? ['--disable-webgpu', '--disable-gpu'] : ['--enable-unsafe-webgpu']),
     ],
   });
+}
+
+/** The studio open in headless Chromium, for one e2e file. */
+export interface Studio {
+  readonly served: ServedPage;
+  readonly page: Page;
+  readonly watch: PageWatch;
+  /** Closes the context, the browser and the server. */
+  close(): Promise<void>;
+}
+
+export interface OpenStudioOptions {
+  /** Where to build the page (each file its own, so files can build side by side). */
+  readonly outDir?: string;
+  /** A page already built and served (when the build needs its own environment). */
+  readonly served?: ServedPage;
+  readonly context?: BrowserContextOptions;
+  /** Appended to the page's URL: "?faults&backend=webgpu". */
+  readonly query?: string;
+  /** Runs in every page before its own scripts. */
+  readonly initScript?: () => void;
+  /** Playwright's default timeout for every step on the page. */
+  readonly stepMs?: number;
+}
+
+/** Builds and serves the page, opens it in a fresh context of headless Chromium, every page watched. */
+export async function openStudio(options: OpenStudioOptions = {}): Promise<Studio> {
+  const served = options.served ?? (await servePage(options.outDir));
+  let browser: Browser | undefined;
+  try {
+    browser = await launchChromium();
+    const context = await browser.newContext(options.context);
+    const watch = watchContext(context, served.host);
+    if (options.initScript) await context.addInitScript(options.initScript);
+    const page = await context.newPage();
+    if (options.stepMs !== undefined) page.setDefaultTimeout(options.stepMs);
+    await page.goto(`${served.url}${options.query ?? ''}`);
+    const opened = browser;
+    return { served, page, watch, close: async () => { await context.close(); await opened.close(); await served.close(); } };
+  } catch (e) {
+    await browser?.close();
+    await served.close();
+    throw e;
+  }
 }
 
 /** Everything the page did that a test may want to fail on. */
