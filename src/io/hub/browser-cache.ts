@@ -9,7 +9,7 @@
 // Cache Storage exists only in secure contexts (https, localhost) and not in Node before v23:
 // every entry point checks for it and says so instead of failing with "caches is not defined".
 
-import { concatBytes, type HubCache, type HubCacheWriter, type OpenWriterOptions, type PartialDownload } from './cache.ts';
+import { type HubCache, type HubCacheWriter, heldBytesWriter, type OpenWriterOptions, type PartialDownload } from './cache.ts';
 import { HubError } from './errors.ts';
 
 export const BROWSER_CACHE_NAME = 'embedding-studio-hub';
@@ -91,35 +91,22 @@ export class BrowserHubCache implements HubCache {
   async open(key: string, options: OpenWriterOptions): Promise<HubCacheWriter> {
     const cache = await this.open_();
     const partialUrl = this.url(key, true);
-    const chunks: Uint8Array[] = [];
-    if (options.resume) {
-      const res = await cache.match(partialUrl);
-      if (res) chunks.push(new Uint8Array(await res.arrayBuffer()));
-    }
-    let size = chunks[0]?.byteLength ?? 0;
+    const resumed = options.resume ? await cache.match(partialUrl) : undefined;
     const meta: Record<string, string> = {};
     if (options.etag !== null) meta[ETAG_HEADER] = options.etag;
     if (options.total !== null) meta[TOTAL_HEADER] = String(options.total);
-    return {
-      get size() {
-        return size;
-      },
-      write: async (chunk) => {
-        chunks.push(chunk.slice());
-        size += chunk.byteLength;
-      },
-      bytes: async () => concatBytes(chunks),
-      commit: async () => {
-        await this.put(this.url(key), concatBytes(chunks), {});
+    return heldBytesWriter(resumed ? new Uint8Array(await resumed.arrayBuffer()) : undefined, {
+      commit: async (bytes) => {
+        await this.put(this.url(key), bytes, {});
         await cache.delete(partialUrl);
       },
-      suspend: async () => {
-        if (size > 0) await this.put(partialUrl, concatBytes(chunks), meta);
+      suspend: async (bytes) => {
+        if (bytes.byteLength > 0) await this.put(partialUrl, bytes, meta);
       },
       discard: async () => {
         await cache.delete(partialUrl);
       },
-    };
+    });
   }
 
   async delete(key: string): Promise<void> {

@@ -35,6 +35,35 @@ export interface HubCacheWriter {
   discard(): Promise<void>;
 }
 
+/** Where a writer that holds its bytes in memory puts them when it is done with them. */
+export interface HeldBytesSink {
+  commit(bytes: Uint8Array): Promise<void>;
+  suspend(bytes: Uint8Array): Promise<void>;
+  discard(): Promise<void>;
+}
+
+/**
+ * A writer that keeps the chunks in memory (after `start`, the resumed bytes) and hands them,
+ * joined, to `sink` on commit or suspend: the memory cache and Cache Storage both write this way.
+ */
+export function heldBytesWriter(start: Uint8Array | undefined, sink: HeldBytesSink): HubCacheWriter {
+  const chunks: Uint8Array[] = start && start.byteLength > 0 ? [start] : [];
+  let size = start?.byteLength ?? 0;
+  return {
+    get size() {
+      return size;
+    },
+    write: async (chunk) => {
+      chunks.push(chunk.slice());
+      size += chunk.byteLength;
+    },
+    bytes: async () => concatBytes(chunks),
+    commit: async () => sink.commit(concatBytes(chunks)),
+    suspend: async () => sink.suspend(concatBytes(chunks)),
+    discard: async () => sink.discard(),
+  };
+}
+
 export interface HubCache {
   /** For messages and the download summary ("/home/me/.cache/…", "Cache Storage …"). */
   readonly location: string;
@@ -90,26 +119,16 @@ export class MemoryHubCache implements HubCache {
 
   async open(key: string, options: OpenWriterOptions): Promise<HubCacheWriter> {
     const start = options.resume ? this.partials.get(key)?.bytes : undefined;
-    const chunks: Uint8Array[] = start ? [start] : [];
-    let size = start?.byteLength ?? 0;
     this.partials.delete(key);
-    return {
-      get size() {
-        return size;
+    return heldBytesWriter(start, {
+      commit: async (bytes) => {
+        this.files.set(key, bytes);
       },
-      write: async (chunk) => {
-        chunks.push(chunk.slice());
-        size += chunk.byteLength;
-      },
-      bytes: async () => concatBytes(chunks),
-      commit: async () => {
-        this.files.set(key, concatBytes(chunks));
-      },
-      suspend: async () => {
-        this.partials.set(key, { bytes: concatBytes(chunks), etag: options.etag, total: options.total });
+      suspend: async (bytes) => {
+        this.partials.set(key, { bytes, etag: options.etag, total: options.total });
       },
       discard: async () => {},
-    };
+    });
   }
 
   async delete(key: string): Promise<void> {
