@@ -37,6 +37,6 @@ bundle bench/target.ts "$KIT/bench-target.mjs"
 if [ -n "$stage" ]; then
   npm run -s make:builtin-model -- --pretrain device-kit --stage "$stage" --kit "$KIT"
   bundle src/cli/main.ts "$KIT/cli.mjs"
-  xz -T0 -6 -c "$(node -p 'require("./.cache/device-kit/pretrain.json").data')" > "$KIT/data.jsonl.xz"
+  xz -T0 -6 -c "$(node -p "require(\"./$KIT/pretrain.json\").data")" > "$KIT/data.jsonl.xz"
 fi
 du -sh "$KIT"

@@ -31,7 +31,7 @@ import { bertDims } from '../src/io/load-model.ts';
 import { parseBertConfig } from '../src/model/bert-config.ts';
 import { unpackWeights } from '../src/model/weights.ts';
 import { trainWordPiece } from '../src/model/wordpiece-trainer.ts';
-import { bertConfigJson, type BertShape, readCorpus, sentenceFolderFiles } from './make-builtin-model.ts';
+import { BUILTIN_MODEL_DIR, bertConfigJson, type BertShape, readCorpus, sentenceFolderFiles } from './make-builtin-model.ts';
 import { PRETRAIN_DIR, type Pair } from './pretrain-data.ts';
 import { STAGE3_FILE } from './pretrain-mine.ts';
 import { type CropOptions, STAGE4_FILE, STAGE5_FILE, STAGE6_FILE, STAGE7_FILE } from './pretrain-mine-model.ts';
@@ -88,6 +88,11 @@ export interface Stage {
   readonly checkpointEvery?: number;
   /** What the model card says of the stage's data, after its name, where "the same with the model before it" is not all. */
   readonly cardNote?: string;
+  /**
+   * The stage's `data` is mined by the model before it (scripts/pretrain-mine-model.ts), with the
+   * stage's seed drawing among the model's top 3; `crop` then crops a share of the queries.
+   */
+  readonly mined?: { readonly crop?: CropOptions };
 }
 
 /** Stage 2's output: what stage 3 starts from. Where that run is gone, the committed model is it. */
@@ -128,33 +133,27 @@ export const STAGES: readonly Stage[] = [
   { name: 'stage 2', model: RUN_DIR, data: path.join(PRETRAIN_DIR, 'train-stage2.jsonl'), out: STAGE2_DIR, steps: 360, lr: 3e-4, warmupSteps: 10, seed: 15, seqLength: TRAIN_SEQ_LENGTH },
   {
     name: 'stage 3', model: STAGE3_START_DIR, data: STAGE3_FILE, out: path.join(PRETRAIN_DIR, 'run-stage3'), steps: STAGE3_STEPS, lr: 1.5e-4, warmupSteps: 10, seed: 16, seqLength: MAX_SEQ_LENGTH,
-    startFrom: [STAGE2_DIR, path.join(ROOT, 'public/models/builtin')],
+    startFrom: [STAGE2_DIR, BUILTIN_MODEL_DIR],
   },
   {
     name: 'stage 4', model: STAGE4_START_DIR, data: STAGE4_FILE, out: path.join(PRETRAIN_DIR, 'run-stage4'), steps: STAGE4_STEPS, lr: 1e-4, warmupSteps: 10, seed: 17, seqLength: MAX_SEQ_LENGTH,
-    startFrom: [path.join(ROOT, 'public/models/builtin')],
+    startFrom: [BUILTIN_MODEL_DIR], mined: {},
   },
   {
     name: 'stage 5', model: STAGE5_START_DIR, data: STAGE5_FILE, out: path.join(PRETRAIN_DIR, 'run-stage5'), steps: STAGE5_STEPS, lr: 7e-5, warmupSteps: 10, seed: 18, seqLength: MAX_SEQ_LENGTH,
-    startFrom: [path.join(ROOT, 'public/models/builtin')],
+    startFrom: [BUILTIN_MODEL_DIR], mined: {},
   },
   {
     name: 'stage 6', model: STAGE6_START_DIR, data: STAGE6_FILE, out: path.join(PRETRAIN_DIR, 'run-stage6'), steps: STAGE6_STEPS, lr: 1e-4, warmupSteps: 10, seed: 19, seqLength: MAX_SEQ_LENGTH,
-    startFrom: [path.join(ROOT, 'public/models/builtin')],
+    startFrom: [BUILTIN_MODEL_DIR], mined: { crop: { share: 0.5, seed: 61 } },
     cardNote: 'the same with the model before it, then half of the English rows got as query a 4–12 word span of one sentence of their own positive that their negative does not contain (`scripts/pretrain-crop.ts`: it makes the model match the words a query shares with its document)',
   },
   {
     name: 'stage 7', model: STAGE7_START_DIR, data: STAGE7_FILE, out: path.join(PRETRAIN_DIR, 'run-stage7'), steps: STAGE7_MAX_STEPS, lr: 1e-4, warmupSteps: 30, seed: 20, seqLength: MAX_SEQ_LENGTH,
-    startFrom: [path.join(ROOT, 'public/models/builtin')], batchSize: 256, miniBatchSize: 128, onDevice: true, checkpointEvery: 50,
+    startFrom: [BUILTIN_MODEL_DIR], mined: { crop: { share: 0.5, seed: 62 } }, batchSize: 256, miniBatchSize: 128, onDevice: true, checkpointEvery: 50,
     cardNote: 'the same as stage 6 with the model before it, on a GPU',
   },
 ];
-
-/** Stages whose negatives the model before them mines (scripts/pretrain-mine-model.ts), and whose queries it crops. */
-const MODEL_MINED: Readonly<Record<number, { file: string; seed: number; crop?: CropOptions }>> = {
-  4: { file: STAGE4_FILE, seed: 17 }, 5: { file: STAGE5_FILE, seed: 18 },
-  6: { file: STAGE6_FILE, seed: 19, crop: { share: 0.5, seed: 61 } }, 7: { file: STAGE7_FILE, seed: 20, crop: { share: 0.5, seed: 62 } },
-};
 
 export function readPairs(file = TRAIN_FILE): Pair[] {
   return readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Pair);
@@ -180,12 +179,19 @@ async function init(): Promise<void> {
   console.log(`wrote ${INIT_DIR} (${layout.entries.reduce((n, e) => n + e.size, 0)} parameters)`);
 }
 
-export function stageByNumber(args: readonly string[]): Stage {
+/** The stage `--stage N` names in `args`, else stage `fallback`. */
+export function stageByNumber(args: readonly string[], fallback = 1): Stage {
   const at = args.indexOf('--stage');
-  const stage = STAGES[at >= 0 ? Number(args[at + 1]) - 1 : 0];
+  const stage = STAGES[(at >= 0 ? Number(args[at + 1]) : fallback) - 1];
   if (!stage) throw new Error(`--stage must be 1..${STAGES.length}`);
   return stage;
 }
+
+/** The stage's number, as `--stage` takes it. */
+export const stageNumber = (stage: Stage): number => STAGES.indexOf(stage) + 1;
+
+/** The stage a record of the model card names, if it is one of STAGES. */
+export const stageNamed = (name: string): Stage | undefined => STAGES.find((s) => s.name === name);
 
 /** Copies the folder a stage starts from into `stage.model` when it is not there yet. */
 export function prepareStart(stage: Stage): void {
@@ -241,16 +247,14 @@ export async function pretrainMain(args: readonly string[]): Promise<void> {
     return mineStage3();
   }
   if (cmd === 'mine-model') {
-    const at = rest.indexOf('--stage');
-    const n = at >= 0 ? Number(rest[at + 1]) : 4;
-    const target = MODEL_MINED[n];
-    if (!target) throw new Error(`mine-model --stage must be one of ${Object.keys(MODEL_MINED).join(', ')}`);
+    const target = stageByNumber(rest, 4);
+    if (!target.mined) throw new Error(`mine-model --stage must be one of ${STAGES.filter((s) => s.mined).map((s) => stageNumber(s)).join(', ')}`);
+    const before = STAGES[stageNumber(target) - 2].name;
     // The committed folder holds the last exported stage: it must be the one just before.
-    const committed = path.join(ROOT, 'public/models/builtin');
-    const ev = JSON.parse(readFileSync(path.join(committed, 'eval_results.json'), 'utf8')) as { stages: { name: string }[] };
-    if (ev.stages.at(-1)?.name !== `stage ${n - 1}`) throw new Error(`mine-model --stage ${n} mines with stage ${n - 1}'s model, but ${path.relative(ROOT, committed)} holds ${ev.stages.at(-1)?.name ?? 'no stage'}: export stage ${n - 1} first`);
+    const ev = JSON.parse(readFileSync(path.join(BUILTIN_MODEL_DIR, 'eval_results.json'), 'utf8')) as { stages: { name: string }[] };
+    if (ev.stages.at(-1)?.name !== before) throw new Error(`mine-model --stage ${stageNumber(target)} mines with ${before}'s model, but ${path.relative(ROOT, BUILTIN_MODEL_DIR)} holds ${ev.stages.at(-1)?.name ?? 'no stage'}: export ${before} first`);
     const { mineWithModel } = await import('./pretrain-mine-model.ts');
-    return mineWithModel(committed, target.file, target.seed, target.crop);
+    return mineWithModel(BUILTIN_MODEL_DIR, target.data, target.seed, target.mined.crop);
   }
   if (cmd === 'device-kit' || cmd === 'import-device') {
     const { writeDeviceStage, importDeviceRun } = await import('./pretrain-device.ts');

@@ -9,14 +9,13 @@
  */
 
 import { seededRandom } from '../src/data/split.ts';
-import type { Triplet } from './pretrain-mine.ts';
+import { isCrossLingual, type Triplet } from './pretrain-mine.ts';
 
 const MIN_WORDS = 4;
 const MAX_WORDS = 12;
 /** A positive shorter than this gives no span that is not most of it. */
 const MIN_POSITIVE_WORDS = 8;
 const TRIES = 5;
-const CJK = /[\u3400-\u9fff]/;
 
 const words = (text: string): string[] => text.split(/\s+/).filter(Boolean);
 
@@ -46,7 +45,7 @@ export function cropQueries(rows: readonly Triplet[], share: number, seed: numbe
   const random = seededRandom(seed);
   let cropped = 0;
   const out = rows.map((r) => {
-    if (CJK.test(r.anchor + r.positive) || random() >= share) return r;
+    if (isCrossLingual(r) || random() >= share) return r;
     const span = cropOne(r.positive, r.negative, random);
     if (span === null) return r;
     cropped++;

@@ -18,13 +18,13 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CHECKPOINT_DIR, CHECKPOINT_STATE_FILE, CHECKPOINT_TENSORS_FILE, parseCheckpointFiles, readCheckpoint } from '../src/io/checkpoint-files.ts';
-import { writeFolderAtomically } from '../src/io/write-folder.ts';
-import { prepareStart, type Stage, stageByNumber, stageTrainArgs } from './pretrain-builtin.ts';
+import { CHECKPOINT_DIR, CHECKPOINT_STATE_FILE, parseCheckpointFiles, readCheckpoint, writeCheckpoint } from '../src/io/checkpoint-files.ts';
+import { BUILTIN_MODEL_DIR } from './make-builtin-model.ts';
+import { prepareStart, type Stage, stageByNumber, stageNumber, stageTrainArgs } from './pretrain-builtin.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** Where the device finds the start model: the committed folder, which travels with the tree. */
-const DEVICE_START_MODEL = 'public/models/builtin';
+const DEVICE_START_MODEL = path.relative(ROOT, BUILTIN_MODEL_DIR);
 export const DEVICE_STAGE_FILE = 'pretrain.json';
 const DEVICE_ARGS_FILE = 'train-args.txt';
 const TENSOR_PIECE = /^tensors\.part-\d+$/;
@@ -77,21 +77,11 @@ export function writeDeviceStage(args: readonly string[]): void {
   console.log(`${stage.name}: up to ${stage.steps} steps on the device, from ${DEVICE_START_MODEL} (sha256 ${startSha.slice(0, 12)}…)`);
 }
 
-function stageNumber(stage: Stage): number {
-  return Number(stage.name.replace(/^stage /, ''));
-}
-
 /** The pieces of tensors.safetensors, in order, joined; checked against the sum the device wrote. */
 export function joinTensorPieces(dir: string): Uint8Array {
   const pieces = readdirSync(dir).filter((f) => TENSOR_PIECE.test(f)).sort();
   if (pieces.length === 0) throw new Error(`${dir} holds no tensors.part-NN pieces: did the device run write a checkpoint? (see its log.txt)`);
-  const parts = pieces.map((f) => readFileSync(path.join(dir, f)));
-  const joined = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    joined.set(p, at);
-    at += p.length;
-  }
+  const joined = Buffer.concat(pieces.map((f) => readFileSync(path.join(dir, f))));
   const sums = path.join(dir, 'SHA256SUMS');
   if (!existsSync(sums)) throw new Error(`${dir}/SHA256SUMS is missing: cannot check the ${pieces.length} pieces`);
   const want = /^([0-9a-f]{64})\s/m.exec(readFileSync(sums, 'utf8'))?.[1];
@@ -112,18 +102,13 @@ export async function importDeviceRun(args: readonly string[]): Promise<void> {
   if (fileSha256(path.join(stage.model, 'model.safetensors')) !== description.startModelSha256) {
     throw new Error(`${path.relative(ROOT, stage.model)} holds other weights than the device started from`);
   }
-  const stateBytes = new Uint8Array(readFileSync(path.join(dir, CHECKPOINT_STATE_FILE)));
-  const tensorBytes = joinTensorPieces(dir);
-  const checkpoint = parseCheckpointFiles(stateBytes, tensorBytes, dir);
+  const checkpoint = parseCheckpointFiles(new Uint8Array(readFileSync(path.join(dir, CHECKPOINT_STATE_FILE))), joinTensorPieces(dir), dir);
   const target = path.join(stage.out, CHECKPOINT_DIR);
   if (existsSync(path.join(target, CHECKPOINT_STATE_FILE))) {
     const here = await readCheckpoint(target);
     if (here.state.step >= checkpoint.state.step) throw new Error(`${path.relative(ROOT, target)} is already at step ${here.state.step} (the device's is at ${checkpoint.state.step}): nothing imported`);
   }
-  await writeFolderAtomically(target, new Map([
-    [CHECKPOINT_STATE_FILE, stateBytes],
-    [CHECKPOINT_TENSORS_FILE, tensorBytes],
-  ]));
+  await writeCheckpoint(target, checkpoint);
   const log = existsSync(path.join(dir, 'log.txt')) ? readFileSync(path.join(dir, 'log.txt'), 'utf8') : '';
   const facts = log.split('\n').filter((l) => /^(backend:|trained |probe:|sized:)/.test(l));
   console.log(`${stage.name}: imported step ${checkpoint.state.step} of ${checkpoint.state.totalSteps} into ${path.relative(ROOT, target)}`);

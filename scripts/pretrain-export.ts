@@ -26,7 +26,8 @@ import { loadSentenceModel, type LoadedModel } from '../src/io/load-model.ts';
 import { unpackWeights } from '../src/model/weights.ts';
 import { BUILTIN_MODEL_DIR, bertConfigJson, builtinCardFrontMatter, sentenceFolderFiles } from './make-builtin-model.ts';
 import { randomBertWeights } from '../src/model/init.ts';
-import { INIT_DIR, INIT_SEED, MAX_SEQ_LENGTH, PRETRAIN_SHAPE, readPairs, RECIPE, STAGES, type Stage, TRAIN_FILE } from './pretrain-builtin.ts';
+import { INIT_DIR, INIT_SEED, MAX_SEQ_LENGTH, PRETRAIN_SHAPE, readPairs, RECIPE, STAGES, type Stage, stageNamed, TRAIN_FILE } from './pretrain-builtin.ts';
+import { isCrossLingual } from './pretrain-mine.ts';
 import { PRETRAIN_DIR } from './pretrain-data.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -81,7 +82,7 @@ const readSet = (name: string): RetrievalSet => JSON.parse(readFileSync(path.joi
  * on packages the model has seen. Not recorded: printed beside the held-out numbers.
  */
 function trainingFitSet(size: number): RetrievalSet {
-  const pairs = readPairs(TRAIN_FILE).filter((p) => !/[\u4e00-\u9fff]/.test(p.anchor + p.positive) && !p.anchor.includes(': '));
+  const pairs = readPairs(TRAIN_FILE).filter((p) => !isCrossLingual(p) && !p.anchor.includes(': '));
   const seen = new Set<string>();
   const picked: typeof pairs = [];
   for (let i = 0; picked.length < size && i < pairs.length; i += 7) {
@@ -227,9 +228,7 @@ ${verdict(zh)} BM25 (${zh.model['mrr@10'].toFixed(3)} vs ${zh.bm25['mrr@10'].toF
 acronyms) the Chinese queries contain. Both are far above random weights${ev.previous ? ` (the previous built-in model, random 2 × 128: en ${ev.previous['debian-heldout-en']?.['mrr@10'].toFixed(3)}, zh → en ${ev.previous['debian-heldout-zh2en']?.['mrr@10'].toFixed(3)})` : ''}.
 The training loss drops sharply once a stage starts revisiting pairs it has seen (after step
 ${Math.floor(counts.trainPairs / RECIPE.batchSize)} of stage 1, and all through stage 2, a second pass); losses near 0.1 there
-mean memorised pairs, so judge the model by the held-out numbers above.${ev.stages.length > 2 ? ` Stage 3's loss is higher again
-because each row brings a BM25-mined hard negative (a sibling package's description, mostly) besides the in-batch ones${ev.stages.length > 3 ? `, and stage 4's
-higher still: its negatives are the ones the model itself ranked highest${ev.stages.length > 4 ? ' (and stage 5\'s, mined again with stage 4\'s model)' : ''}${ev.stages.length > 5 ? '; stage 6\'s (~0.9) more so, its cropped queries being a few words cut from the middle of a description' : ''}` : ''}.` : ''}
+mean memorised pairs, so judge the model by the held-out numbers above.${lossText(ev)}
 
 Regenerate: \`${regenerateCommand(ev)}\`
 (stage 3 starts from stage 2's output, or from a copy of the committed folder where that is gone; stages 4 on from the committed folder, which the export before each wrote;
@@ -248,7 +247,7 @@ function regenerateCommand(ev: BuiltinEval): string {
   const mined = ev.stages.slice(3);
   mined.forEach((record, i) => {
     const n = 4 + i;
-    const onDevice = STAGES.find((s) => s.name === record.name)?.onDevice;
+    const onDevice = stageNamed(record.name)?.onDevice;
     steps.push(run(`mine-model --stage ${n}`));
     if (onDevice) steps.push(`scripts/pack-device-kit.sh --pretrain ${n}`, '(bash scripts/device-pretrain.sh on the GPU)', run(`import-device DIR --stage ${n}`));
     else steps.push(run(`train --stage ${n}`));
@@ -268,6 +267,21 @@ function measuredBefore(committed: BuiltinEval | null, name: string, steps: numb
 
 const withHeldOut = (heldOut: Record<string, RetrievalScores> | undefined): { heldOut?: Record<string, RetrievalScores> } => (heldOut ? { heldOut } : {});
 
+/** Why each stage from 3 on trains at a higher loss than the one before: one clause per stage, in order. */
+const LOSS_CLAUSES = [
+  ` Stage 3's loss is higher again
+because each row brings a BM25-mined hard negative (a sibling package's description, mostly) besides the in-batch ones`,
+  `, and stage 4's
+higher still: its negatives are the ones the model itself ranked highest`,
+  ' (and stage 5\'s, mined again with stage 4\'s model)',
+  '; stage 6\'s (~0.9) more so, its cropped queries being a few words cut from the middle of a description',
+];
+
+function lossText(ev: BuiltinEval): string {
+  const clauses = LOSS_CLAUSES.slice(0, Math.max(0, ev.stages.length - 2));
+  return clauses.length > 0 ? `${clauses.join('')}.` : '';
+}
+
 /** The longest length any stage trained at: positions past it never learned. */
 const trainedLength = (ev: BuiltinEval): number => Math.max(...ev.stages.map((s) => s.seqLength ?? 64));
 
@@ -285,7 +299,7 @@ function stage4Text(ev: BuiltinEval): string {
   if (later.length === 0) return '';
   const [s4, ...rest] = later;
   return `; stage 4 mines again with the stage-3 model itself (\`scripts/pretrain-mine-model.ts\`): the same BM25
-top 30 re-ranked by the model, the negative drawn from the model's own top 3 of them${s4.rows ? ` (${s4.rows} rows)` : ''}${rest.map((s) => `; ${s.name} ${STAGES.find((x) => x.name === s.name)?.cardNote ?? 'the same with the model before it'}`).join('')}`;
+top 30 re-ranked by the model, the negative drawn from the model's own top 3 of them${s4.rows ? ` (${s4.rows} rows)` : ''}${rest.map((s) => `; ${s.name} ${stageNamed(s.name)?.cardNote ?? 'the same with the model before it'}`).join('')}`;
 }
 
 export async function exportBuiltin(args: readonly string[]): Promise<void> {
@@ -364,11 +378,14 @@ export async function exportBuiltin(args: readonly string[]): Promise<void> {
     const modelScores = Object.fromEntries(Object.entries(heldOut).map(([k, r]) => [k, r.model]));
     const stages: StageRecord[] = [
       ...carried,
-      ...done.map(({ stage, ck: c }, i) => ({
-        name: stage.name, steps: c.state.step, of: c.state.totalSteps, lr: stage.lr, data: path.relative(ROOT, stage.data), seqLength: stage.seqLength,
-        ...(countLines(stage.data) ? { rows: countLines(stage.data) } : {}),
-        ...withHeldOut(i === done.length - 1 ? modelScores : measuredBefore(committed, stage.name, c.state.step)),
-      })),
+      ...done.map(({ stage, ck: c }, i) => {
+        const rows = countLines(stage.data);
+        return {
+          name: stage.name, steps: c.state.step, of: c.state.totalSteps, lr: stage.lr, data: path.relative(ROOT, stage.data), seqLength: stage.seqLength,
+          ...(rows ? { rows } : {}),
+          ...withHeldOut(i === done.length - 1 ? modelScores : measuredBefore(committed, stage.name, c.state.step)),
+        };
+      }),
     ];
     const carriedSteps = carried.reduce((n, x) => n + x.steps, 0);
     const before = carried.length > 0 ? committed?.hardware : undefined;
