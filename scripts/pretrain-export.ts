@@ -159,7 +159,9 @@ function curve(carried: readonly { step: number; loss: number }[], carriedSteps:
     offset += ck.state.step;
   }
   const w = Math.max(1, Math.ceil(offset / 24));
-  const out = [...carried];
+  // The committed curve may also hold stages that still have checkpoints (an earlier export of them):
+  // those are measured again from their checkpoints, so only the carried stages' points are kept.
+  const out = carried.filter((p) => p.step <= carriedSteps);
   for (let i = 0; i < pts.length; i += w) {
     const win = pts.slice(i, i + w);
     out.push({ step: win.at(-1)!.step, loss: win.reduce((a, p) => a + p.loss, 0) / win.length });
